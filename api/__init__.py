@@ -1,0 +1,1 @@
+"""Operator and knowledge-base HTTP API (arrives with the ticket/API issue)."""

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns native events into `Inbound`s and renders the engine's `Reply`s."""

@@ -1,0 +1,59 @@
+"""Channel-neutral message types: what adapters hand to the engine and what it hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A user as a channel knows them: the channel's name and its own id for the user."""
+
+    channel: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the user sent (screenshot, recording), already stored; `ref` locates it in the store."""
+
+    ref: str
+    kind: str = "file"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing the user did: typed text, or picked a choice by its id.
+
+    `message_id` is the channel's key for the event (Telegram update id, a JSON line's id); an event whose
+    key was seen before is ignored, so a retried delivery never files a second ticket.
+    """
+
+    user: UserRef
+    text: str | None = None
+    choice: str | None = None
+    message_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option the user can pick: by tapping it, typing its number, or typing its label."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot; `ticket` is set on the reply that announces a newly filed ticket."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    ticket: str | None = None
+    meta: dict[str, str] = field(default_factory=dict, compare=False)

@@ -1,0 +1,74 @@
+"""Settings from the environment (prefix HELPDESK_), built once in `app` and passed down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Ulb(BaseModel):
+    """An urban local body the helpdesk serves; `code` is its DIGIT tenant id."""
+
+    code: str
+    name: str
+
+
+class Team(BaseModel):
+    """A team tickets are routed to."""
+
+    code: str
+    name: str
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "helpdesk"
+
+
+DEFAULT_ULBS = [Ulb(code="od.jatni", name="Jatni"), Ulb(code="od.dhenkanal", name="Dhenkanal")]
+DEFAULT_TEAMS = [
+    Team(code="master_trainers", name="Master Trainers"),
+    Team(code="state_technical", name="State technical team (HUDD)"),
+    Team(code="vendor", name="Product vendor technical team (eGov)"),
+]
+# category -> team code, as the programme's escalation matrix has it
+DEFAULT_ROUTES = {
+    "functional": "master_trainers",
+    "technical": "state_technical",
+    "bug": "vendor",
+    "enhancement": "vendor",
+}
+# first-response targets in business hours (a business day is 09:00-18:00, 9 hours)
+DEFAULT_RESPONSE_HOURS = {"P1": 4, "P2": 9, "P3": 18, "P4": 18}
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Lists and maps are JSON in the environment, e.g.
+    HELPDESK_ULBS='[{"code": "od.puri", "name": "Puri"}]'."""
+
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    kb_dir: Path | None = None
+    ulbs: list[Ulb] = Field(default_factory=lambda: list(DEFAULT_ULBS))
+    teams: list[Team] = Field(default_factory=lambda: list(DEFAULT_TEAMS))
+    routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
+    response_hours: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESPONSE_HOURS))
+    max_text_chars: int = 4000
+    faq_max_hits: int = 3
+    faq_threshold: float | None = None
+    ticket_prefix: str = "HD"
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data folder (created on first use)."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'helpdesk.db'}"
+
+    def team_name(self, code: str) -> str:
+        return next((t.name for t in self.teams if t.code == code), code)

@@ -1,0 +1,1 @@
+"""Tickets: models, stores, numbers, priority rules, routing to tiers."""
