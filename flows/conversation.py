@@ -1,0 +1,207 @@
+"""One user's conversation as the state machine's model: its conditions and actions.
+
+Callbacks are named in `flows.flow.TRANSITIONS`; each receives the transition's `EventData` and does one
+thing. They never send: what the bot says is appended to `self.replies`, and the engine returns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from transitions.core import EventData
+
+from core.i18n import Catalog
+from core.messages import Reply, UserRef
+from core.settings import Settings
+from flows.states import S
+from kb.protocol import Hit, Matcher
+from tickets.priority import Priority, derive_priority
+from tickets.routing import response_target, route
+from tickets.store import TicketDraft, TicketStore
+
+EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What a conversation needs from outside for one event: settings, texts, matcher, the ticket store."""
+
+    settings: Settings
+    catalog: Catalog
+    matcher: Matcher
+    tickets: TicketStore
+    user: UserRef
+
+
+class Conversation:
+    """The model `transitions` drives: state, collected data, and the replies of the current event."""
+
+    state: str
+
+    def __init__(self, state: str, data: dict[str, Any], ctx: FlowContext) -> None:
+        self.state = state
+        self.data = data
+        self.ctx = ctx
+        self.replies: list[Reply] = []
+        self._hits: tuple[Hit, ...] | None = None
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.ctx.catalog
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return self.data.setdefault("profile", {})  # type: ignore[no-any-return]
+
+    @property
+    def case(self) -> dict[str, Any]:
+        return self.data.setdefault("case", {})  # type: ignore[no-any-return]
+
+    @property
+    def language(self) -> str:
+        return str(self.profile.get("language", "en"))
+
+    def t(self, key: str, **params: object) -> str:
+        return self.catalog.text(key, self.language, **params)
+
+    def say(self, key: str, **params: object) -> None:
+        self.replies.append(Reply(self.t(key, **params)))
+
+    def priority(self) -> Priority:
+        return derive_priority(self.case["category"], self.case["impact"], self.case["workaround"] == "yes")
+
+    def _faq_hits(self, text: str) -> tuple[Hit, ...]:
+        if self._hits is None:
+            audience = CBO_AUDIENCE if self.profile.get("role") == "cbo" else EMPLOYEE_AUDIENCE
+            result = self.ctx.matcher.match(
+                text, lang=self.language, limit=self.settings.faq_max_hits, audience=audience
+            )
+            self._hits = result.confident_hits
+        return self._hits
+
+    # -- conditions ------------------------------------------------------------------------------------
+    def has_profile(self, event: EventData) -> bool:
+        return all(self.profile.get(k) for k in ("language", "role", "ulb"))
+
+    def is_resuming(self, event: EventData) -> bool:
+        return bool(self.data.get("resume")) and self.has_profile(event)
+
+    def is_editing(self, event: EventData) -> bool:
+        return bool(self.data.get("editing"))
+
+    def is_skipping_faq(self, event: EventData) -> bool:
+        return bool(self.case.get("skip_faq"))
+
+    def has_faq_hit(self, event: EventData) -> bool:
+        return bool(self._faq_hits(event.kwargs["text"]))
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def greet(self, event: EventData) -> None:
+        self.say("greeting")
+
+    def remember_choice(self, event: EventData) -> None:
+        from flows.questions import QUESTIONS
+
+        question = QUESTIONS[self.state]
+        assert question.field, f"{self.state} has no field to remember"
+        section, name = question.field.split(".")
+        self.data.setdefault(section, {})[name] = event.kwargs["value"]
+        if name == "language":
+            self.say("language.changed")
+        elif name == "ulb":
+            self.say("profile.saved")
+        self.data.pop("editing", None)
+
+    def remember_description(self, event: EventData) -> None:
+        self.case["description"] = event.kwargs["text"]
+        self.case["attachments"] = self.case.get("attachments", []) + event.kwargs.get("attachments", [])
+        if not self.data.pop("editing", None) and not self.case.get("skip_faq"):
+            hits = self._faq_hits(event.kwargs["text"])
+            self.case["faq_offered"] = [
+                {"id": h.entry_id, "question": h.question, "answer": h.answer, "score": round(h.score, 3)}
+                for h in hits
+            ]
+
+    def reject_faq(self, event: EventData) -> None:
+        self.case["faq_rejected"] = [hit["id"] for hit in self.case.get("faq_offered", [])]
+
+    async def record_deflection(self, event: EventData) -> None:
+        await self.ctx.tickets.record_deflection(
+            self.ctx.user.channel, self.ctx.user.user_id, event.kwargs["value"],
+            self.case.get("description", ""), self.profile.get("ulb"),
+        )
+        self.say("faq.deflected")
+        self.data["case"] = {}
+
+    async def file_ticket(self, event: EventData) -> None:
+        case, priority = self.case, self.priority()
+        team = route(case["category"], self.settings)
+        draft = TicketDraft(
+            channel=self.ctx.user.channel, user_id=self.ctx.user.user_id,
+            role=self.profile.get("role"), ulb=self.profile.get("ulb"), language=self.language,
+            module=case["module"], category=case["category"], priority=priority.level,
+            priority_reason=self.catalog.text(priority.reason, "en"), description=case["description"],
+            team=team, attachments=case.get("attachments", []), transcript=list(self.data.get("transcript", [])),
+            faq_offered=case.get("faq_offered", []), faq_rejected=case.get("faq_rejected", []),
+        )
+        ticket = await self.ctx.tickets.file(draft)
+        amount, unit = response_target(priority.level, self.settings)
+        target = self.t("target.business_day" if (unit, amount) == ("business_days", 1) else f"target.{unit}",
+                        n=amount)
+        text = self.t("filed", number=ticket.number, priority=priority.level,
+                      team=self.settings.team_name(team), target=target)
+        self.replies.append(Reply(text, ticket=ticket.number))
+        self.data["case"] = {}
+
+    def start_editing(self, event: EventData) -> None:
+        self.data["editing"] = True
+
+    def new_case(self, event: EventData) -> None:
+        """Forget the previous problem; the transcript keeps only the message that starts this one."""
+        self.data["case"] = {}
+        self.data.pop("editing", None)
+        self.data["transcript"] = self.data.get("transcript", [])[-1:]
+
+    def drop_case(self, event: EventData) -> None:
+        self.data["case"] = {}
+        self.data.pop("editing", None)
+        self.say("cancelled")
+
+    def remember_where(self, event: EventData) -> None:
+        if self.state not in (S.AWAITING_LANGUAGE, S.AWAITING_ROLE, S.AWAITING_ULB, S.NEW):
+            self.data["resume"] = self.state
+
+    def resume(self, event: EventData) -> None:
+        event.machine.set_state(self.data.pop("resume"), model=self)
+
+    def skip_faq(self, event: EventData) -> None:
+        self.case["skip_faq"] = True
+        self.say("human.noted")
+
+    def show_help(self, event: EventData) -> None:
+        self.say("help")
+
+    async def show_status(self, event: EventData) -> None:
+        tickets = await self.ctx.tickets.for_user(self.ctx.user.channel, self.ctx.user.user_id)
+        if not tickets:
+            self.say("status.none")
+            return
+        lines = [self.t("status.header")]
+        for ticket in tickets:
+            state = self.t(f"status.state.{ticket.status}", team=self.settings.team_name(ticket.team))
+            date = ticket.created_at.strftime("%d %b %Y") if ticket.created_at else ""
+            lines.append(self.t("status.line", number=ticket.number, state=state, priority=ticket.priority,
+                                module=self.t(f"module.{ticket.module}"), date=date))
+        self.replies.append(Reply("\n".join(lines)))
+
+    def say_nothing_to_cancel(self, event: EventData) -> None:
+        self.say("cancel_nothing")
+
+    def say_already_filing(self, event: EventData) -> None:
+        self.say("human.already")

@@ -1,0 +1,169 @@
+"""The conversation engine: load a conversation, apply one inbound event, save it, return the replies."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from transitions.extensions.asyncio import AsyncMachine
+
+from core.i18n import Catalog
+from core.messages import Inbound, Reply, UserRef
+from core.settings import Settings
+from flows.conversation import Conversation, FlowContext
+from flows.flow import STATES, TRANSITIONS
+from flows.input import command_of, resolve
+from flows.locks import UserLocks
+from flows.questions import QUESTIONS
+from flows.states import IDLE, S
+from flows.store import SqlConversationStore
+from kb.protocol import Matcher
+from tickets.store import SqlTicketStore
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_LIMIT = 300  # entries kept per problem; a ticket carries at most this many
+CHOICE_TEXT_LIMIT = 200  # longer text is never a menu answer
+ECHO_LIMIT = 40
+
+
+def plain(value: Any) -> Any:
+    """The flow's data with enum members as their string values, as `transitions` expects."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def build_machine() -> AsyncMachine:
+    return AsyncMachine(
+        model=None, states=STATES, transitions=plain(TRANSITIONS), initial=S.NEW.value,
+        send_event=True, auto_transitions=False,
+    )
+
+
+class Engine:
+    """Runs the flow for every channel. `handle` is the only entry point; it never sends anything."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], matcher: Matcher, settings: Settings, catalog: Catalog
+    ) -> None:
+        self._sessions = sessions
+        self._matcher = matcher
+        self._settings = settings
+        self._catalog = catalog
+        self._machine = build_machine()
+        self._locks = UserLocks()
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Apply one event; a message id seen before yields no replies and changes nothing."""
+        async with self._locks.hold(inbound.user), self._sessions() as session, session.begin():
+            conversations = SqlConversationStore(session)
+            if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
+                log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
+                return []
+            stored = await conversations.load_for_update(inbound.user, S.NEW.value)
+            tickets = SqlTicketStore(session, self._settings.ticket_prefix)
+            ctx = FlowContext(self._settings, self._catalog, self._matcher, tickets, inbound.user)
+            conv = Conversation(stored.state, stored.data, ctx)
+            await self._apply(conv, inbound)
+            stored.state, stored.data = conv.state, conv.data
+            await conversations.save(inbound.user, stored)
+            return conv.replies
+
+    async def state_of(self, user: UserRef) -> str | None:
+        """The state the user's conversation waits in, or None for a user never seen."""
+        async with self._sessions() as session:
+            stored = await SqlConversationStore(session).peek(user)
+            return stored.state if stored else None
+
+    async def _apply(self, conv: Conversation, inbound: Inbound) -> None:
+        if conv.state not in STATES:
+            log.warning("conversation of %s was in unknown state %r; restarting", inbound.user, conv.state)
+            conv.state = S.NEW.value
+            conv.data["case"] = {}
+            conv.say("restarted")
+        self._machine.add_model(conv, initial=conv.state)
+        try:
+            entered = conv.state
+            self._record(conv, "user", self._user_words(conv, inbound)[: self._settings.max_text_chars])
+            await self._step(conv, inbound)
+            self._prompt(conv, state_changed=conv.state != entered)
+            for reply in conv.replies:
+                self._record(conv, "bot", reply.text)
+        finally:
+            self._machine.remove_model(conv)
+
+    async def _step(self, conv: Conversation, inbound: Inbound) -> None:
+        command = command_of(inbound.text) if inbound.text and inbound.choice is None else None
+        if conv.state == S.NEW:
+            await conv.trigger("begin")
+            if command and command != "restart":
+                await conv.trigger(command)
+        elif command:
+            await conv.trigger(command)
+        else:
+            await self._answer(conv, inbound)
+
+    async def _answer(self, conv: Conversation, inbound: Inbound) -> None:
+        """Turn the event into the current question's trigger, or say precisely what was wrong with it."""
+        question = QUESTIONS.get(conv.state)
+        if question is None or question.options is None:
+            if inbound.choice is not None:
+                conv.say("invalid.stale")
+                return
+            text = self._clean_text(conv, inbound.text or "")
+            if text:
+                attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
+                await conv.trigger("text", text=text, attachments=attachments)
+            elif question is not None:
+                conv.say("text.empty")
+            return
+        options = question.options(conv)
+        if inbound.choice is not None:
+            option = next((o for o in options if o.id == inbound.choice), None)
+            if option is None:
+                conv.say("invalid.stale")
+                return
+        else:
+            typed = (inbound.text or "")[:CHOICE_TEXT_LIMIT]
+            option = resolve(options, typed) if len(inbound.text or "") <= CHOICE_TEXT_LIMIT else None
+            if option is None:
+                echo = " ".join(typed.split())[:ECHO_LIMIT] or "-"
+                conv.say("invalid.choice", text=echo, count=len(options))
+                return
+        await conv.trigger(option.trigger, value=option.value)
+
+    def _clean_text(self, conv: Conversation, text: str) -> str:
+        text = text.strip()
+        limit = self._settings.max_text_chars
+        if len(text) > limit:
+            conv.say("text.truncated", limit=limit)
+            text = text[:limit]
+        return text
+
+    def _prompt(self, conv: Conversation, *, state_changed: bool) -> None:
+        question = QUESTIONS.get(conv.state)
+        if question is not None:
+            conv.replies.append(question.ask(conv))
+        elif conv.state in IDLE and not state_changed:
+            conv.say("idle")
+
+    def _user_words(self, conv: Conversation, inbound: Inbound) -> str:
+        if inbound.choice is None:
+            return inbound.text or ""
+        question = QUESTIONS.get(conv.state)
+        options = question.options(conv) if question and question.options else []
+        return next((o.label for o in options if o.id == inbound.choice), inbound.choice)
+
+    @staticmethod
+    def _record(conv: Conversation, who: str, text: str) -> None:
+        transcript: list[dict[str, str]] = conv.data.setdefault("transcript", [])
+        transcript.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": who, "text": text})
+        del transcript[:-TRANSCRIPT_LIMIT]

@@ -1,0 +1,79 @@
+"""The first flow, as data: from greeting to a filed ticket or a solved problem.
+
+Triggers: `begin` (first contact), `text` (free text), `picked` (a menu choice), `solved` / `not_solved`
+(the FAQ offer), `confirm` / `edit_*` (the summary) and the global commands. For one trigger the first
+transition whose conditions hold wins. `flows/diagram.md` is generated from this list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.states import CASE_QUESTIONS, IDLE, TRIAGE, S
+
+ALL = "*"
+TransitionConfig = dict[str, Any]
+
+STATES: list[str] = [s.value for s in S]
+
+TRANSITIONS: list[TransitionConfig] = [
+    # first contact and the profile, asked once and remembered
+    {"trigger": "begin", "source": S.NEW, "dest": S.AWAITING_PROBLEM, "conditions": "has_profile",
+     "after": "greet"},
+    {"trigger": "begin", "source": S.NEW, "dest": S.AWAITING_LANGUAGE, "after": "greet"},
+    {"trigger": "picked", "source": S.AWAITING_LANGUAGE, "dest": None, "conditions": "is_resuming",
+     "before": "remember_choice", "after": "resume"},
+    {"trigger": "picked", "source": S.AWAITING_LANGUAGE, "dest": S.AWAITING_PROBLEM, "conditions": "has_profile",
+     "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_LANGUAGE, "dest": S.AWAITING_ROLE, "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_ROLE, "dest": S.AWAITING_ULB, "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_ULB, "dest": None, "conditions": "is_resuming",
+     "before": "remember_choice", "after": "resume"},
+    {"trigger": "picked", "source": S.AWAITING_ULB, "dest": S.AWAITING_PROBLEM, "before": "remember_choice"},
+    # the problem, and the knowledge base's answers
+    {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.CONFIRMING, "conditions": "is_editing",
+     "before": "remember_description"},
+    {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",
+     "unless": "is_skipping_faq", "before": "remember_description"},
+    {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.AWAITING_MODULE, "before": "remember_description"},
+    {"trigger": "solved", "source": S.OFFERING_FAQ, "dest": S.DEFLECTED, "after": "record_deflection"},
+    {"trigger": "not_solved", "source": S.OFFERING_FAQ, "dest": S.AWAITING_MODULE, "before": "reject_faq"},
+    # triage: module, category, impact; the priority follows from the answers
+    {"trigger": "picked", "source": S.AWAITING_MODULE, "dest": S.CONFIRMING, "conditions": "is_editing",
+     "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_MODULE, "dest": S.AWAITING_CATEGORY, "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_CATEGORY, "dest": S.CONFIRMING, "conditions": "is_editing",
+     "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_CATEGORY, "dest": S.AWAITING_IMPACT, "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_IMPACT, "dest": S.AWAITING_WORKAROUND,
+     "before": "remember_choice"},
+    {"trigger": "picked", "source": S.AWAITING_WORKAROUND, "dest": S.CONFIRMING, "before": "remember_choice"},
+    # summary: confirm, or go back to one answer and return here
+    {"trigger": "confirm", "source": S.CONFIRMING, "dest": S.FILED, "after": "file_ticket"},
+    {"trigger": "edit_description", "source": S.CONFIRMING, "dest": S.AWAITING_PROBLEM, "before": "start_editing"},
+    {"trigger": "edit_module", "source": S.CONFIRMING, "dest": S.AWAITING_MODULE, "before": "start_editing"},
+    {"trigger": "edit_category", "source": S.CONFIRMING, "dest": S.AWAITING_CATEGORY, "before": "start_editing"},
+    {"trigger": "edit_impact", "source": S.CONFIRMING, "dest": S.AWAITING_IMPACT, "before": "start_editing"},
+    # between problems, the next message starts a new one
+    {"trigger": "text", "source": IDLE, "dest": S.AWAITING_LANGUAGE, "unless": "has_profile",
+     "before": "new_case"},
+    {"trigger": "text", "source": IDLE, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",
+     "before": ["new_case", "remember_description"]},
+    {"trigger": "text", "source": IDLE, "dest": S.AWAITING_MODULE, "before": ["new_case", "remember_description"]},
+    # global commands, in every state
+    {"trigger": "help", "source": ALL, "dest": None, "after": "show_help"},
+    {"trigger": "status", "source": ALL, "dest": None, "after": "show_status"},
+    {"trigger": "cancel", "source": CASE_QUESTIONS, "dest": S.CANCELLED, "before": "drop_case"},
+    {"trigger": "cancel", "source": ALL, "dest": None, "after": "say_nothing_to_cancel"},
+    {"trigger": "restart", "source": ALL, "dest": S.AWAITING_PROBLEM, "conditions": "has_profile",
+     "before": "new_case"},
+    {"trigger": "restart", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "new_case"},
+    {"trigger": "language", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "remember_where"},
+    {"trigger": "profile", "source": ALL, "dest": S.AWAITING_ROLE, "before": "remember_where"},
+    {"trigger": "human", "source": S.OFFERING_FAQ, "dest": S.AWAITING_MODULE, "before": "reject_faq"},
+    {"trigger": "human", "source": TRIAGE, "dest": None, "after": "say_already_filing"},
+    {"trigger": "human", "source": S.AWAITING_PROBLEM, "dest": None, "before": "skip_faq"},
+    {"trigger": "human", "source": ALL, "dest": S.AWAITING_PROBLEM, "conditions": "has_profile",
+     "before": ["new_case", "skip_faq"]},
+    {"trigger": "human", "source": ALL, "dest": None, "before": "skip_faq"},
+]

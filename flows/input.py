@@ -1,0 +1,81 @@
+"""Reading what the user typed: menu numbers in any script, option labels, close misspellings, commands."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+# Odia (U+0B66..) and Devanagari (U+0966..) digits read as ASCII digits.
+_DIGITS = {0x0B66 + i: str(i) for i in range(10)} | {0x0966 + i: str(i) for i in range(10)}
+
+# Words that work as commands in every state; the value is the flow's trigger.
+COMMANDS: dict[str, str] = {
+    "help": "help", "menu": "help", "?": "help",
+    "cancel": "cancel", "stop": "cancel",
+    "restart": "restart", "start": "restart", "start over": "restart", "new": "restart",
+    "language": "language", "lang": "language",
+    "profile": "profile", "change role": "profile", "change ulb": "profile",
+    "status": "status", "my tickets": "status",
+    "human": "human", "agent": "human", "talk to a human": "human", "person": "human",
+}
+FUZZY_CUTOFF = 80.0
+FUZZY_MARGIN = 8.0
+
+
+@dataclass(frozen=True)
+class Option:
+    """A menu option: what the user sees, and which trigger (with which value) picking it fires."""
+
+    id: str
+    label: str
+    trigger: str = "picked"
+    value: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+
+def normalize(text: str) -> str:
+    """Case-folded, NFKC, native digits as ASCII, surrounding punctuation and spaces trimmed."""
+    text = unicodedata.normalize("NFKC", text).translate(_DIGITS).casefold()
+    return " ".join(text.split()).strip(" .!,;:")
+
+
+def command_of(text: str) -> str | None:
+    """The command a whole message names (`/help` as Telegram sends it works too), else None."""
+    words = normalize(text).lstrip("/")
+    return COMMANDS.get(words)
+
+
+def resolve(options: Sequence[Option], text: str) -> Option | None:
+    """The option a typed answer means: its number, its id, its label or alias, or a close misspelling."""
+    typed = normalize(text)
+    if not typed:
+        return None
+    if typed.isdigit():
+        index = int(typed) - 1
+        return options[index] if 0 <= index < len(options) else None
+    for option in options:
+        names = {option.id, normalize(option.label), *map(normalize, option.aliases)}
+        if typed in names:
+            return option
+    return _closest(options, typed)
+
+
+def _closest(options: Sequence[Option], typed: str) -> Option | None:
+    """A unique clear winner by fuzzy match, or None: a near tie is not a choice the user made."""
+    names: list[tuple[str, Option]] = []
+    for option in options:
+        names += [(normalize(option.label), option)] + [(normalize(a), option) for a in option.aliases]
+    scored = process.extract(typed, [n for n, _ in names], scorer=fuzz.WRatio, limit=None)
+    best_by_option: dict[str, float] = {}
+    for _, score, index in scored:
+        option = names[index][1]
+        best_by_option[option.id] = max(best_by_option.get(option.id, 0.0), score)
+    ranked = sorted(best_by_option.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or ranked[0][1] < FUZZY_CUTOFF:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < FUZZY_MARGIN:
+        return None
+    return next(o for o in options if o.id == ranked[0][0])

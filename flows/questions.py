@@ -1,0 +1,116 @@
+"""What the bot asks in each state, and the options it offers there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.i18n import LANGUAGES
+from core.messages import Choice, Reply
+from core.modules import MENU_MODULES
+from flows.input import Option
+from flows.states import S
+from tickets.priority import CATEGORIES, IMPACTS
+
+if TYPE_CHECKING:
+    from flows.conversation import Conversation
+
+ROLES = (
+    "cbo", "junior_engineer", "executive_engineer", "executive_officer", "accountant",
+    "program_coordinator", "other_staff",
+)
+YES_ALIASES = ("y", "haan", "ha", "han", "ho", "hoi", "yes please")
+NO_ALIASES = ("n", "nahi", "nahin", "na", "nai")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A state's question: where the answer goes, how it is asked, and its options (none for free text)."""
+
+    field: str | None
+    prompt: Callable[[Conversation], str]
+    options: Callable[[Conversation], list[Option]] | None = None
+
+    def ask(self, conv: Conversation) -> Reply:
+        offered = self.options(conv) if self.options else []
+        return Reply(self.prompt(conv), tuple(Choice(o.id, o.label) for o in offered))
+
+
+def _keyed(prefix: str, codes: tuple[str, ...]) -> Callable[[Conversation], list[Option]]:
+    return lambda conv: [Option(code, conv.t(f"{prefix}.{code}"), value=code) for code in codes]
+
+
+def _languages(conv: Conversation) -> list[Option]:
+    # each language named in its own script, whatever the current language
+    return [Option(code, conv.catalog.text(f"language.{code}", code), value=code) for code in LANGUAGES]
+
+
+def _ulbs(conv: Conversation) -> list[Option]:
+    return [Option(u.code, u.name, value=u.code) for u in conv.settings.ulbs]
+
+
+def _yes_no(conv: Conversation) -> list[Option]:
+    return [
+        Option("yes", conv.t("answer.yes"), value="yes", aliases=YES_ALIASES),
+        Option("no", conv.t("answer.no"), value="no", aliases=NO_ALIASES),
+    ]
+
+
+def _faq(conv: Conversation) -> list[Option]:
+    offered = conv.case.get("faq_offered", [])
+    if len(offered) == 1:
+        solved = [Option("solved:1", conv.t("faq.solved_one"), "solved", offered[0]["id"])]
+    else:
+        solved = [Option(f"solved:{n}", conv.t("faq.solved_n", n=n), "solved", hit["id"])
+                  for n, hit in enumerate(offered, start=1)]
+    return [*solved, Option("none", conv.t("faq.none"), "not_solved")]
+
+
+def _faq_prompt(conv: Conversation) -> str:
+    items = [conv.t("faq.item", n=n, question=hit["question"], answer=hit["answer"])
+             for n, hit in enumerate(conv.case.get("faq_offered", []), start=1)]
+    return "\n\n".join([conv.t("faq.intro"), *items, conv.t("ask.faq")])
+
+
+def _problem_prompt(conv: Conversation) -> str:
+    if conv.data.get("editing"):
+        return conv.t("ask.problem_edit")
+    return conv.t("ask.problem_for_human" if conv.case.get("skip_faq") else "ask.problem")
+
+
+def _confirm_options(conv: Conversation) -> list[Option]:
+    return [Option("confirm", conv.t("confirm.file"), "confirm")] + [
+        Option(f"edit_{part}", conv.t(f"confirm.edit_{part}"), f"edit_{part}")
+        for part in ("description", "module", "category", "impact")
+    ]
+
+
+def _summary(conv: Conversation) -> str:
+    case, priority = conv.case, conv.priority()
+    summary = conv.t(
+        "summary",
+        description=case.get("description", ""),
+        module=conv.t(f"module.{case['module']}"),
+        category=conv.t(f"category.{case['category']}"),
+        impact=conv.t(f"impact.{case['impact']}"),
+        workaround=conv.t(f"answer.{case['workaround']}"),
+        priority=priority.level,
+        reason=conv.t(priority.reason),
+    )
+    return f"{summary}\n\n{conv.t('ask.confirm')}"
+
+
+QUESTIONS: dict[str, Question] = {
+    S.AWAITING_LANGUAGE: Question("profile.language", lambda c: c.t("ask.language"), _languages),
+    S.AWAITING_ROLE: Question("profile.role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
+    S.AWAITING_ULB: Question("profile.ulb", lambda c: c.t("ask.ulb"), _ulbs),
+    S.AWAITING_PROBLEM: Question("case.description", _problem_prompt),
+    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq),
+    S.AWAITING_MODULE: Question("case.module", lambda c: c.t("ask.module"), _keyed("module", MENU_MODULES)),
+    S.AWAITING_CATEGORY: Question("case.category", lambda c: c.t("ask.category"),
+                                  _keyed("category", CATEGORIES)),
+    S.AWAITING_IMPACT: Question("case.impact", lambda c: c.t("ask.impact"), _keyed("impact", IMPACTS)),
+    S.AWAITING_WORKAROUND: Question("case.workaround", lambda c: c.t("ask.workaround"), _yes_no),
+    S.CONFIRMING: Question(None, _summary, _confirm_options),
+}

@@ -1,0 +1,33 @@
+"""The states of the helpdesk conversation: each says what the bot is waiting for."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class S(StrEnum):
+    NEW = "new"
+    AWAITING_LANGUAGE = "awaiting_language"
+    AWAITING_ROLE = "awaiting_role"
+    AWAITING_ULB = "awaiting_ulb"
+    AWAITING_PROBLEM = "awaiting_problem"
+    OFFERING_FAQ = "offering_faq"
+    AWAITING_MODULE = "awaiting_module"
+    AWAITING_CATEGORY = "awaiting_category"
+    AWAITING_IMPACT = "awaiting_impact"
+    AWAITING_WORKAROUND = "awaiting_workaround"
+    CONFIRMING = "confirming"
+    FILED = "filed"
+    DEFLECTED = "deflected"
+    CANCELLED = "cancelled"
+
+
+# Between problems: the last one was filed, solved or cancelled; the next text starts a new one.
+IDLE: list[str] = [S.FILED, S.DEFLECTED, S.CANCELLED]
+# Questions whose answer belongs to the problem being described (cancel and restart drop them).
+CASE_QUESTIONS: list[str] = [
+    S.AWAITING_PROBLEM, S.OFFERING_FAQ, S.AWAITING_MODULE, S.AWAITING_CATEGORY,
+    S.AWAITING_IMPACT, S.AWAITING_WORKAROUND, S.CONFIRMING,
+]
+# After the FAQ: the problem is on its way to a person.
+TRIAGE: list[str] = [S.AWAITING_MODULE, S.AWAITING_CATEGORY, S.AWAITING_IMPACT, S.AWAITING_WORKAROUND, S.CONFIRMING]

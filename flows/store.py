@@ -1,0 +1,82 @@
+"""Loading and saving conversations, one user at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.errors import ConflictError
+from core.messages import UserRef
+from flows.models import ConversationRow, ProcessedEventRow
+
+
+@dataclass
+class StoredConversation:
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    return (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+class SqlConversationStore:
+    """Conversation rows inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim_event(self, user: UserRef, message_id: str) -> bool:
+        """Record the event's key; False when it was already processed (a retried delivery)."""
+        statement = (
+            _insert(self._session, ProcessedEventRow)
+            .values(channel=user.channel, user_id=user.user_id, message_id=message_id, processed_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+        result = await self._session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def load_for_update(self, user: UserRef, initial_state: str) -> StoredConversation:
+        """The user's conversation, created if new, locked until the transaction ends (PostgreSQL)."""
+        await self._session.execute(
+            _insert(self._session, ConversationRow)
+            .values(channel=user.channel, user_id=user.user_id, state=initial_state, data={}, version=0,
+                    updated_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+        query = (
+            select(ConversationRow.state, ConversationRow.data, ConversationRow.version)
+            .where(ConversationRow.channel == user.channel, ConversationRow.user_id == user.user_id)
+            .with_for_update()
+        )
+        row = (await self._session.execute(query)).one()
+        return StoredConversation(state=row.state, data=dict(row.data or {}), version=row.version)
+
+    async def peek(self, user: UserRef) -> StoredConversation | None:
+        query = select(ConversationRow.state, ConversationRow.data, ConversationRow.version).where(
+            ConversationRow.channel == user.channel, ConversationRow.user_id == user.user_id
+        )
+        row = (await self._session.execute(query)).one_or_none()
+        return None if row is None else StoredConversation(row.state, dict(row.data or {}), row.version)
+
+    async def save(self, user: UserRef, conversation: StoredConversation) -> None:
+        """Write the new state; the version check turns a lost update into an error instead of data loss."""
+        result = await self._session.execute(
+            update(ConversationRow)
+            .where(
+                ConversationRow.channel == user.channel,
+                ConversationRow.user_id == user.user_id,
+                ConversationRow.version == conversation.version,
+            )
+            .values(state=conversation.state, data=conversation.data, version=conversation.version + 1,
+                    updated_at=utcnow())
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise ConflictError(f"conversation of {user} changed underneath")
+        conversation.version += 1
