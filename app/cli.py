@@ -2,19 +2,73 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from typing import Annotated
+
 import typer
 
+from app.diagram_cli import flow_app
 from app.kb_cli import kb_app
+from app.tickets_cli import tickets_app
+from app.wiring import build_services, open_database
+from bot.console import run_interactive, run_json_lines
+from core.errors import ConfigError
 from core.settings import Settings
 
 cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True)
 cli.add_typer(kb_app, name="kb")
+cli.add_typer(tickets_app, name="tickets")
+cli.add_typer(flow_app, name="flow")
 
 
 @cli.callback()
 def _root(ctx: typer.Context) -> None:
     """Build the settings once; every command finds them in ctx.obj."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = Settings()
+
+
+@cli.command()
+def chat(
+    ctx: typer.Context,
+    json_lines: Annotated[bool, typer.Option("--json", help="Speak JSON lines on stdin/stdout.")] = False,
+    user: Annotated[str | None, typer.Option(help="Your user id in the console channel.")] = None,
+) -> None:
+    """Chat with the helpdesk in the terminal (or as JSON lines, for scripts)."""
+    settings: Settings = ctx.obj
+    try:
+        services = build_services(settings)
+    except ConfigError as err:
+        typer.echo(f"helpdesk cannot start:\n{err}", err=True)
+        raise typer.Exit(2) from err
+
+    async def run() -> None:
+        try:
+            if json_lines:
+                await run_json_lines(services.engine, sys.stdin, sys.stdout)
+            else:
+                await run_interactive(services.engine, user or getpass.getuser())
+        finally:
+            await services.db.dispose()
+
+    asyncio.run(run())
+
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database schema up to date (also done automatically on start)."""
+    settings: Settings = ctx.obj
+    db, _ = open_database(settings)
+    asyncio.run(db.dispose())
+    typer.echo(json.dumps({"database": settings.resolved_database_url(), "schema": "up to date"}))
 
 
 def main() -> None:

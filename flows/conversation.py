@@ -95,11 +95,9 @@ class Conversation:
     def is_editing(self, event: EventData) -> bool:
         return bool(self.data.get("editing"))
 
-    def is_skipping_faq(self, event: EventData) -> bool:
-        return bool(self.case.get("skip_faq"))
-
     def has_faq_hit(self, event: EventData) -> bool:
-        return bool(self._faq_hits(event.kwargs["text"]))
+        """The knowledge base answers confidently (never asked when the user chose a human)."""
+        return not self.case.get("skip_faq") and bool(self._faq_hits(event.kwargs["text"]))
 
     # -- actions ---------------------------------------------------------------------------------------
     def greet(self, event: EventData) -> None:

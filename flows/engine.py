@@ -167,3 +167,13 @@ class Engine:
         transcript: list[dict[str, str]] = conv.data.setdefault("transcript", [])
         transcript.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": who, "text": text})
         del transcript[:-TRANSCRIPT_LIMIT]
+
+    async def current_question(self, user: UserRef) -> list[Reply]:
+        """The question the user's conversation waits on (for a channel that reconnects); nothing is saved."""
+        async with self._sessions() as session:
+            stored = await SqlConversationStore(session).peek(user)
+            if stored is None or stored.state not in QUESTIONS:
+                return []
+            tickets = SqlTicketStore(session, self._settings.ticket_prefix)
+            ctx = FlowContext(self._settings, self._catalog, self._matcher, tickets, user)
+            return [QUESTIONS[stored.state].ask(Conversation(stored.state, stored.data, ctx))]

@@ -2,7 +2,8 @@
 
 Triggers: `begin` (first contact), `text` (free text), `picked` (a menu choice), `solved` / `not_solved`
 (the FAQ offer), `confirm` / `edit_*` (the summary) and the global commands. For one trigger the first
-transition whose conditions hold wins. `flows/diagram.md` is generated from this list.
+transition whose conditions hold wins. Conditions of one transition are evaluated together (the asyncio
+machine gathers them), so each must be safe to call on its own. `flows/diagram.md` is generated from this list.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ TRANSITIONS: list[TransitionConfig] = [
     {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.CONFIRMING, "conditions": "is_editing",
      "before": "remember_description"},
     {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",
-     "unless": "is_skipping_faq", "before": "remember_description"},
+     "before": "remember_description"},
     {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.AWAITING_MODULE, "before": "remember_description"},
     {"trigger": "solved", "source": S.OFFERING_FAQ, "dest": S.DEFLECTED, "after": "record_deflection"},
     {"trigger": "not_solved", "source": S.OFFERING_FAQ, "dest": S.AWAITING_MODULE, "before": "reject_faq"},
@@ -68,8 +69,8 @@ TRANSITIONS: list[TransitionConfig] = [
     {"trigger": "restart", "source": ALL, "dest": S.AWAITING_PROBLEM, "conditions": "has_profile",
      "before": "new_case"},
     {"trigger": "restart", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "new_case"},
-    {"trigger": "language", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "remember_where"},
-    {"trigger": "profile", "source": ALL, "dest": S.AWAITING_ROLE, "before": "remember_where"},
+    {"trigger": "change_language", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "remember_where"},
+    {"trigger": "change_profile", "source": ALL, "dest": S.AWAITING_ROLE, "before": "remember_where"},
     {"trigger": "human", "source": S.OFFERING_FAQ, "dest": S.AWAITING_MODULE, "before": "reject_faq"},
     {"trigger": "human", "source": TRIAGE, "dest": None, "after": "say_already_filing"},
     {"trigger": "human", "source": S.AWAITING_PROBLEM, "dest": None, "before": "skip_faq"},

@@ -16,8 +16,8 @@ COMMANDS: dict[str, str] = {
     "help": "help", "menu": "help", "?": "help",
     "cancel": "cancel", "stop": "cancel",
     "restart": "restart", "start": "restart", "start over": "restart", "new": "restart",
-    "language": "language", "lang": "language",
-    "profile": "profile", "change role": "profile", "change ulb": "profile",
+    "language": "change_language", "lang": "change_language",
+    "profile": "change_profile", "change role": "change_profile", "change ulb": "change_profile",
     "status": "status", "my tickets": "status",
     "human": "human", "agent": "human", "talk to a human": "human", "person": "human",
 }
@@ -65,9 +65,8 @@ def resolve(options: Sequence[Option], text: str) -> Option | None:
 
 def _closest(options: Sequence[Option], typed: str) -> Option | None:
     """A unique clear winner by fuzzy match, or None: a near tie is not a choice the user made."""
-    names: list[tuple[str, Option]] = []
-    for option in options:
-        names += [(normalize(option.label), option)] + [(normalize(a), option) for a in option.aliases]
+    # labels only: aliases are short words ("na", "ha") that would be found inside any longer text
+    names = [(normalize(option.label), option) for option in options]
     scored = process.extract(typed, [n for n, _ in names], scorer=fuzz.WRatio, limit=None)
     best_by_option: dict[str, float] = {}
     for _, score, index in scored:

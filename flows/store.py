@@ -38,9 +38,9 @@ class SqlConversationStore:
             _insert(self._session, ProcessedEventRow)
             .values(channel=user.channel, user_id=user.user_id, message_id=message_id, processed_at=utcnow())
             .on_conflict_do_nothing()
+            .returning(ProcessedEventRow.message_id)
         )
-        result = await self._session.execute(statement)
-        return bool(getattr(result, "rowcount", 0))
+        return (await self._session.execute(statement)).first() is not None
 
     async def load_for_update(self, user: UserRef, initial_state: str) -> StoredConversation:
         """The user's conversation, created if new, locked until the transaction ends (PostgreSQL)."""

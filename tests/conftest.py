@@ -1,0 +1,75 @@
+"""Fixtures: a fresh database per test (SQLite always; PostgreSQL too when HELPDESK_TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.wiring import MESSAGES_DIR
+from core.db import make_engine, make_sessions, sync_url, upgrade
+from core.i18n import Catalog
+from core.settings import Settings
+from flows.engine import Engine
+from tests.fakes import KeywordMatcher, ScriptedChat, password_matcher
+
+POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "postgresql":
+        assert POSTGRES_URL
+        _reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    upgrade(url)
+    yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    db = make_engine(settings.resolved_database_url())
+    yield make_sessions(db)
+    await db.dispose()
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog.load(MESSAGES_DIR)
+
+
+@pytest.fixture
+def matcher() -> KeywordMatcher:
+    return password_matcher()
+
+
+@pytest.fixture
+def engine(
+    sessions: async_sessionmaker[AsyncSession], matcher: KeywordMatcher, settings: Settings, catalog: Catalog
+) -> Engine:
+    return Engine(sessions, matcher, settings, catalog)
+
+
+@pytest.fixture
+def chat(engine: Engine) -> ScriptedChat:
+    return ScriptedChat(engine)
