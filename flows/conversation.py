@@ -6,6 +6,7 @@ thing. They never send: what the bot says is appended to `self.replies`, and the
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ class Conversation:
     """The model `transitions` drives: state, collected data, and the replies of the current event."""
 
     state: str
+    trigger: Callable[..., Awaitable[bool]]  # bound by the machine while the event is applied
 
     def __init__(self, state: str, data: dict[str, Any], ctx: FlowContext) -> None:
         self.state = state

@@ -23,7 +23,7 @@ class StoredConversation:
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
-    return (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(table)
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 class SqlConversationStore:

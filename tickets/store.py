@@ -119,9 +119,8 @@ class SqlTicketStore:
     async def record_deflection(
         self, channel: str, user_id: str, entry_id: str, description: str, ulb: str | None
     ) -> None:
-        self._session.add(
-            DeflectionRow(channel=channel, user_id=user_id, entry_id=entry_id, description=description, ulb=ulb)
-        )
+        row = DeflectionRow(channel=channel, user_id=user_id, entry_id=entry_id, description=description, ulb=ulb)
+        self._session.add(row)
 
     async def count_deflections(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(DeflectionRow)) or 0)
