@@ -172,8 +172,10 @@ class Engine:
         """The question the user's conversation waits on (for a channel that reconnects); nothing is saved."""
         async with self._sessions() as session:
             stored = await SqlConversationStore(session).peek(user)
-            if stored is None or stored.state not in QUESTIONS:
+            if stored is None or stored.state not in STATES:
                 return []
             tickets = SqlTicketStore(session, self._settings.ticket_prefix)
-            ctx = FlowContext(self._settings, self._catalog, self._matcher, tickets, user)
-            return [QUESTIONS[stored.state].ask(Conversation(stored.state, stored.data, ctx))]
+            conv = Conversation(stored.state, stored.data, FlowContext(
+                self._settings, self._catalog, self._matcher, tickets, user))
+            self._prompt(conv, state_changed=False)
+            return conv.replies

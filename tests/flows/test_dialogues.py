@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.i18n import Catalog
 from core.messages import Inbound, UserRef
 from core.settings import Settings
 from flows.engine import Engine
@@ -318,3 +320,33 @@ async def test_events_of_one_user_are_applied_one_at_a_time(engine: Engine) -> N
     await asyncio.gather(*(engine.handle(Inbound(user, text="help", message_id=f"h{n}")) for n in range(8)))
     replies = await engine.handle(Inbound(user, text="1"))
     assert "What is your role?" in "\n".join(r.text for r in replies)
+
+
+async def test_a_reconnecting_channel_is_shown_the_question_the_user_is_on(chat: ScriptedChat, engine: Engine) -> None:
+    assert await engine.current_question(chat.user) == []
+    await chat.set_up_profile()
+    await chat.send("muster roll stuck")
+    [question] = await engine.current_question(chat.user)
+    assert question.text == "Which part of the app is it about?" and len(question.choices) == 10
+    assert await chat.state() == "awaiting_module"
+
+
+async def test_an_unknown_answer_to_the_faq_offer_is_re_asked_with_the_answers(chat: ScriptedChat) -> None:
+    await chat.set_up_profile()
+    await chat.send("forgot password")
+    await chat.send("maybe later")
+    assert '"maybe later" is not one of the options. Reply with a number from 1 to 2' in chat.text
+    assert "Forgot Password" in chat.last[-1].text
+    assert await chat.state() == "offering_faq"
+
+
+async def test_ulbs_come_from_configuration(
+    sessions: async_sessionmaker[AsyncSession], matcher: KeywordMatcher, catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch, database_url: str,
+) -> None:
+    monkeypatch.setenv("HELPDESK_ULBS", '[{"code": "od.puri", "name": "Puri"}]')
+    chat = ScriptedChat(Engine(sessions, matcher, Settings(database_url=database_url), catalog))
+    await chat.send("hi")
+    await chat.pick("English")
+    await chat.pick("CBO")
+    assert chat.labels == ["Puri"]
