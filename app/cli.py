@@ -13,6 +13,8 @@ import typer
 
 from app.diagram_cli import flow_app
 from app.kb_cli import kb_app
+from app.server_cli import server_app, tokens_app
+from app.sla_cli import sla_app
 from app.tickets_cli import tickets_app
 from app.wiring import build_services, open_database
 from bot.console import run_interactive, run_json_lines
@@ -23,6 +25,9 @@ cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help
 cli.add_typer(kb_app, name="kb")
 cli.add_typer(tickets_app, name="tickets")
 cli.add_typer(flow_app, name="flow")
+cli.add_typer(sla_app, name="sla")
+cli.add_typer(tokens_app, name="tokens")
+cli.registered_commands += server_app.registered_commands
 
 
 @cli.callback()

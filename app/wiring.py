@@ -1,19 +1,26 @@
-"""Builds the running system from settings: database, knowledge base, matcher, engine."""
+"""Builds the running system from settings: database, knowledge base, matcher, engine, API."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import flows
+from api.app import create_app
+from api.deps import ApiContext
+from bot.http_chat import chat_router
 from core.db import make_engine, make_sessions, upgrade
 from core.i18n import Catalog
 from core.settings import Settings
-import flows
 from flows.engine import Engine
+from tickets.desk import sla_due
+from tickets.sla import SlaPolicy
+from tickets.store import DueFunction
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -28,6 +35,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     matcher: LexicalMatcher
     engine: Engine
+    due: DueFunction
 
 
 def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
@@ -38,13 +46,33 @@ def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[A
     return db, make_sessions(db)
 
 
-def build_services(settings: Settings) -> Services:
-    """Everything the chat and the server need; refuses to start on an invalid knowledge base."""
+def load_matcher(settings: Settings) -> LexicalMatcher:
+    """The matcher over the configured knowledge base; InvalidContent (nothing loaded) if any file is bad."""
     from kb.loader import load_knowledge_base
     from kb.matcher import LexicalMatcher
 
-    knowledge = load_knowledge_base(settings.kb_dir)
-    matcher = LexicalMatcher.from_knowledge_base(knowledge, threshold=settings.faq_threshold)
+    return LexicalMatcher.from_knowledge_base(load_knowledge_base(settings.kb_dir), threshold=settings.faq_threshold)
+
+
+def build_services(settings: Settings) -> Services:
+    """Everything the chat and the server need; refuses to start on an invalid knowledge base."""
+    matcher = load_matcher(settings)
     catalog = Catalog.load(MESSAGES_DIR)
     db, sessions = open_database(settings)
-    return Services(settings, db, sessions, matcher, Engine(sessions, matcher, settings, catalog))
+    due = sla_due(SlaPolicy.from_settings(settings))
+    engine = Engine(sessions, matcher, settings, catalog, due)
+    return Services(settings, db, sessions, matcher, engine, due)
+
+
+def build_app(services: Services) -> FastAPI:
+    """The HTTP app: operator API, KB reload, and the HTTP chat channel, on one FastAPI app."""
+
+    async def reload_kb() -> int:
+        from kb.loader import load_knowledge_base
+
+        knowledge = await asyncio.to_thread(load_knowledge_base, services.settings.kb_dir)
+        services.matcher.reload(knowledge)
+        return len(knowledge.entries)
+
+    ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
+    return create_app(ctx, [chat_router(services.engine, services.settings)])

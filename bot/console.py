@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from typing import Any, Protocol, TextIO
+from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
+from bot.protocol import BadMessage, parse_line, reply_json
 from core.messages import Inbound, Reply, UserRef
 
 log = logging.getLogger(__name__)
@@ -26,49 +27,7 @@ class ChatEngine(Protocol):
     async def handle(self, inbound: Inbound) -> list[Reply]: ...
     async def state_of(self, user: UserRef) -> str | None: ...
     async def current_question(self, user: UserRef) -> list[Reply]: ...
-
-
-class BadLine(ValueError):
-    """A JSON line that is not a valid inbound message; the text says what is wrong."""
-
-
-def parse_line(line: str) -> Inbound:
-    """One JSON line as an `Inbound`, or `BadLine` naming the field that is wrong."""
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise BadLine(f"not valid JSON: {err.msg} at column {err.colno}") from err
-    if not isinstance(data, dict):
-        raise BadLine("expected a JSON object like {\"user\": \"u1\", \"text\": \"hello\"}")
-    unknown = sorted(set(data) - {"user", "text", "choice", "id"})
-    if unknown:
-        raise BadLine(f"unknown field(s): {', '.join(unknown)}")
-    user = data.get("user")
-    if not isinstance(user, str) or not user.strip():
-        raise BadLine('"user" is required and must be a non-empty string')
-    text, choice, message_id = data.get("text"), data.get("choice"), data.get("id")
-    if (text is None) == (choice is None):
-        raise BadLine('give exactly one of "text" or "choice"')
-    for name, value in (("text", text), ("choice", choice)):
-        if value is not None and not isinstance(value, str):
-            raise BadLine(f'"{name}" must be a string')
-    if message_id is not None and (not isinstance(message_id, str | int) or isinstance(message_id, bool)):
-        raise BadLine('"id" must be a string or a number')
-    return Inbound(
-        UserRef(CHANNEL, user), text=text, choice=choice,
-        message_id=None if message_id is None else str(message_id),
-    )
-
-
-def reply_json(replies: Iterable[Reply], state: str | None) -> dict[str, Any]:
-    replies = list(replies)
-    return {
-        "replies": [
-            {"text": r.text, "choices": [{"id": c.id, "label": c.label} for c in r.choices]} for r in replies
-        ],
-        "state": state,
-        "ticket": next((r.ticket for r in replies if r.ticket), None),
-    }
+    async def pending(self, user: UserRef) -> list[Reply]: ...
 
 
 async def run_json_lines(engine: ChatEngine, lines: Iterable[str], out: TextIO) -> None:
@@ -77,10 +36,10 @@ async def run_json_lines(engine: ChatEngine, lines: Iterable[str], out: TextIO) 
         if not line.strip():
             continue
         try:
-            inbound = parse_line(line)
+            inbound = parse_line(line, CHANNEL)
             replies = await engine.handle(inbound)
             answer = reply_json(replies, await engine.state_of(inbound.user))
-        except BadLine as err:
+        except BadMessage as err:
             answer = {"error": str(err)}
         except Exception as err:
             log.exception("could not handle %r", line[:200])
@@ -103,7 +62,7 @@ async def run_interactive(engine: ChatEngine, user_id: str, console: Console | N
     if await engine.state_of(user) is None:
         replies = await engine.handle(Inbound(user, text="hello"))
     else:
-        replies = await engine.current_question(user)
+        replies = await engine.pending(user) + await engine.current_question(user)
     for reply in replies:
         render(console, reply)
     while True:

@@ -43,3 +43,19 @@ class InvalidContent(ConfigError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class InvalidTransition(HelpdeskError):
+    """The ticket's status does not allow that action (e.g. replying on a closed ticket)."""
+
+
+class PermissionDenied(HelpdeskError):
+    """The caller's role may not do this."""
+
+
+class StaleVersion(ConflictError):
+    """The caller's copy of the ticket is older than the stored one (If-Match failed)."""
+
+
+class InvalidInput(HelpdeskError):
+    """A parameter is wrong; the message names it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date, time
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -43,6 +44,8 @@ DEFAULT_ROUTES = {
 }
 # first-response targets in business hours (a business day is 09:00-18:00, 9 hours)
 DEFAULT_RESPONSE_HOURS = {"P1": 4, "P2": 9, "P3": 18, "P4": 18}
+# resolution targets in business hours: P1 1 day, P2 3 days, P3 5 days, P4 10 days (see tickets/sla.py)
+DEFAULT_RESOLUTION_HOURS = {"P1": 9, "P2": 27, "P3": 45, "P4": 90}
 
 
 class Settings(BaseSettings):
@@ -58,10 +61,18 @@ class Settings(BaseSettings):
     teams: list[Team] = Field(default_factory=lambda: list(DEFAULT_TEAMS))
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
     response_hours: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESPONSE_HOURS))
+    resolution_hours: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTION_HOURS))
+    extra_holidays: list[date] = Field(default_factory=list)  # e.g. state-declared holidays, ISO dates
+    business_start: time = time(9, 0)
+    business_end: time = time(18, 0)
+    timezone: str = "Asia/Kolkata"
+    at_risk_fraction: float = Field(default=0.75, gt=0, le=1)
     max_text_chars: int = 4000
     faq_max_hits: int = 3
     faq_threshold: float | None = None
     ticket_prefix: str = "HD"
+    reopen_days: int = 7
+    channel_keys: dict[str, str] = Field(default_factory=dict)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""

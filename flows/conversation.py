@@ -17,9 +17,10 @@ from core.messages import Reply, UserRef
 from core.settings import Settings
 from flows.states import S
 from kb.protocol import Hit, Matcher
+from tickets.desk import SqlTicketDesk
 from tickets.priority import Priority, derive_priority
 from tickets.routing import response_target, route
-from tickets.store import TicketDraft, TicketStore
+from tickets.store import Ticket, TicketDraft, TicketStore
 
 EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
 
@@ -33,6 +34,7 @@ class FlowContext:
     matcher: Matcher
     tickets: TicketStore
     user: UserRef
+    desk: SqlTicketDesk
 
 
 class Conversation:
@@ -47,6 +49,7 @@ class Conversation:
         self.ctx = ctx
         self.replies: list[Reply] = []
         self._hits: tuple[Hit, ...] | None = None
+        self._active: Ticket | bool | None = False  # False: not looked up yet
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property
@@ -78,6 +81,15 @@ class Conversation:
     def priority(self) -> Priority:
         return derive_priority(self.case["category"], self.case["impact"], self.case["workaround"] == "yes")
 
+    def text_of(self, event: EventData) -> str:
+        """The words this event is about: its own text, or the message held while asking what it was."""
+        return str(event.kwargs.get("text") or self.data.get("held_text") or "")
+
+    async def active_ticket(self) -> Ticket | None:
+        if self._active is False:
+            self._active = await self.ctx.tickets.latest_active(self.ctx.user.channel, self.ctx.user.user_id)
+        return self._active if isinstance(self._active, Ticket) else None
+
     def _faq_hits(self, text: str) -> tuple[Hit, ...]:
         if self._hits is None:
             audience = CBO_AUDIENCE if self.profile.get("role") == "cbo" else EMPLOYEE_AUDIENCE
@@ -99,7 +111,15 @@ class Conversation:
 
     def has_faq_hit(self, event: EventData) -> bool:
         """The knowledge base answers confidently (never asked when the user chose a human)."""
-        return not self.case.get("skip_faq") and bool(self._faq_hits(event.kwargs["text"]))
+        return not self.case.get("skip_faq") and bool(self._faq_hits(self.text_of(event)))
+
+    async def has_ticket_waiting(self, event: EventData) -> bool:
+        """The helpdesk asked this user something and waits for the answer."""
+        ticket = await self.active_ticket()
+        return ticket is not None and ticket.status == "waiting_on_user"
+
+    async def has_active_ticket(self, event: EventData) -> bool:
+        return await self.active_ticket() is not None
 
     # -- actions ---------------------------------------------------------------------------------------
     def greet(self, event: EventData) -> None:
@@ -119,10 +139,12 @@ class Conversation:
         self.data.pop("editing", None)
 
     def remember_description(self, event: EventData) -> None:
-        self.case["description"] = event.kwargs["text"]
+        text = self.text_of(event)
+        self.data.pop("held_text", None)
+        self.case["description"] = text
         self.case["attachments"] = self.case.get("attachments", []) + event.kwargs.get("attachments", [])
         if not self.data.pop("editing", None) and not self.case.get("skip_faq"):
-            hits = self._faq_hits(event.kwargs["text"])
+            hits = self._faq_hits(text)
             self.case["faq_offered"] = [
                 {"id": h.entry_id, "question": h.question, "answer": h.answer, "score": round(h.score, 3)}
                 for h in hits
@@ -158,6 +180,21 @@ class Conversation:
                       team=self.settings.team_name(team), target=target)
         self.replies.append(Reply(text, ticket=ticket.number))
         self.data["case"] = {}
+
+    async def hold_message(self, event: EventData) -> None:
+        ticket = await self.active_ticket()
+        self.data["held_text"] = event.kwargs["text"]
+        self.data["last_ticket"] = ticket.number if ticket else ""
+
+    async def append_to_ticket(self, event: EventData) -> None:
+        """The user's message goes to their open ticket for the team to read; a paused SLA runs again."""
+        ticket = await self.active_ticket()
+        text = self.text_of(event)
+        self.data.pop("held_text", None)
+        if ticket is None:
+            return
+        await self.ctx.desk.add_user_message(ticket.number, self.ctx.user.user_id, text)
+        self.say("followup.added", number=ticket.number)
 
     def start_editing(self, event: EventData) -> None:
         self.data["editing"] = True

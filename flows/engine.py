@@ -21,7 +21,9 @@ from flows.questions import QUESTIONS
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
 from kb.protocol import Matcher
-from tickets.store import SqlTicketStore
+from tickets.desk import SqlTicketDesk
+from tickets.outbox import SqlOutbox
+from tickets.store import DueFunction, SqlTicketStore
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +50,25 @@ def build_machine() -> AsyncMachine:
     )
 
 
+def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str:
+    """What the user sees for a queued helpdesk message."""
+    if kind == "operator_reply":
+        return conv.t("outbox.reply", number=payload["number"], text=payload["text"])
+    if kind == "ticket_resolved":
+        key = "outbox.resolved_with_text" if payload.get("text") else "outbox.resolved"
+        return conv.t(key, number=payload["number"], text=payload.get("text", ""))
+    return conv.t("outbox.update", number=payload.get("number", ""))
+
+
 class Engine:
     """Runs the flow for every channel. `handle` is the only entry point; it never sends anything."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], matcher: Matcher, settings: Settings, catalog: Catalog
+        self, sessions: async_sessionmaker[AsyncSession], matcher: Matcher, settings: Settings, catalog: Catalog,
+        due: DueFunction | None = None,
     ) -> None:
         self._sessions = sessions
+        self._due = due
         self._matcher = matcher
         self._settings = settings
         self._catalog = catalog
@@ -69,13 +83,33 @@ class Engine:
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
                 return []
             stored = await conversations.load_for_update(inbound.user, S.NEW.value)
-            tickets = SqlTicketStore(session, self._settings.ticket_prefix)
-            ctx = FlowContext(self._settings, self._catalog, self._matcher, tickets, inbound.user)
-            conv = Conversation(stored.state, stored.data, ctx)
+            conv = Conversation(stored.state, stored.data, self._context(session, inbound.user))
+            delivered = await self._take_pending(session, conv)
             await self._apply(conv, inbound)
             stored.state, stored.data = conv.state, conv.data
             await conversations.save(inbound.user, stored)
-            return conv.replies
+            return delivered + conv.replies
+
+    async def pending(self, user: UserRef) -> list[Reply]:
+        """Messages from the helpdesk waiting for this user (for pull channels polling between messages)."""
+        async with self._locks.hold(user), self._sessions() as session, session.begin():
+            stored = await SqlConversationStore(session).peek(user)
+            conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
+                                self._context(session, user))
+            return await self._take_pending(session, conv)
+
+    def _context(self, session: AsyncSession, user: UserRef) -> FlowContext:
+        tickets = SqlTicketStore(session, self._settings.ticket_prefix, self._due)
+        desk = SqlTicketDesk(session, self._settings, self._due)
+        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk)
+
+    async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
+        """Operator replies and resolutions queued for this user, rendered in their language."""
+        items = await SqlOutbox(session).take_for_user(conv.ctx.user.channel, conv.ctx.user.user_id)
+        replies = [Reply(render_outbox(conv, item.kind, item.payload)) for item in items]
+        for reply in replies:
+            self._record(conv, "helpdesk", reply.text)
+        return replies
 
     async def state_of(self, user: UserRef) -> str | None:
         """The state the user's conversation waits in, or None for a user never seen."""
@@ -174,8 +208,6 @@ class Engine:
             stored = await SqlConversationStore(session).peek(user)
             if stored is None or stored.state not in STATES:
                 return []
-            tickets = SqlTicketStore(session, self._settings.ticket_prefix)
-            conv = Conversation(stored.state, stored.data, FlowContext(
-                self._settings, self._catalog, self._matcher, tickets, user))
+            conv = Conversation(stored.state, stored.data, self._context(session, user))
             self._prompt(conv, state_changed=False)
             return conv.replies

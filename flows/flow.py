@@ -55,7 +55,17 @@ TRANSITIONS: list[TransitionConfig] = [
     {"trigger": "edit_module", "source": S.CONFIRMING, "dest": S.AWAITING_MODULE, "before": "start_editing"},
     {"trigger": "edit_category", "source": S.CONFIRMING, "dest": S.AWAITING_CATEGORY, "before": "start_editing"},
     {"trigger": "edit_impact", "source": S.CONFIRMING, "dest": S.AWAITING_IMPACT, "before": "start_editing"},
-    # between problems, the next message starts a new one
+    # between problems: an answer the helpdesk asked for goes to the ticket; with a ticket still open the
+    # user says whether the message belongs to it; otherwise the next message starts a new problem
+    {"trigger": "text", "source": IDLE, "dest": S.FILED, "conditions": "has_ticket_waiting",
+     "after": "append_to_ticket"},
+    {"trigger": "text", "source": IDLE, "dest": S.ASKING_FOLLOWUP, "conditions": "has_active_ticket",
+     "before": "hold_message"},
+    {"trigger": "add_to_ticket", "source": S.ASKING_FOLLOWUP, "dest": S.FILED, "after": "append_to_ticket"},
+    {"trigger": "new_problem", "source": S.ASKING_FOLLOWUP, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",
+     "before": ["new_case", "remember_description"]},
+    {"trigger": "new_problem", "source": S.ASKING_FOLLOWUP, "dest": S.AWAITING_MODULE,
+     "before": ["new_case", "remember_description"]},
     {"trigger": "text", "source": IDLE, "dest": S.AWAITING_LANGUAGE, "unless": "has_profile",
      "before": "new_case"},
     {"trigger": "text", "source": IDLE, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",

@@ -101,6 +101,18 @@ def _summary(conv: Conversation) -> str:
     return f"{summary}\n\n{conv.t('ask.confirm')}"
 
 
+def _followup_prompt(conv: Conversation) -> str:
+    return conv.t("followup.ask", number=conv.data.get("last_ticket", ""))
+
+
+def _followup_options(conv: Conversation) -> list[Option]:
+    number = conv.data.get("last_ticket", "")
+    return [
+        Option("add_to_ticket", conv.t("followup.add", number=number), "add_to_ticket"),
+        Option("new_problem", conv.t("followup.new"), "new_problem"),
+    ]
+
+
 QUESTIONS: dict[str, Question] = {
     S.AWAITING_LANGUAGE: Question("profile.language", lambda c: c.t("ask.language"), _languages),
     S.AWAITING_ROLE: Question("profile.role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
@@ -113,4 +125,5 @@ QUESTIONS: dict[str, Question] = {
     S.AWAITING_IMPACT: Question("case.impact", lambda c: c.t("ask.impact"), _keyed("impact", IMPACTS)),
     S.AWAITING_WORKAROUND: Question("case.workaround", lambda c: c.t("ask.workaround"), _yes_no),
     S.CONFIRMING: Question(None, _summary, _confirm_options),
+    S.ASKING_FOLLOWUP: Question(None, _followup_prompt, _followup_options),
 }

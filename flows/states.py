@@ -17,6 +17,7 @@ class S(StrEnum):
     AWAITING_IMPACT = "awaiting_impact"
     AWAITING_WORKAROUND = "awaiting_workaround"
     CONFIRMING = "confirming"
+    ASKING_FOLLOWUP = "asking_followup"
     FILED = "filed"
     DEFLECTED = "deflected"
     CANCELLED = "cancelled"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import utcnow
 from core.errors import NotFound
+from tickets.lifecycle import ACTIVE
 from tickets.models import DeflectionRow, TicketRow
+
+# (priority, start, kind, pauses) -> due time; supplied by the SLA policy (tickets.desk.sla_due)
+DueFunction = Callable[[str, datetime, str, list[tuple[datetime, datetime | None]]], datetime]
 
 
 @dataclass(frozen=True)
@@ -39,34 +45,38 @@ class Ticket(TicketDraft):
     number: str = ""
     status: str = "new"
     created_at: datetime | None = None
+    version: int = 1
+    assignee: str | None = None
+    escalated_to: str | None = None
+    updated_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    sla_status: str = "on_time"
+    waiting_since: datetime | None = None
+    pauses: list[list[str | None]] = field(default_factory=list)
+    parent_number: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["created_at"] = self.created_at.isoformat() if self.created_at else None
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
         return data
 
 
-def _ticket(row: TicketRow) -> Ticket:
-    return Ticket(
-        channel=row.channel,
-        user_id=row.user_id,
-        role=row.role,
-        ulb=row.ulb,
-        language=row.language,
-        module=row.module,
-        category=row.category,
-        priority=row.priority,
-        priority_reason=row.priority_reason,
-        description=row.description,
-        team=row.team,
-        attachments=list(row.attachments or []),
-        transcript=list(row.transcript or []),
-        faq_offered=list(row.faq_offered or []),
-        faq_rejected=list(row.faq_rejected or []),
-        number=row.number or "",
-        status=row.status,
-        created_at=row.created_at,
-    )
+_LIST_FIELDS = ("attachments", "transcript", "faq_offered", "faq_rejected", "pauses")
+
+
+def ticket_of(row: TicketRow) -> Ticket:
+    """The immutable view of a ticket row."""
+    values = {f.name: getattr(row, f.name) for f in fields(Ticket)}
+    for name in _LIST_FIELDS:
+        values[name] = list(values[name] or [])
+    values["number"] = row.number or ""
+    return Ticket(**values)
 
 
 class TicketStore(Protocol):
@@ -78,34 +88,40 @@ class TicketStore(Protocol):
         self, channel: str, user_id: str, entry_id: str, description: str, ulb: str | None
     ) -> None: ...
     async def count_deflections(self) -> int: ...
+    async def latest_active(self, channel: str, user_id: str) -> Ticket | None: ...
     async def descriptions(self, limit: int = 5000) -> list[str]: ...
 
 
 class SqlTicketStore:
     """Tickets in the SQL database, inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, prefix: str = "HD") -> None:
+    def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None) -> None:
         self._session = session
         self._prefix = prefix
+        self._due = due
 
     async def file(self, draft: TicketDraft) -> Ticket:
-        """Insert the ticket; its number comes from the database's own identity, never max()+1."""
-        row = TicketRow(**asdict(draft), status="new")
+        """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
+        now = utcnow()
+        row = TicketRow(**asdict(draft), status="new", created_at=now, updated_at=now, pauses=[])
+        if self._due is not None:
+            row.response_due_at = self._due(draft.priority, now, "response", [])
+            row.resolution_due_at = self._due(draft.priority, now, "resolution", [])
         self._session.add(row)
         await self._session.flush()
         row.number = f"{self._prefix}-{row.id:06d}"
         await self._session.flush()
-        return _ticket(row)
+        return ticket_of(row)
 
     async def get(self, number: str) -> Ticket:
         row = await self._session.scalar(select(TicketRow).where(TicketRow.number == number.upper()))
         if row is None:
             raise NotFound(f"no ticket {number}")
-        return _ticket(row)
+        return ticket_of(row)
 
     async def recent(self, limit: int = 50) -> list[Ticket]:
         rows = await self._session.scalars(select(TicketRow).order_by(TicketRow.id.desc()).limit(limit))
-        return [_ticket(r) for r in rows]
+        return [ticket_of(r) for r in rows]
 
     async def for_user(self, channel: str, user_id: str, limit: int = 10) -> list[Ticket]:
         query = (
@@ -114,13 +130,24 @@ class SqlTicketStore:
             .order_by(TicketRow.id.desc())
             .limit(limit)
         )
-        return [_ticket(r) for r in await self._session.scalars(query)]
+        return [ticket_of(r) for r in await self._session.scalars(query)]
 
     async def record_deflection(
         self, channel: str, user_id: str, entry_id: str, description: str, ulb: str | None
     ) -> None:
         row = DeflectionRow(channel=channel, user_id=user_id, entry_id=entry_id, description=description, ulb=ulb)
         self._session.add(row)
+
+    async def latest_active(self, channel: str, user_id: str) -> Ticket | None:
+        """The user's newest ticket that the helpdesk is still working on, if any."""
+        query = (
+            select(TicketRow)
+            .where(TicketRow.channel == channel, TicketRow.user_id == user_id, TicketRow.status.in_(ACTIVE))
+            .order_by(TicketRow.id.desc())
+            .limit(1)
+        )
+        row = await self._session.scalar(query)
+        return None if row is None else ticket_of(row)
 
     async def count_deflections(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(DeflectionRow)) or 0)

@@ -82,6 +82,7 @@ async def test_profile_is_asked_once_and_remembered_for_the_next_problem(chat: S
     await chat.walk_to_confirm()
     await chat.pick("file it")
     await chat.send("another problem: estimate cannot be submitted")
+    await chat.pick("new problem")
     assert await chat.state() == "awaiting_module"
     assert "What is your role?" not in chat.text
 
@@ -148,6 +149,7 @@ async def test_status_lists_my_tickets_and_asks_the_same_question_again(chat: Sc
     await chat.walk_to_confirm()
     await chat.pick("file it")
     await chat.send("the MB page is blank")
+    await chat.pick("new problem")
     await chat.send("status")
     assert "HD-000001: received, Bills, priority P2" in chat.text
     assert chat.last[-1].text == "Which part of the app is it about?"

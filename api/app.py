@@ -1,0 +1,27 @@
+"""The FastAPI application factory: everything it needs is passed in, nothing is built at import."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
+
+from api import errors
+from api.deps import ApiContext
+from api.routes import system, tickets
+
+
+def create_app(ctx: ApiContext, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """The API app; channels that need HTTP (web chat, Telegram webhook) bring their own routers."""
+    app = FastAPI(
+        title="helpdesk",
+        summary="Operator and knowledge-base API of the MUKTASoft helpdesk",
+        version="0.1.0",
+    )
+    app.state.helpdesk = ctx
+    errors.install(app)
+    app.include_router(system.router)
+    app.include_router(tickets.router)
+    for router in extra_routers:
+        app.include_router(router)
+    return app

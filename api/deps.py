@@ -1,0 +1,92 @@
+"""Typed dependencies: the database session, the caller, their permission, and If-Match."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.permissions import allowed
+from api.tokens import Principal, SqlTokenStore
+from core.settings import Settings
+from tickets.desk import SqlTicketDesk
+from tickets.store import DueFunction
+
+
+@dataclass
+class ApiContext:
+    """What the routes need, built once by `app` and kept on `app.state.helpdesk`."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    due: DueFunction | None = None
+    reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
+
+
+def context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.helpdesk
+    return ctx
+
+
+Context = Annotated[ApiContext, Depends(context)]
+
+
+async def session(ctx: Context) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    async with ctx.sessions() as s, s.begin():
+        yield s
+
+
+Session = Annotated[AsyncSession, Depends(session)]
+_bearer = HTTPBearer(auto_error=False, description="An API token from `helpdesk tokens create`")
+
+
+async def principal(
+    ctx: Context, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise HTTPException(401, "an API token is required: Authorization: Bearer <token>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    async with ctx.sessions() as s:
+        who = await SqlTokenStore(s).principal(credentials.credentials)
+    if who is None:
+        raise HTTPException(401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def require(action: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency that lets the call through only for roles allowed to do `action`."""
+
+    async def check(who: Caller) -> Principal:
+        if not allowed(who, action):
+            raise HTTPException(403, f"the {who.role} role may not {action.replace('_', ' ')}")
+        return who
+
+    return check
+
+
+def desk(ctx: Context, s: Session) -> SqlTicketDesk:
+    return SqlTicketDesk(s, ctx.settings, ctx.due)
+
+
+Desk = Annotated[SqlTicketDesk, Depends(desk)]
+
+
+def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
+    """The ticket version the caller last saw: `If-Match: "7"` (the ETag the API returned)."""
+    if value is None:
+        raise HTTPException(428, "If-Match is required: send the ticket's ETag (its version) from your last read")
+    try:
+        return int(value.strip().removeprefix("W/").strip('"'))
+    except ValueError as err:
+        raise HTTPException(400, f"If-Match: expected a ticket version like \"7\", not {value!r}") from err
+
+
+IfMatch = Annotated[int, Depends(if_match)]

@@ -1,0 +1,66 @@
+"""Domain errors to HTTP, in one place; handlers on base classes cover their subclasses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import (
+    ConflictError,
+    HelpdeskError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
+
+STATUS: list[tuple[type[HelpdeskError], int, str]] = [
+    (StaleVersion, 412, "stale_version"),
+    (NotFound, 404, "not_found"),
+    (PermissionDenied, 403, "forbidden"),
+    (InvalidInput, 422, "invalid_input"),
+    (InvalidTransition, 409, "invalid_transition"),
+    (ConflictError, 409, "conflict"),
+    (HelpdeskError, 400, "error"),
+]
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    for kind, status, code in STATUS:
+        if isinstance(exc, kind):
+            return error_response(status, code, str(exc))
+    raise exc
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return error_response(422, "invalid_input", "; ".join(problems))
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+          412: "stale_version", 422: "invalid_input", 428: "precondition_required", 503: "unavailable"}
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    response = error_response(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(HelpdeskError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)

@@ -1,0 +1,61 @@
+"""The HTTP chat channel: the same JSON as `helpdesk chat --json`, one event per request.
+
+For the web chat page and for integrations (a chat widget in the employee portal). Each caller has a
+channel key from configuration (HELPDESK_CHANNEL_KEYS='{"portal": "<secret>"}'); its users are
+namespaced by the key's name, so one integration never reads or writes another's conversations.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query
+
+from bot.protocol import BadMessage, parse_message, reply_json
+from core.messages import Inbound, Reply, UserRef
+from core.settings import Settings
+
+CHANNEL = "http"
+
+
+class ChatEngine(Protocol):
+    async def handle(self, inbound: Inbound) -> list[Reply]: ...
+    async def state_of(self, user: UserRef) -> str | None: ...
+    async def pending(self, user: UserRef) -> list[Reply]: ...
+
+
+def chat_router(engine: ChatEngine, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/chat", tags=["chat"])
+
+    def integration(key: Annotated[str | None, Header(alias="X-Channel-Key")] = None) -> str:
+        """The name of the integration whose channel key was sent (compared in constant time)."""
+        if key is None:
+            raise HTTPException(401, "X-Channel-Key header is required")
+        found = None
+        for name, secret in settings.channel_keys.items():
+            if hmac.compare_digest(key.encode(), secret.encode()):
+                found = name
+        if found is None:
+            raise HTTPException(401, "X-Channel-Key is not a known channel key")
+        return found
+
+    Integration = Annotated[str, Depends(integration)]
+
+    @router.post("/messages")
+    async def post_message(who: Integration, message: Annotated[Any, Body()]) -> dict[str, Any]:
+        """One message from a user; the answer holds the bot's replies and any helpdesk messages for them."""
+        try:
+            inbound = parse_message(message, CHANNEL, user_prefix=f"{who}:")
+        except BadMessage as err:
+            raise HTTPException(422, str(err)) from err
+        replies = await engine.handle(inbound)
+        return reply_json(replies, await engine.state_of(inbound.user))
+
+    @router.get("/messages")
+    async def poll(who: Integration, user: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
+        """Helpdesk messages waiting for a user (poll between their messages)."""
+        ref = UserRef(CHANNEL, f"{who}:{user}")
+        return reply_json(await engine.pending(ref), await engine.state_of(ref))
+
+    return router

@@ -1,0 +1,234 @@
+"""What operators and tier teams do to a ticket. Every change is versioned and audited, and any message
+for the user goes into the outbox in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
+from core.settings import Settings
+from tickets.lifecycle import next_status
+from tickets.models import TicketEventRow, TicketMessageRow, TicketRow
+from tickets.outbox import SqlOutbox
+from tickets.priority import CATEGORIES
+from tickets.routing import route
+from tickets.sla import SlaPolicy, due_time
+from tickets.store import DueFunction, Ticket, ticket_of
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+AUDITED = ("status", "assignee", "priority", "category", "team", "escalated_to", "sla_status")
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    at: datetime
+    author: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    at: datetime
+    actor: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str | None
+
+
+def parse_pauses(pauses: list[list[str | None]]) -> list[tuple[datetime, datetime | None]]:
+    return [(datetime.fromisoformat(str(a)), datetime.fromisoformat(b) if b else None) for a, b in pauses]
+
+
+class SqlTicketDesk:
+    """Operator actions on tickets inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None) -> None:
+        self._session = session
+        self._settings = settings
+        self._due = due
+        self._outbox = SqlOutbox(session)
+
+    # -- reading ---------------------------------------------------------------------------------------
+    async def row(self, number: str, *, for_update: bool = False) -> TicketRow:
+        query = select(TicketRow).where(TicketRow.number == number.upper())
+        row = await self._session.scalar(query.with_for_update() if for_update else query)
+        if row is None:
+            raise NotFound(f"no ticket {number}")
+        return row
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        query = select(TicketMessageRow).where(TicketMessageRow.ticket_id == ticket_id).order_by(TicketMessageRow.id)
+        return [TicketMessage(m.at, m.author, m.kind, m.text) for m in await self._session.scalars(query)]
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        query = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
+        return [TicketEvent(e.at, e.actor, e.action, dict(e.before), dict(e.after), e.reason)
+                for e in await self._session.scalars(query)]
+
+    # -- the one way a ticket changes --------------------------------------------------------------------
+    async def _change(
+        self, number: str, actor: str, action: str, expected_version: int | None,
+        reason: str | None = None, **changes: Any,
+    ) -> TicketRow:
+        row = await self.row(number, for_update=True)
+        if expected_version is not None and expected_version != row.version:
+            raise StaleVersion(f"ticket {row.number} is at version {row.version}, not {expected_version}; reload it")
+        status = next_status(action, row.status)
+        changes.setdefault("status", status)
+        before = {k: getattr(row, k) for k in AUDITED if k in changes and getattr(row, k) != changes[k]}
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.version += 1
+        row.updated_at = utcnow()
+        after = {k: changes[k] for k in before}
+        self._session.add(TicketEventRow(ticket_id=row.id, actor=actor, action=action, before=_jsonable(before),
+                                         after=_jsonable(after), reason=reason, at=row.updated_at))
+        await self._session.flush()
+        return row
+
+    def _deliver(self, row: TicketRow, kind: str, payload: dict[str, Any]) -> Any:
+        return self._outbox.enqueue(row.channel, row.user_id, kind, {"number": row.number, **payload}, row.id)
+
+    def _recompute_due(self, row: TicketRow, priority: str, pauses: list[list[str | None]]) -> dict[str, Any]:
+        if self._due is None:
+            return {}
+        paused = parse_pauses(pauses)
+        return {
+            "response_due_at": self._due(priority, row.created_at, "response", paused),
+            "resolution_due_at": self._due(priority, row.created_at, "resolution", paused),
+        }
+
+    # -- actions ---------------------------------------------------------------------------------------
+    async def claim(self, number: str, actor: str, expected_version: int | None) -> Ticket:
+        return ticket_of(await self._change(number, actor, "claim", expected_version, assignee=actor))
+
+    async def assign(self, number: str, actor: str, operator: str, expected_version: int | None) -> Ticket:
+        if not operator.strip():
+            raise InvalidInput("operator: must name an operator")
+        return ticket_of(await self._change(number, actor, "assign", expected_version, assignee=operator))
+
+    async def reply(self, number: str, actor: str, text: str, expected_version: int | None) -> Ticket:
+        """Answer the user: stored on the ticket and queued for their channel in this transaction."""
+        text = _required("text", text)
+        current = await self.row(number, for_update=True)
+        first: dict[str, Any] = {} if current.first_response_at else {"first_response_at": utcnow()}
+        row = await self._change(number, actor, "reply", expected_version, **first)
+        self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
+        await self._deliver(row, "operator_reply", {"text": text, "author": actor})
+        return ticket_of(row)
+
+    async def note(self, number: str, actor: str, text: str) -> Ticket:
+        """An internal note: for the team only, never delivered to the user."""
+        text = _required("text", text)
+        row = await self._change(number, actor, "note", None)
+        self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="note", text=text))
+        return ticket_of(row)
+
+    async def set_priority(
+        self, number: str, actor: str, priority: str, reason: str, expected_version: int | None
+    ) -> Ticket:
+        if priority not in PRIORITIES:
+            raise InvalidInput(f"priority: must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+        current = await self.row(number)
+        due = self._recompute_due(current, priority, current.pauses or [])
+        row = await self._change(number, actor, "set_priority", expected_version, _required("reason", reason),
+                                 priority=priority, priority_reason=reason, **due)
+        return ticket_of(row)
+
+    async def set_category(
+        self, number: str, actor: str, category: str, reason: str, expected_version: int | None
+    ) -> Ticket:
+        if category not in CATEGORIES:
+            raise InvalidInput(f"category: must be one of {', '.join(CATEGORIES)}, not {category!r}")
+        current = await self.row(number)
+        team = current.team if current.escalated_to else route(category, self._settings)
+        row = await self._change(number, actor, "set_category", expected_version, _required("reason", reason),
+                                 category=category, team=team)
+        return ticket_of(row)
+
+    async def escalate(
+        self, number: str, actor: str, team: str, reason: str | None, expected_version: int | None
+    ) -> Ticket:
+        teams = [t.code for t in self._settings.teams]
+        if team not in teams:
+            raise InvalidInput(f"team: must be one of {', '.join(teams)}, not {team!r}")
+        row = await self._change(number, actor, "escalate", expected_version, reason, team=team, escalated_to=team)
+        return ticket_of(row)
+
+    async def wait_on_user(self, number: str, actor: str, expected_version: int | None) -> Ticket:
+        """Waiting for the user: the SLA clock stops until they answer."""
+        current = await self.row(number)
+        now = utcnow()
+        pauses = [*(current.pauses or []), [now.isoformat(), None]]
+        row = await self._change(number, actor, "wait", expected_version, waiting_since=now, pauses=pauses)
+        return ticket_of(row)
+
+    async def resume(self, number: str, actor: str) -> Ticket:
+        """The user answered: the clock runs again and the due times move by the paused business time."""
+        current = await self.row(number)
+        pauses = [list(p) for p in current.pauses or []]
+        if pauses and pauses[-1][1] is None:
+            pauses[-1][1] = utcnow().isoformat()
+        status = "escalated" if current.escalated_to else "open"
+        row = await self._change(number, actor, "resume", None, status=status, waiting_since=None, pauses=pauses,
+                                 **self._recompute_due(current, current.priority, pauses))
+        return ticket_of(row)
+
+    async def add_user_message(self, number: str, user_id: str, text: str) -> Ticket:
+        """The user's own follow-up on their ticket; if the team was waiting for it, the clock runs again."""
+        row = await self.row(number, for_update=True)
+        self._session.add(TicketMessageRow(ticket_id=row.id, author=f"user:{user_id}", kind="user", text=text))
+        if row.status == "waiting_on_user":
+            return await self.resume(number, f"user:{user_id}")
+        return ticket_of(row)
+
+    async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
+        row = await self._change(number, actor, "resolve", expected_version, resolved_at=utcnow())
+        if text:
+            self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
+        await self._deliver(row, "ticket_resolved", {"text": text or ""})
+        return ticket_of(row)
+
+    async def close(self, number: str, actor: str, expected_version: int | None) -> Ticket:
+        return ticket_of(await self._change(number, actor, "close", expected_version, closed_at=utcnow()))
+
+    async def reopen(self, number: str, actor: str, reason: str, expected_version: int | None) -> Ticket:
+        """Reopen within the window after resolution; later, a follow-up must be a new, linked ticket."""
+        current = await self.row(number)
+        window = timedelta(days=self._settings.reopen_days)
+        if current.resolved_at and utcnow() - current.resolved_at > window:
+            raise InvalidTransition(
+                f"ticket {current.number} was resolved more than {self._settings.reopen_days} days ago; "
+                "file a follow-up ticket linked to it instead"
+            )
+        row = await self._change(number, actor, "reopen", expected_version, _required("reason", reason),
+                                 resolved_at=None, closed_at=None)
+        return ticket_of(row)
+
+
+def _required(name: str, value: str | None) -> str:
+    if value is None or not value.strip():
+        raise InvalidInput(f"{name}: must not be empty")
+    return value.strip()
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+def sla_due(policy: SlaPolicy) -> DueFunction:
+    """The due-time function tickets use, on the policy's business calendar (an open pause ends now)."""
+
+    def due(priority: str, start: datetime, kind: str, pauses: list[tuple[datetime, datetime | None]]) -> datetime:
+        return due_time(policy, priority, start, "resolution" if kind == "resolution" else "response", pauses,
+                        now=utcnow())
+
+    return due

@@ -1,0 +1,49 @@
+"""The ticket lifecycle as data: which action is allowed from which status, and where it leads.
+
+new -> open (claimed) -> waiting_on_user (SLA paused) -> escalated (to a tier team) -> resolved -> closed;
+reopened within a window after resolution when the user says the fix did not work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import InvalidTransition
+
+STATUSES = ("new", "open", "waiting_on_user", "escalated", "resolved", "closed", "reopened")
+ACTIVE = frozenset({"new", "open", "waiting_on_user", "escalated", "reopened"})
+_ANY_BUT_CLOSED = frozenset(STATUSES) - {"closed"}
+
+
+@dataclass(frozen=True)
+class Move:
+    """An action's allowed source statuses and the status it leads to (None: unchanged)."""
+
+    sources: frozenset[str]
+    dest: str | None
+
+
+MOVES: dict[str, Move] = {
+    "claim": Move(frozenset({"new", "open", "reopened"}), "open"),
+    "assign": Move(frozenset({"new", "open", "reopened"}), "open"),
+    "wait": Move(frozenset({"open", "escalated", "reopened"}), "waiting_on_user"),
+    "resume": Move(frozenset({"waiting_on_user"}), None),  # status before waiting; decided by the store
+    "escalate": Move(ACTIVE, "escalated"),
+    "resolve": Move(ACTIVE, "resolved"),
+    "close": Move(frozenset({"resolved"}), "closed"),
+    "reopen": Move(frozenset({"resolved", "closed"}), "reopened"),
+    "reply": Move(_ANY_BUT_CLOSED, None),
+    "note": Move(frozenset(STATUSES), None),
+    "set_priority": Move(_ANY_BUT_CLOSED, None),
+    "set_category": Move(_ANY_BUT_CLOSED, None),
+}
+
+
+def next_status(action: str, status: str) -> str:
+    """The status after `action`, or InvalidTransition saying which statuses would allow it."""
+    move = MOVES[action]
+    if status not in move.sources:
+        allowed = ", ".join(s for s in STATUSES if s in move.sources)
+        what = action.replace("_", " ")
+        raise InvalidTransition(f"cannot {what} a ticket that is {status} (allowed from: {allowed})")
+    return move.dest or status

@@ -1,0 +1,95 @@
+"""The outbox: messages for users, written in the same transaction as the change that caused them.
+
+Pull channels (the console, the HTTP chat) take a user's pending items when that user next talks to the
+bot; push channels (Telegram) are drained by a delivery worker that claims due items with
+`FOR UPDATE SKIP LOCKED`, so any number of workers can run without sending an item twice at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from tickets.models import OutboxRow
+
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    channel: str
+    user_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _item(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(row.id, row.channel, row.user_id, row.kind, dict(row.payload or {}), row.attempts)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 5 s, 10 s, 20 s, ... capped at 30 minutes."""
+    return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+class SqlOutbox:
+    """The outbox table inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(
+        self, channel: str, user_id: str, kind: str, payload: dict[str, Any], ticket_id: int | None = None
+    ) -> None:
+        self._session.add(OutboxRow(channel=channel, user_id=user_id, kind=kind, payload=payload,
+                                    ticket_id=ticket_id, attempts=0, next_attempt_at=utcnow()))
+
+    async def take_for_user(self, channel: str, user_id: str) -> list[OutboxItem]:
+        """A pull channel's pending items for one user, oldest first, marked delivered in this transaction."""
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.channel == channel, OutboxRow.user_id == user_id, OutboxRow.delivered_at.is_(None))
+            .order_by(OutboxRow.id)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await self._session.scalars(query))
+        now = utcnow()
+        for row in rows:
+            row.delivered_at, row.attempts = now, row.attempts + 1
+        return [_item(r) for r in rows]
+
+    async def claim_due(self, channels: list[str], limit: int = 50, now: datetime | None = None) -> list[OutboxItem]:
+        """Due items of push channels, locked for this worker until its transaction ends."""
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.channel.in_(channels), OutboxRow.delivered_at.is_(None),
+                   OutboxRow.next_attempt_at <= (now or utcnow()))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_item(r) for r in await self._session.scalars(query)]
+
+    async def delivered(self, item_id: int) -> None:
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id)
+            .values(delivered_at=utcnow(), attempts=OutboxRow.attempts + 1, last_error=None)
+        )
+
+    async def failed(self, item: OutboxItem, error: str) -> None:
+        attempts = item.attempts + 1
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == item.id)
+            .values(attempts=attempts, last_error=error[:1000], next_attempt_at=utcnow() + backoff(attempts))
+        )
+
+    async def pending_count(self) -> int:
+        rows = await self._session.scalars(select(OutboxRow.id).where(OutboxRow.delivered_at.is_(None)))
+        return len(list(rows))

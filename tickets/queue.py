@@ -1,0 +1,75 @@
+"""The operators' queue: filtered, ordered by SLA due time, paged with an opaque cursor (keyset, so a
+page costs the same at ticket 100 and at ticket 100,000)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidInput
+from tickets.lifecycle import ACTIVE, STATUSES
+from tickets.models import TicketRow
+from tickets.store import Ticket, ticket_of
+
+FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None  # None: every active status
+    priority: str | None = None
+    team: str | None = None
+    ulb: str | None = None
+    category: str | None = None
+    assignee: str | None = None
+    sla: str | None = None  # at_risk | breached
+    escalated_to: str | None = None  # set for tier teams: only their tickets
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    due = (ticket.response_due_at or FAR_FUTURE).isoformat()
+    return base64.urlsafe_b64encode(json.dumps([due, ticket.number]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        due, number = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(due), str(number)
+    except (ValueError, TypeError) as err:
+        raise InvalidInput("cursor: not a cursor this API returned") from err
+
+
+def _filtered(query: Select[Any], f: QueueFilter) -> Select[Any]:
+    if f.status is not None and f.status not in STATUSES:
+        raise InvalidInput(f"status: must be one of {', '.join(STATUSES)}")
+    if f.sla is not None and f.sla not in ("at_risk", "breached"):
+        raise InvalidInput("sla: must be at_risk or breached")
+    query = query.where(TicketRow.status == f.status) if f.status else query.where(TicketRow.status.in_(ACTIVE))
+    for column, value in ((TicketRow.priority, f.priority), (TicketRow.team, f.team), (TicketRow.ulb, f.ulb),
+                          (TicketRow.category, f.category), (TicketRow.assignee, f.assignee),
+                          (TicketRow.sla_status, f.sla), (TicketRow.escalated_to, f.escalated_to)):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+async def queue_page(
+    session: AsyncSession, f: QueueFilter, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Ticket], str | None]:
+    """One page of the queue, soonest due first, and the cursor of the next page (None at the end)."""
+    query = _filtered(select(TicketRow), f)
+    if cursor:
+        due, number = decode_cursor(cursor)
+        query = query.where(or_(TicketRow.response_due_at > due,
+                                and_(TicketRow.response_due_at == due, TicketRow.number > number)))
+    query = query.order_by(TicketRow.response_due_at, TicketRow.number).limit(limit + 1)
+    tickets = [ticket_of(r) for r in await session.scalars(query)]
+    more = len(tickets) > limit
+    tickets = tickets[:limit]
+    return tickets, encode_cursor(tickets[-1]) if more and tickets else None
