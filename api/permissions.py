@@ -10,7 +10,7 @@ TICKET_ACTIONS = ("claim", "assign", "reply", "note", "set_priority", "set_categ
 PERMISSIONS: dict[str, frozenset[str]] = {
     "queue": frozenset({"operator", "tier", "admin"}),
     "view": frozenset({"operator", "tier", "admin"}),
-    "claim": frozenset({"operator", "admin"}),
+    "claim": frozenset({"operator", "tier", "admin"}),
     "assign": frozenset({"operator", "admin"}),
     "reply": frozenset({"operator", "tier", "admin"}),
     "note": frozenset({"operator", "tier", "admin"}),

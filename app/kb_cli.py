@@ -2,6 +2,171 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import Progress
+
+from core.errors import InvalidContent
+from core.settings import Settings
+from kb.benchfile import BenchFile, load_bench, run_bench, tune
+from kb.evaluate import Case, Outcome, choose_threshold, expand_paths, load_cases, metrics, run_cases
+from kb.lint import LintOptions, lint
+from kb.loader import KnowledgeBase, load_knowledge_base
+from kb.matcher import LexicalMatcher
 
 kb_app = typer.Typer(help="Knowledge base: lint, match, evaluate, benchmark, tune, gaps.", no_args_is_help=True)
+
+Format = Annotated[str, typer.Option("--format", help="text or json")]
+Dir = Annotated[Path | None, typer.Option("--dir", help="content folder (default: settings, then kb/content)")]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+
+
+def _load(ctx: typer.Context, directory: Path | None) -> KnowledgeBase:
+    try:
+        return load_knowledge_base(directory or _settings(ctx).kb_dir)
+    except InvalidContent as err:
+        for problem in err.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo("the knowledge base has errors; run `helpdesk kb lint`", err=True)
+        raise typer.Exit(2) from err
+
+
+def _matcher(ctx: typer.Context, directory: Path | None) -> LexicalMatcher:
+    return LexicalMatcher.from_knowledge_base(_load(ctx, directory), _settings(ctx).faq_threshold)
+
+
+@kb_app.command("lint")
+def lint_command(
+    ctx: typer.Context,
+    directory: Annotated[Path | None, typer.Argument(help="content folder")] = None,
+    synonyms: Annotated[Path | None, typer.Option(help="synonyms file (default: beside the folder)")] = None,
+    max_age: Annotated[int, typer.Option(help="warn when `reviewed` is older (days)")] = 365,
+    strict: Annotated[bool, typer.Option(help="fail on warnings too")] = False,
+    fmt: Format = "text",
+) -> None:
+    """Report every problem in the content files with file, line and field; fail on errors."""
+    problems = lint(directory or _settings(ctx).kb_dir, synonyms, LintOptions(max_age_days=max_age))
+    errors = sum(p.severity == "error" for p in problems)
+    if fmt == "json":
+        typer.echo(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        typer.echo(f"{errors} error(s), {len(problems) - errors} warning(s)")
+    if errors or (strict and problems):
+        raise typer.Exit(1)
+
+
+@kb_app.command("match")
+def match_command(
+    ctx: typer.Context,
+    text: str,
+    lang: Annotated[str | None, typer.Option(help="en, or or hi")] = None,
+    audience: Annotated[str | None, typer.Option(help="employee or cbo")] = None,
+    limit: int = 3,
+    directory: Dir = None,
+    fmt: Format = "text",
+) -> None:
+    """Show the entries the bot would offer for TEXT, with scores and whether it abstains."""
+    result = _matcher(ctx, directory).match(text, lang=lang, limit=limit, audience=audience)
+    hits = [{"id": h.entry_id, "question": h.question, "answer": h.answer, "score": h.score} for h in result.hits]
+    if fmt == "json":
+        typer.echo(json.dumps({"abstain": result.abstain, "hits": hits}, ensure_ascii=False, indent=2))
+        return
+    typer.echo("abstain: no answer is good enough" if result.abstain else "answer")
+    for rank, hit in enumerate(result.hits, 1):
+        typer.echo(f"{rank}. [{hit.score:.3f}] {hit.entry_id}: {hit.question}")
+
+
+@kb_app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    spec: Annotated[str, typer.Argument(metavar="FILE", help="a cases file, a folder of them or a glob")],
+    directory: Dir = None,
+    fmt: Format = "text",
+) -> None:
+    """Score the matcher on maintainers' regression cases: top-1, top-3, accuracy, OOS recall, misses."""
+    cases = _cases(spec)
+    matcher = _matcher(ctx, directory)
+    outcomes = run_cases(matcher, cases)
+    figures = metrics(outcomes, matcher.threshold, len(matcher.knowledge_base.entries))
+    misses = [_miss(o) for o in outcomes if not o.is_right(matcher.threshold)]
+    if fmt == "json":
+        typer.echo(json.dumps(figures.as_dict() | {"misses": misses}, ensure_ascii=False, indent=2))
+        return
+    _print_figures(figures.as_dict())
+    for miss in misses:
+        typer.echo(f"MISS {miss['text']!r}: expected {miss['expected']}, got {miss['got']} ({miss['score']})")
+
+
+@kb_app.command("bench")
+def bench_command(path: Annotated[Path, typer.Argument(metavar="FILE.json")], fmt: Format = "text") -> None:
+    """Run a shared benchmark file: threshold from its validation rows, figures over its queries."""
+    bench = load_bench(path)
+    with _progress(len(bench.queries), f"matching {bench.name}") as advance:
+        figures = run_bench(bench, advance).as_dict()
+    if fmt == "json":
+        typer.echo(json.dumps(figures, indent=2))
+    else:
+        _print_figures(figures)
+
+
+@kb_app.command("tune")
+def tune_command(
+    ctx: typer.Context,
+    spec: Annotated[str, typer.Argument(metavar="FILE", help="a bench JSON or cases YAML (folder, glob)")],
+    directory: Dir = None,
+) -> None:
+    """Choose the abstain threshold that handles the validation cases best, and print it."""
+    if spec.endswith(".json"):
+        bench: BenchFile = load_bench(Path(spec))
+        if not bench.validation:
+            typer.echo(f"{spec} has no validation rows to tune on", err=True)
+            raise typer.Exit(1)
+        threshold = tune(LexicalMatcher.from_knowledge_base(bench.knowledge_base()), bench.validation)
+    else:
+        threshold = choose_threshold(run_cases(_matcher(ctx, directory), _cases(spec)))
+    typer.echo(f"{threshold:.4f}")
+
+
+def _cases(spec: str) -> list[Case]:
+    paths = expand_paths(spec)
+    if not paths:
+        typer.echo(f"no cases file matches {spec}", err=True)
+        raise typer.Exit(2)
+    try:
+        return [case for path in paths for case in load_cases(path)]
+    except InvalidContent as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+
+
+def _miss(outcome: Outcome) -> dict[str, object]:
+    case = outcome.case
+    return {"text": case.text, "expected": case.expected, "got": outcome.top, "score": outcome.score}
+
+
+def _print_figures(figures: dict[str, object]) -> None:
+    for name, value in figures.items():
+        shown = f"{value:.1%}" if isinstance(value, float) and name != "threshold" else value
+        typer.echo(f"{name:>17}: {shown}")
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on a terminal; nothing when the output goes to a file or a pipe."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    with Progress(transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)

@@ -5,8 +5,8 @@ channel key from configuration (HELPDESK_CHANNEL_KEYS='{"portal": "<secret>"}');
 namespaced by the key's name, so one integration never reads or writes another's conversations.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the routes are closures, and FastAPI must see their
+# annotations as objects, not as strings it would try to resolve in module globals.
 import hmac
 from typing import Annotated, Any, Protocol
 

@@ -108,12 +108,16 @@ class SqlTicketDesk:
 
     # -- actions ---------------------------------------------------------------------------------------
     async def claim(self, number: str, actor: str, expected_version: int | None) -> Ticket:
-        return ticket_of(await self._change(number, actor, "claim", expected_version, assignee=actor))
+        return await self.assign(number, actor, actor, expected_version, action="claim")
 
-    async def assign(self, number: str, actor: str, operator: str, expected_version: int | None) -> Ticket:
+    async def assign(
+        self, number: str, actor: str, operator: str, expected_version: int | None, action: str = "assign"
+    ) -> Ticket:
         if not operator.strip():
             raise InvalidInput("operator: must name an operator")
-        return ticket_of(await self._change(number, actor, "assign", expected_version, assignee=operator))
+        escalated = (await self.row(number)).status == "escalated"
+        keep = {"status": "escalated"} if escalated else {}
+        return ticket_of(await self._change(number, actor, action, expected_version, assignee=operator, **keep))
 
     async def reply(self, number: str, actor: str, text: str, expected_version: int | None) -> Ticket:
         """Answer the user: stored on the ticket and queued for their channel in this transaction."""

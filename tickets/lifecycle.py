@@ -24,8 +24,9 @@ class Move:
 
 
 MOVES: dict[str, Move] = {
-    "claim": Move(frozenset({"new", "open", "reopened"}), "open"),
-    "assign": Move(frozenset({"new", "open", "reopened"}), "open"),
+    # claiming keeps an escalated ticket escalated (the tier team member takes it); the desk decides that
+    "claim": Move(frozenset({"new", "open", "reopened", "escalated"}), "open"),
+    "assign": Move(frozenset({"new", "open", "reopened", "escalated"}), "open"),
     "wait": Move(frozenset({"open", "escalated", "reopened"}), "waiting_on_user"),
     "resume": Move(frozenset({"waiting_on_user"}), None),  # status before waiting; decided by the store
     "escalate": Move(ACTIVE, "escalated"),

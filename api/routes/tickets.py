@@ -73,6 +73,7 @@ async def detail(number: str, desk: Desk, who: Annotated[Principal, Depends(requ
 async def claim(number: str, desk: Desk, who: Annotated[Principal, Depends(require("claim"))],
                 version: IfMatch, response: Response) -> TicketPublic:
     """Claim a ticket for yourself."""
+    await _visible(desk, number, who)
     return _tagged(response, await desk.claim(number, who.name, version))
 
 
