@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JsonType, UtcDateTime, utcnow
@@ -46,6 +46,10 @@ class TicketRow(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     pauses: Mapped[list[list[str | None]]] = mapped_column(JsonType, default=list)
     parent_number: Mapped[str | None] = mapped_column(String(32))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    csat_fixed: Mapped[bool | None] = mapped_column(Boolean)
+    csat_rating: Mapped[int | None] = mapped_column(Integer)
+    csat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class DeflectionRow(Base):
@@ -109,3 +113,45 @@ class OutboxRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
+
+
+class OperatorRow(Base):
+    """A person who works tickets: L1 operators and tier-team members, with their shift and away flags."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32), default="operator")
+    team: Mapped[str | None] = mapped_column(String(64))
+    on_shift: Mapped[bool] = mapped_column(Boolean, default=False)
+    away: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class NotificationRow(Base):
+    """Something an operator must know (an SLA at risk or breached on their ticket), until they read it."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(64), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WebhookRow(Base):
+    """An integration's endpoint for ticket events; deliveries go through the outbox (channel "webhook")."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(128))
+    events: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -58,6 +58,10 @@ class Ticket(TicketDraft):
     waiting_since: datetime | None = None
     pauses: list[list[str | None]] = field(default_factory=list)
     parent_number: str | None = None
+    escalation_level: int = 0
+    csat_fixed: bool | None = None
+    csat_rating: int | None = None
+    csat_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
