@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.deps import ApiContext
-from api.routes import system, tickets
+from api.routes import dashboard, operators, system, tickets, webhooks
 
 
 def create_app(ctx: ApiContext, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
@@ -22,6 +22,9 @@ def create_app(ctx: ApiContext, extra_routers: Sequence[APIRouter] = ()) -> Fast
     errors.install(app)
     app.include_router(system.router)
     app.include_router(tickets.router)
+    app.include_router(operators.router)
+    app.include_router(dashboard.router)
+    app.include_router(webhooks.router)
     for router in extra_routers:
         app.include_router(router)
     return app

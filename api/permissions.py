@@ -23,6 +23,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reopen": frozenset({"operator", "admin"}),
     "kb_reload": frozenset({"kb_maintainer", "admin"}),
     "tokens": frozenset({"admin"}),
+    "operators_view": frozenset({"operator", "admin"}),
+    "operators_manage": frozenset({"admin"}),
+    "set_own_shift": frozenset({"operator", "tier", "admin"}),
+    "notifications": frozenset({"operator", "tier", "admin"}),
+    "dashboard": frozenset({"operator", "kb_maintainer", "admin"}),
+    "webhooks": frozenset({"admin"}),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
+from tickets.events import ticket_event
 from tickets.lifecycle import next_status
 from tickets.models import TicketEventRow, TicketMessageRow, TicketRow
 from tickets.outbox import SqlOutbox
@@ -92,6 +93,7 @@ class SqlTicketDesk:
         self._session.add(TicketEventRow(ticket_id=row.id, actor=actor, action=action, before=_jsonable(before),
                                          after=_jsonable(after), reason=reason, at=row.updated_at))
         await self._session.flush()
+        await ticket_event(self._session, "ticket.updated", ticket_of(row))
         return row
 
     def _deliver(self, row: TicketRow, kind: str, payload: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import NotFound
+from tickets.events import ticket_event
 from tickets.lifecycle import ACTIVE
 from tickets.models import DeflectionRow, TicketRow
 
@@ -115,7 +116,9 @@ class SqlTicketStore:
         await self._session.flush()
         row.number = f"{self._prefix}-{row.id:06d}"
         await self._session.flush()
-        return ticket_of(row)
+        ticket = ticket_of(row)
+        await ticket_event(self._session, "ticket.created", ticket)
+        return ticket
 
     async def get(self, number: str) -> Ticket:
         row = await self._session.scalar(select(TicketRow).where(TicketRow.number == number.upper()))

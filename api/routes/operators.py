@@ -1,0 +1,7 @@
+"""Operators routes (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["operators"])

@@ -1,0 +1,17 @@
+"""Ticket events for integrations (`ticket.created`, `ticket.updated`), raised inside the change's transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from tickets.store import Ticket
+
+
+async def ticket_event(session: AsyncSession, event: str, ticket: Ticket) -> None:
+    """Queue `event` for every webhook subscribed to it (in the outbox, so it commits with the change)."""
+    from tickets.webhooks import enqueue_for_subscribers
+
+    await enqueue_for_subscribers(session, event, ticket)
