@@ -18,6 +18,7 @@ from core.settings import Settings
 from flows.states import S
 from kb.protocol import Hit, Matcher
 from tickets.desk import SqlTicketDesk
+from tickets.feedback import SqlTicketFeedback
 from tickets.priority import Priority, derive_priority
 from tickets.routing import response_target, route
 from tickets.store import Ticket, TicketDraft, TicketStore
@@ -35,6 +36,7 @@ class FlowContext:
     tickets: TicketStore
     user: UserRef
     desk: SqlTicketDesk
+    feedback: SqlTicketFeedback
 
 
 class Conversation:
@@ -50,6 +52,7 @@ class Conversation:
         self.replies: list[Reply] = []
         self._hits: tuple[Hit, ...] | None = None
         self._active: Ticket | bool | None = False  # False: not looked up yet
+        self._resolved: Ticket | bool | None = False
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property
@@ -90,6 +93,14 @@ class Conversation:
             self._active = await self.ctx.tickets.latest_active(self.ctx.user.channel, self.ctx.user.user_id)
         return self._active if isinstance(self._active, Ticket) else None
 
+    async def resolved_ticket(self) -> Ticket | None:
+        """The user's resolved ticket still waiting for their "is it fixed?" (unless they skipped it)."""
+        if self._resolved is False:
+            ticket = await self.ctx.tickets.latest_resolved_unrated(self.ctx.user.channel, self.ctx.user.user_id)
+            skipped = ticket is not None and ticket.number == self.data.get("feedback_skipped")
+            self._resolved = None if skipped else ticket
+        return self._resolved if isinstance(self._resolved, Ticket) else None
+
     def _faq_hits(self, text: str) -> tuple[Hit, ...]:
         if self._hits is None:
             audience = CBO_AUDIENCE if self.profile.get("role") == "cbo" else EMPLOYEE_AUDIENCE
@@ -120,6 +131,9 @@ class Conversation:
 
     async def has_active_ticket(self, event: EventData) -> bool:
         return await self.active_ticket() is not None
+
+    async def has_resolution_to_confirm(self, event: EventData) -> bool:
+        return await self.resolved_ticket() is not None
 
     # -- actions ---------------------------------------------------------------------------------------
     def greet(self, event: EventData) -> None:
@@ -182,7 +196,9 @@ class Conversation:
         self.data["case"] = {}
 
     async def hold_message(self, event: EventData) -> None:
-        ticket = await self.active_ticket()
+        """Keep the message while asking what it is about, and remember which ticket the question names."""
+        asking_fixed = event.transition is not None and event.transition.dest == S.ASKING_FIXED
+        ticket = await (self.resolved_ticket() if asking_fixed else self.active_ticket())
         self.data["held_text"] = event.kwargs["text"]
         self.data["last_ticket"] = ticket.number if ticket else ""
 
@@ -195,6 +211,29 @@ class Conversation:
             return
         await self.ctx.desk.add_user_message(ticket.number, self.ctx.user.user_id, text)
         self.say("followup.added", number=ticket.number)
+
+    def skip_feedback(self, event: EventData) -> None:
+        if self.state == S.ASKING_FIXED:
+            self.data["feedback_skipped"] = self.data.get("last_ticket")
+
+    async def mark_fixed(self, event: EventData) -> None:
+        await self.ctx.feedback.fixed(self.data["last_ticket"], self.ctx.user.user_id)
+        self.data.pop("held_text", None)
+        self.say("feedback.glad")
+
+    async def mark_not_fixed(self, event: EventData) -> None:
+        number = self.data["last_ticket"]
+        outcome = await self.ctx.feedback.not_fixed(number, self.ctx.user.user_id, self.data.pop("held_text", ""))
+        if outcome.reopened:
+            self.say("feedback.reopened", number=number)
+        else:
+            text = self.t("feedback.follow_up", old=number, number=outcome.ticket.number,
+                          days=self.settings.reopen_days)
+            self.replies.append(Reply(text, ticket=outcome.ticket.number))
+
+    async def record_rating(self, event: EventData) -> None:
+        await self.ctx.feedback.rate(self.data["last_ticket"], self.ctx.user.user_id, int(event.kwargs["value"]))
+        self.say("feedback.thanks")
 
     def start_editing(self, event: EventData) -> None:
         self.data["editing"] = True

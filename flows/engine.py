@@ -22,6 +22,7 @@ from flows.states import IDLE, S
 from flows.store import SqlConversationStore
 from kb.protocol import Matcher
 from tickets.desk import SqlTicketDesk
+from tickets.feedback import SqlTicketFeedback
 from tickets.outbox import SqlOutbox
 from tickets.store import DueFunction, SqlTicketStore
 
@@ -101,7 +102,8 @@ class Engine:
     def _context(self, session: AsyncSession, user: UserRef) -> FlowContext:
         tickets = SqlTicketStore(session, self._settings.ticket_prefix, self._due)
         desk = SqlTicketDesk(session, self._settings, self._due)
-        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk)
+        feedback = SqlTicketFeedback(session, self._settings, self._due)
+        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback)
 
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""

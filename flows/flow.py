@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.states import CASE_QUESTIONS, IDLE, TRIAGE, S
+from flows.states import AFTER_HANDOFF, CASE_QUESTIONS, IDLE, TRIAGE, S
 
 ALL = "*"
 TransitionConfig = dict[str, Any]
@@ -59,13 +59,19 @@ TRANSITIONS: list[TransitionConfig] = [
     # user says whether the message belongs to it; otherwise the next message starts a new problem
     {"trigger": "text", "source": IDLE, "dest": S.FILED, "conditions": "has_ticket_waiting",
      "after": "append_to_ticket"},
+    {"trigger": "text", "source": IDLE, "dest": S.ASKING_FIXED, "conditions": "has_resolution_to_confirm",
+     "before": "hold_message"},
     {"trigger": "text", "source": IDLE, "dest": S.ASKING_FOLLOWUP, "conditions": "has_active_ticket",
      "before": "hold_message"},
     {"trigger": "add_to_ticket", "source": S.ASKING_FOLLOWUP, "dest": S.FILED, "after": "append_to_ticket"},
-    {"trigger": "new_problem", "source": S.ASKING_FOLLOWUP, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",
-     "before": ["new_case", "remember_description"]},
-    {"trigger": "new_problem", "source": S.ASKING_FOLLOWUP, "dest": S.AWAITING_MODULE,
-     "before": ["new_case", "remember_description"]},
+    {"trigger": "new_problem", "source": AFTER_HANDOFF, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",
+     "before": ["skip_feedback", "new_case", "remember_description"]},
+    {"trigger": "new_problem", "source": AFTER_HANDOFF, "dest": S.AWAITING_MODULE,
+     "before": ["skip_feedback", "new_case", "remember_description"]},
+    # a resolved ticket: the user says whether it is fixed, then rates the help (1-5)
+    {"trigger": "fixed", "source": S.ASKING_FIXED, "dest": S.ASKING_RATING, "after": "mark_fixed"},
+    {"trigger": "not_fixed", "source": S.ASKING_FIXED, "dest": S.FILED, "after": "mark_not_fixed"},
+    {"trigger": "picked", "source": S.ASKING_RATING, "dest": S.FILED, "after": "record_rating"},
     {"trigger": "text", "source": IDLE, "dest": S.AWAITING_LANGUAGE, "unless": "has_profile",
      "before": "new_case"},
     {"trigger": "text", "source": IDLE, "dest": S.OFFERING_FAQ, "conditions": "has_faq_hit",

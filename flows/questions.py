@@ -113,6 +113,22 @@ def _followup_options(conv: Conversation) -> list[Option]:
     ]
 
 
+def _fixed_prompt(conv: Conversation) -> str:
+    return conv.t("feedback.ask", number=conv.data.get("last_ticket", ""))
+
+
+def _fixed_options(conv: Conversation) -> list[Option]:
+    return [
+        Option("fixed", conv.t("feedback.yes"), "fixed", aliases=YES_ALIASES),
+        Option("not_fixed", conv.t("feedback.no"), "not_fixed", aliases=NO_ALIASES),
+        Option("new_problem", conv.t("feedback.other"), "new_problem"),
+    ]
+
+
+def _ratings(conv: Conversation) -> list[Option]:
+    return [Option(str(n), conv.t(f"feedback.rating.r{n}"), value=str(n)) for n in range(1, 6)]
+
+
 QUESTIONS: dict[str, Question] = {
     S.AWAITING_LANGUAGE: Question("profile.language", lambda c: c.t("ask.language"), _languages),
     S.AWAITING_ROLE: Question("profile.role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
@@ -126,4 +142,6 @@ QUESTIONS: dict[str, Question] = {
     S.AWAITING_WORKAROUND: Question("case.workaround", lambda c: c.t("ask.workaround"), _yes_no),
     S.CONFIRMING: Question(None, _summary, _confirm_options),
     S.ASKING_FOLLOWUP: Question(None, _followup_prompt, _followup_options),
+    S.ASKING_FIXED: Question(None, _fixed_prompt, _fixed_options),
+    S.ASKING_RATING: Question(None, lambda c: c.t("feedback.rate"), _ratings),
 }

@@ -18,6 +18,8 @@ class S(StrEnum):
     AWAITING_WORKAROUND = "awaiting_workaround"
     CONFIRMING = "confirming"
     ASKING_FOLLOWUP = "asking_followup"
+    ASKING_FIXED = "asking_fixed"
+    ASKING_RATING = "asking_rating"
     FILED = "filed"
     DEFLECTED = "deflected"
     CANCELLED = "cancelled"
@@ -32,3 +34,5 @@ CASE_QUESTIONS: list[str] = [
 ]
 # After the FAQ: the problem is on its way to a person.
 TRIAGE: list[str] = [S.AWAITING_MODULE, S.AWAITING_CATEGORY, S.AWAITING_IMPACT, S.AWAITING_WORKAROUND, S.CONFIRMING]
+# Questions about a ticket already filed: whether a message belongs to it, whether its fix worked.
+AFTER_HANDOFF: list[str] = [S.ASKING_FOLLOWUP, S.ASKING_FIXED]

@@ -23,6 +23,7 @@ from tickets.sla import SlaPolicy, due_time
 from tickets.store import DueFunction, Ticket, ticket_of
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+SLA_STATUSES = ("on_time", "at_risk", "breached")
 AUDITED = ("status", "assignee", "priority", "category", "team", "escalated_to", "sla_status")
 
 
@@ -74,8 +75,8 @@ class SqlTicketDesk:
         return [TicketEvent(e.at, e.actor, e.action, dict(e.before), dict(e.after), e.reason)
                 for e in await self._session.scalars(query)]
 
-    # -- the one way a ticket changes --------------------------------------------------------------------
-    async def _change(
+    # -- the one way a ticket changes: versioned, audited, announced ----------------------------------------
+    async def change(
         self, number: str, actor: str, action: str, expected_version: int | None,
         reason: str | None = None, **changes: Any,
     ) -> TicketRow:
@@ -119,14 +120,14 @@ class SqlTicketDesk:
             raise InvalidInput("operator: must name an operator")
         escalated = (await self.row(number)).status == "escalated"
         keep = {"status": "escalated"} if escalated else {}
-        return ticket_of(await self._change(number, actor, action, expected_version, assignee=operator, **keep))
+        return ticket_of(await self.change(number, actor, action, expected_version, assignee=operator, **keep))
 
     async def reply(self, number: str, actor: str, text: str, expected_version: int | None) -> Ticket:
         """Answer the user: stored on the ticket and queued for their channel in this transaction."""
         text = _required("text", text)
         current = await self.row(number, for_update=True)
         first: dict[str, Any] = {} if current.first_response_at else {"first_response_at": utcnow()}
-        row = await self._change(number, actor, "reply", expected_version, **first)
+        row = await self.change(number, actor, "reply", expected_version, **first)
         self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
         await self._deliver(row, "operator_reply", {"text": text, "author": actor})
         return ticket_of(row)
@@ -134,7 +135,7 @@ class SqlTicketDesk:
     async def note(self, number: str, actor: str, text: str) -> Ticket:
         """An internal note: for the team only, never delivered to the user."""
         text = _required("text", text)
-        row = await self._change(number, actor, "note", None)
+        row = await self.change(number, actor, "note", None)
         self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="note", text=text))
         return ticket_of(row)
 
@@ -145,7 +146,7 @@ class SqlTicketDesk:
             raise InvalidInput(f"priority: must be one of {', '.join(PRIORITIES)}, not {priority!r}")
         current = await self.row(number)
         due = self._recompute_due(current, priority, current.pauses or [])
-        row = await self._change(number, actor, "set_priority", expected_version, _required("reason", reason),
+        row = await self.change(number, actor, "set_priority", expected_version, _required("reason", reason),
                                  priority=priority, priority_reason=reason, **due)
         return ticket_of(row)
 
@@ -156,7 +157,7 @@ class SqlTicketDesk:
             raise InvalidInput(f"category: must be one of {', '.join(CATEGORIES)}, not {category!r}")
         current = await self.row(number)
         team = current.team if current.escalated_to else route(category, self._settings)
-        row = await self._change(number, actor, "set_category", expected_version, _required("reason", reason),
+        row = await self.change(number, actor, "set_category", expected_version, _required("reason", reason),
                                  category=category, team=team)
         return ticket_of(row)
 
@@ -166,15 +167,24 @@ class SqlTicketDesk:
         teams = [t.code for t in self._settings.teams]
         if team not in teams:
             raise InvalidInput(f"team: must be one of {', '.join(teams)}, not {team!r}")
-        row = await self._change(number, actor, "escalate", expected_version, reason, team=team, escalated_to=team)
+        row = await self.change(number, actor, "escalate", expected_version, reason, team=team, escalated_to=team)
         return ticket_of(row)
+
+    async def mark_sla(
+        self, number: str, actor: str, status: str, reason: str | None = None, escalation_level: int | None = None
+    ) -> Ticket:
+        """Record what the SLA clock reads (on_time, at_risk, breached) and, on a breach, the level reached."""
+        if status not in SLA_STATUSES:
+            raise InvalidInput(f"sla_status: must be one of {', '.join(SLA_STATUSES)}, not {status!r}")
+        level = {} if escalation_level is None else {"escalation_level": escalation_level}
+        return ticket_of(await self.change(number, actor, "sla", None, reason, sla_status=status, **level))
 
     async def wait_on_user(self, number: str, actor: str, expected_version: int | None) -> Ticket:
         """Waiting for the user: the SLA clock stops until they answer."""
         current = await self.row(number)
         now = utcnow()
         pauses = [*(current.pauses or []), [now.isoformat(), None]]
-        row = await self._change(number, actor, "wait", expected_version, waiting_since=now, pauses=pauses)
+        row = await self.change(number, actor, "wait", expected_version, waiting_since=now, pauses=pauses)
         return ticket_of(row)
 
     async def resume(self, number: str, actor: str) -> Ticket:
@@ -184,7 +194,7 @@ class SqlTicketDesk:
         if pauses and pauses[-1][1] is None:
             pauses[-1][1] = utcnow().isoformat()
         status = "escalated" if current.escalated_to else "open"
-        row = await self._change(number, actor, "resume", None, status=status, waiting_since=None, pauses=pauses,
+        row = await self.change(number, actor, "resume", None, status=status, waiting_since=None, pauses=pauses,
                                  **self._recompute_due(current, current.priority, pauses))
         return ticket_of(row)
 
@@ -197,14 +207,14 @@ class SqlTicketDesk:
         return ticket_of(row)
 
     async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
-        row = await self._change(number, actor, "resolve", expected_version, resolved_at=utcnow())
+        row = await self.change(number, actor, "resolve", expected_version, resolved_at=utcnow())
         if text:
             self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
         await self._deliver(row, "ticket_resolved", {"text": text or ""})
         return ticket_of(row)
 
     async def close(self, number: str, actor: str, expected_version: int | None) -> Ticket:
-        return ticket_of(await self._change(number, actor, "close", expected_version, closed_at=utcnow()))
+        return ticket_of(await self.change(number, actor, "close", expected_version, closed_at=utcnow()))
 
     async def reopen(self, number: str, actor: str, reason: str, expected_version: int | None) -> Ticket:
         """Reopen within the window after resolution; later, a follow-up must be a new, linked ticket."""
@@ -215,7 +225,7 @@ class SqlTicketDesk:
                 f"ticket {current.number} was resolved more than {self._settings.reopen_days} days ago; "
                 "file a follow-up ticket linked to it instead"
             )
-        row = await self._change(number, actor, "reopen", expected_version, _required("reason", reason),
+        row = await self.change(number, actor, "reopen", expected_version, _required("reason", reason),
                                  resolved_at=None, closed_at=None)
         return ticket_of(row)
 

@@ -35,8 +35,10 @@ MOVES: dict[str, Move] = {
     "reopen": Move(frozenset({"resolved", "closed"}), "reopened"),
     "reply": Move(_ANY_BUT_CLOSED, None),
     "note": Move(frozenset(STATUSES), None),
+    "sla": Move(frozenset(STATUSES), None),  # the SLA sweep records the clock's status (and escalation level)
     "set_priority": Move(_ANY_BUT_CLOSED, None),
     "set_category": Move(_ANY_BUT_CLOSED, None),
+    "feedback": Move(frozenset({"resolved", "closed"}), None),  # the user's "fixed?" answer and rating
 }
 
 

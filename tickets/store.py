@@ -39,6 +39,7 @@ class TicketDraft:
     transcript: list[dict[str, Any]] = field(default_factory=list)
     faq_offered: list[dict[str, Any]] = field(default_factory=list)
     faq_rejected: list[str] = field(default_factory=list)
+    parent_number: str | None = None  # the earlier ticket this one follows up
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,6 @@ class Ticket(TicketDraft):
     sla_status: str = "on_time"
     waiting_since: datetime | None = None
     pauses: list[list[str | None]] = field(default_factory=list)
-    parent_number: str | None = None
     escalation_level: int = 0
     csat_fixed: bool | None = None
     csat_rating: int | None = None
@@ -94,6 +94,7 @@ class TicketStore(Protocol):
     ) -> None: ...
     async def count_deflections(self) -> int: ...
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None: ...
+    async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None: ...
     async def descriptions(self, limit: int = 5000) -> list[str]: ...
 
 
@@ -150,6 +151,18 @@ class SqlTicketStore:
         query = (
             select(TicketRow)
             .where(TicketRow.channel == channel, TicketRow.user_id == user_id, TicketRow.status.in_(ACTIVE))
+            .order_by(TicketRow.id.desc())
+            .limit(1)
+        )
+        row = await self._session.scalar(query)
+        return None if row is None else ticket_of(row)
+
+    async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None:
+        """The user's newest resolved ticket they have not yet said is fixed or not."""
+        query = (
+            select(TicketRow)
+            .where(TicketRow.channel == channel, TicketRow.user_id == user_id, TicketRow.status == "resolved",
+                   TicketRow.csat_fixed.is_(None))
             .order_by(TicketRow.id.desc())
             .limit(1)
         )
