@@ -12,6 +12,10 @@ from core.errors import InvalidTransition
 
 STATUSES = ("new", "open", "waiting_on_user", "escalated", "resolved", "closed", "reopened")
 ACTIVE = frozenset({"new", "open", "waiting_on_user", "escalated", "reopened"})
+# The same predicate, literally, in the queue's query and in its partial index (ix_tickets_active_due): a
+# database uses a partial index only when it can see the query implies the index's WHERE, and bound
+# parameters hide that.
+ACTIVE_SQL = "status IN ('escalated', 'new', 'open', 'reopened', 'waiting_on_user')"
 _ANY_BUT_CLOSED = frozenset(STATUSES) - {"closed"}
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
-from tickets.lifecycle import ACTIVE, STATUSES
+from tickets.lifecycle import ACTIVE_SQL, STATUSES
 from tickets.models import TicketRow
 from tickets.store import Ticket, ticket_of
 
@@ -50,7 +50,7 @@ def _filtered(query: Select[Any], f: QueueFilter) -> Select[Any]:
         raise InvalidInput(f"status: must be one of {', '.join(STATUSES)}")
     if f.sla is not None and f.sla not in ("at_risk", "breached"):
         raise InvalidInput("sla: must be at_risk or breached")
-    query = query.where(TicketRow.status == f.status) if f.status else query.where(TicketRow.status.in_(ACTIVE))
+    query = query.where(TicketRow.status == f.status) if f.status else query.where(text(ACTIVE_SQL))
     for column, value in ((TicketRow.priority, f.priority), (TicketRow.team, f.team), (TicketRow.ulb, f.ulb),
                           (TicketRow.category, f.category), (TicketRow.assignee, f.assignee),
                           (TicketRow.sla_status, f.sla), (TicketRow.escalated_to, f.escalated_to)):

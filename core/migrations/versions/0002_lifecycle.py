@@ -33,8 +33,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("waiting_since", UtcDateTime))
         batch.add_column(sa.Column("pauses", JsonType))
         batch.add_column(sa.Column("parent_number", sa.String(32)))
-    op.create_index("ix_tickets_queue", "tickets", ["status", "response_due_at"])
-    op.create_index("ix_tickets_due", "tickets", ["response_due_at", "id"])
+    op.create_index("ix_tickets_due", "tickets", ["response_due_at", "number"])
+    # the active queue in SLA order (tickets.lifecycle.ACTIVE_SQL, written out here as migrations are frozen)
+    active = sa.text("status IN ('escalated', 'new', 'open', 'reopened', 'waiting_on_user')")
+    op.create_index("ix_tickets_active_due", "tickets", ["response_due_at", "number"], sqlite_where=active,
+                    postgresql_where=active)
     op.create_table(
         "ticket_events",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -85,8 +88,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("api_tokens", "outbox", "ticket_messages", "ticket_events"):
         op.drop_table(table)
+    op.drop_index("ix_tickets_active_due", "tickets")
     op.drop_index("ix_tickets_due", "tickets")
-    op.drop_index("ix_tickets_queue", "tickets")
     with op.batch_alter_table("tickets") as batch:
         for column in ("parent_number", "pauses", "waiting_since", "sla_status", "resolution_due_at",
                        "response_due_at", "closed_at", "resolved_at", "first_response_at", "updated_at",
