@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
 import statistics
@@ -44,7 +45,8 @@ def _rows(count: int) -> list[dict[str, Any]]:
             "priority": rng.choice(["P1", "P2", "P3", "P4"]), "priority_reason": "benchmark",
             "description": "generated ticket for the queue benchmark", "attachments": [], "transcript": [],
             "faq_offered": [], "faq_rejected": [], "status": rng.choice(STATUSES), "team": "state_technical",
-            "created_at": created, "updated_at": created, "response_due_at": created + timedelta(hours=rng.randint(4, 48)),
+            "created_at": created, "updated_at": created,
+            "response_due_at": created + timedelta(hours=rng.randint(4, 48)),
             "resolution_due_at": created + timedelta(hours=96), "version": 1, "sla_status": "on_time", "pauses": [],
             "escalation_level": 0,
         })
@@ -112,7 +114,7 @@ def main() -> None:
         results = asyncio.run(_measure(url, args.repeat))
     backend = url.split(":", 1)[0]
     report = {"benchmark": "queue", "backend": backend, "tickets": args.tickets, "load_s": round(load_s, 1),
-              "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+              "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
               "results": results}
     if args.format == "json":
         print(json.dumps(report, indent=2))
