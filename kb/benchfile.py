@@ -1,0 +1,80 @@
+"""The shared benchmark format (/work/shared/bench/README.md): public intent data as a knowledge base."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kb.evaluate import Case, Metrics, choose_threshold, metrics, run_cases
+from kb.loader import KnowledgeBase, Source
+from kb.matcher import DEFAULT_THRESHOLD, LexicalMatcher
+from kb.schema import Entry
+
+
+class _BenchEntry(BaseModel):
+    id: str
+    examples: list[str] = Field(min_length=1)
+
+
+class _BenchCase(BaseModel):
+    text: str
+    expected: str | None
+
+
+class _BenchModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = "bench"
+    entries: list[_BenchEntry]
+    validation: list[_BenchCase] = Field(default_factory=list)
+    queries: list[_BenchCase] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BenchFile:
+    """Entries as (id, examples); the validation rows (may be empty) and the queries to score."""
+
+    name: str
+    entries: tuple[tuple[str, tuple[str, ...]], ...]
+    validation: tuple[Case, ...]
+    queries: tuple[Case, ...]
+
+    def knowledge_base(self) -> KnowledgeBase:
+        """Each entry's question is examples[0] and its alternates the rest."""
+        entries = tuple(_entry(entry_id, examples) for entry_id, examples in self.entries)
+        return KnowledgeBase(entries, tuple(Source(self.name, None) for _ in entries))
+
+
+def _entry(entry_id: str, examples: tuple[str, ...]) -> Entry:
+    # Public data does not follow our content rules (slugs, three alternates): build without validating.
+    return Entry.model_construct(
+        id=entry_id, question=examples[0], alternates=list(examples[1:]), answer=examples[0],
+        module="other", audience="all", tags=[], translations={}, links=[], owner=None, reviewed=None,
+    )  # fmt: skip
+
+
+def load_bench(path: Path) -> BenchFile:
+    """Read a benchmark JSON file."""
+    model = _BenchModel.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    return BenchFile(
+        model.name,
+        tuple((e.id, tuple(e.examples)) for e in model.entries),
+        tuple(Case(c.text, c.expected) for c in model.validation),
+        tuple(Case(c.text, c.expected) for c in model.queries),
+    )
+
+
+def tune(matcher: LexicalMatcher, cases: tuple[Case, ...] | list[Case]) -> float:
+    """The threshold chosen on these cases only."""
+    return choose_threshold(run_cases(matcher, cases)) if cases else DEFAULT_THRESHOLD
+
+
+def run_bench(bench: BenchFile, progress: Callable[[], None] | None = None) -> Metrics:
+    """Load the entries, choose the threshold on validation only, then score every query."""
+    matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base())
+    threshold = tune(matcher, bench.validation)
+    outcomes = run_cases(matcher, bench.queries, progress)
+    return metrics(outcomes, threshold, entries=len(bench.entries))

@@ -1,0 +1,173 @@
+"""Measuring the matcher on labelled questions, and choosing the abstain threshold from them."""
+
+from __future__ import annotations
+
+import bisect
+import glob
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from core.errors import InvalidContent, Problem
+from kb.matcher import LexicalMatcher
+from kb.yamlsource import read_yaml
+
+
+@dataclass(frozen=True)
+class Case:
+    """A question and the entry that should answer it (None: out of scope, the matcher should abstain)."""
+
+    text: str
+    expected: str | None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the matcher ranked for one case, ignoring the threshold, and how long it took."""
+
+    case: Case
+    ranked: tuple[str, ...]
+    score: float
+    millis: float
+
+    @property
+    def top(self) -> str | None:
+        return self.ranked[0] if self.ranked else None
+
+    def is_right(self, threshold: float) -> bool:
+        answered = self.top is not None and self.score >= threshold
+        return self.top == self.case.expected and answered if self.case.expected else not answered
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The figures of kb/README.md: shares in [0, 1], latency in milliseconds."""
+
+    top1: float
+    top3: float
+    inscope_accuracy: float
+    oos_recall: float
+    overall_accuracy: float
+    threshold: float
+    entries: int
+    queries: int
+    p50_ms: float
+    p99_ms: float
+
+    def as_dict(self) -> dict[str, object]:
+        shares = ("top1", "top3", "inscope_accuracy", "oos_recall", "overall_accuracy")
+        out: dict[str, object] = {name: round(getattr(self, name), 4) for name in shares}
+        out["threshold"] = round(self.threshold, 4)
+        out["latency_ms"] = {"p50": round(self.p50_ms, 3), "p99": round(self.p99_ms, 3)}
+        out["entries"], out["queries"] = self.entries, self.queries
+        return out
+
+
+def run_cases(
+    matcher: LexicalMatcher, cases: Iterable[Case], progress: Callable[[], None] | None = None
+) -> list[Outcome]:
+    """Each case matched one at a time, timed."""
+    outcomes = []
+    for case in cases:
+        start = time.perf_counter()
+        ranked = matcher.rank(case.text, limit=3)
+        millis = (time.perf_counter() - start) * 1000
+        score = ranked[0][1] if ranked else 0.0
+        outcomes.append(Outcome(case, tuple(entry.id for entry, _ in ranked), score, millis))
+        if progress:
+            progress()
+    return outcomes
+
+
+def _share(hits: int, total: int) -> float:
+    return hits / total if total else 0.0
+
+
+def _percentile(values: Sequence[float], pct: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
+
+
+def metrics(outcomes: Sequence[Outcome], threshold: float, entries: int) -> Metrics:
+    """Top-k, accuracy and out-of-scope recall at `threshold`, with latency percentiles."""
+    inside = [o for o in outcomes if o.case.expected]
+    outside = [o for o in outcomes if not o.case.expected]
+    millis = [o.millis for o in outcomes]
+    return Metrics(
+        top1=_share(sum(o.top == o.case.expected for o in inside), len(inside)),
+        top3=_share(sum(o.case.expected in o.ranked for o in inside), len(inside)),
+        inscope_accuracy=_share(sum(o.is_right(threshold) for o in inside), len(inside)),
+        oos_recall=_share(sum(o.is_right(threshold) for o in outside), len(outside)),
+        overall_accuracy=_share(sum(o.is_right(threshold) for o in outcomes), len(outcomes)),
+        threshold=threshold,
+        entries=entries,
+        queries=len(outcomes),
+        p50_ms=_percentile(millis, 50),
+        p99_ms=_percentile(millis, 99),
+    )
+
+
+def choose_threshold(outcomes: Sequence[Outcome]) -> float:
+    """The threshold with the best overall accuracy; ties go to the better in-scope accuracy (the lower one).
+
+    It sits halfway between the lowest score answered and the next score below it, for a margin.
+    """
+    good = sorted(o.score for o in outcomes if o.case.expected and o.top == o.case.expected)
+    oos = sorted(o.score for o in outcomes if not o.case.expected)
+    scores = sorted({o.score for o in outcomes})
+    best, best_key = 0.0, (-1, -1)
+    for t in scores:
+        answered_right = len(good) - bisect.bisect_left(good, t)
+        key = (answered_right + bisect.bisect_left(oos, t), answered_right)
+        if key > best_key:
+            best, best_key = t, key
+    if not oos and best_key[1] == len(good):
+        return 0.0
+    below = [s for s in scores if s < best]
+    return (best + below[-1]) / 2 if below else best
+
+
+class _CaseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    expected: str | None = None
+    lang: str | None = None
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Cases from a maintainers' file: a mapping with `cases:`, a list of {text, expected, lang}."""
+    doc, problems = read_yaml(path)
+    if doc is None or problems:
+        raise InvalidContent(problems)
+    items = doc.data.get("cases") if isinstance(doc.data, dict) else None
+    if not isinstance(items, list):
+        raise InvalidContent([Problem(doc.file, doc.line_of(()), "cases", "must be a list under `cases:`")])
+    cases: list[Case] = []
+    found: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            model = _CaseModel.model_validate(item)
+        except ValidationError as err:
+            where = doc.line_of(("cases", index))
+            found.extend(Problem(doc.file, where, ".".join(map(str, e["loc"])), e["msg"]) for e in err.errors())
+            continue
+        cases.append(Case(model.text, model.expected, model.lang))
+    if found:
+        raise InvalidContent(found)
+    return cases
+
+
+def expand_paths(spec: str) -> list[Path]:
+    """A file, every YAML file of a directory, or the files a glob pattern names."""
+    path = Path(spec)
+    if path.is_dir():
+        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+    if path.exists():
+        return [path]
+    return sorted(Path(p) for p in glob.glob(spec))

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import InvalidContent
+from kb.evaluate import Case, Outcome, choose_threshold, expand_paths, load_cases, metrics, run_cases
+from kb.matcher import LexicalMatcher
+from tests.kb.conftest import FIXTURES
+
+
+def _outcome(expected: str | None, ranked: tuple[str, ...], score: float) -> Outcome:
+    return Outcome(Case("text", expected), ranked, score, millis=1.0)
+
+
+OUTCOMES = [
+    _outcome("a", ("a", "b"), 0.9),  # right, confident
+    _outcome("a", ("b", "a", "c"), 0.5),  # right entry second
+    _outcome("b", ("b",), 0.2),  # right but weak
+    _outcome("c", ("a", "b", "d"), 0.6),  # wrong
+    _outcome(None, ("a",), 0.1),  # out of scope, weak
+    _outcome(None, ("b",), 0.7),  # out of scope, strong
+]
+
+
+def test_metrics_count_ranks_answers_and_abstentions() -> None:
+    figures = metrics(OUTCOMES, threshold=0.3, entries=4)
+    assert figures.top1 == pytest.approx(2 / 4)
+    assert figures.top3 == pytest.approx(3 / 4)
+    assert figures.inscope_accuracy == pytest.approx(1 / 4)
+    assert figures.oos_recall == pytest.approx(1 / 2)
+    assert figures.overall_accuracy == pytest.approx(2 / 6)
+    assert (figures.entries, figures.queries) == (4, 6)
+
+
+def test_metrics_as_json_use_the_bench_keys() -> None:
+    shown = metrics(OUTCOMES, threshold=0.3, entries=4).as_dict()
+    assert set(shown) == {
+        "top1", "top3", "inscope_accuracy", "oos_recall", "overall_accuracy", "threshold", "latency_ms",
+        "entries", "queries",
+    }  # fmt: skip
+    assert shown["latency_ms"] == {"p50": 1.0, "p99": 1.0}
+
+
+def test_the_threshold_maximises_overall_accuracy() -> None:
+    threshold = choose_threshold(OUTCOMES)
+    best = metrics(OUTCOMES, threshold, 4).overall_accuracy
+    assert all(metrics(OUTCOMES, t / 100, 4).overall_accuracy <= best for t in range(101))
+    assert 0.1 < threshold <= 0.2  # answers the weak right one, abstains on the weak out-of-scope one
+
+
+def test_without_out_of_scope_cases_the_threshold_answers_everything_right() -> None:
+    assert choose_threshold([_outcome("a", ("a",), 0.4), _outcome("b", ("b",), 0.2)]) == 0.0
+
+
+def test_cases_load_from_a_maintainers_file() -> None:
+    cases = load_cases(FIXTURES / "good" / "cases.yaml")
+    assert cases[0] == Case("forgot my pwd", "forgot-password")
+    assert cases[2].lang == "or"
+    assert cases[-1].expected is None
+
+
+def test_a_bad_cases_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("cases:\n  - {text: hello}\n  - {txt: oops}\n", encoding="utf-8")
+    with pytest.raises(InvalidContent) as caught:
+        load_cases(path)
+    assert caught.value.problems[0].line == 3
+
+
+def test_paths_may_be_a_file_a_folder_or_a_glob(tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text("cases: []\n", encoding="utf-8")
+    assert expand_paths(str(tmp_path)) == [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    assert expand_paths(str(tmp_path / "a.yaml")) == [tmp_path / "a.yaml"]
+    assert expand_paths(str(tmp_path / "*.yaml")) == [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+
+
+def test_the_fixture_cases_are_all_handled_right(matcher: LexicalMatcher) -> None:
+    outcomes = run_cases(matcher, load_cases(FIXTURES / "good" / "cases.yaml"))
+    figures = metrics(outcomes, matcher.threshold, len(matcher.knowledge_base.entries))
+    assert figures.top1 == 1.0
+    assert figures.overall_accuracy == 1.0
