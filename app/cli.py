@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from app.diagram_cli import flow_app
+from app.gaps_cli import gaps
 from app.kb_cli import kb_app
 from app.server_cli import server_app, tokens_app
 from app.sla_cli import sla_app
@@ -22,6 +23,7 @@ from core.errors import ConfigError
 from core.settings import Settings
 
 cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True)
+kb_app.command("gaps")(gaps)
 cli.add_typer(kb_app, name="kb")
 cli.add_typer(tickets_app, name="tickets")
 cli.add_typer(flow_app, name="flow")
