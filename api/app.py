@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.deps import ApiContext
+from api.metrics import install_metrics
 from api.routes import dashboard, operators, system, tickets, webhooks
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
-def create_app(ctx: ApiContext, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
-    """The API app; channels that need HTTP (web chat, Telegram webhook) bring their own routers."""
+
+def create_app(
+    ctx: ApiContext, extra_routers: Sequence[APIRouter] = (), lifespan: Lifespan | None = None
+) -> FastAPI:
+    """The API app; channels that need HTTP (web chat, Telegram webhook) bring their own routers, and the
+    caller may pass a lifespan that runs background work while the app serves."""
     app = FastAPI(
         title="helpdesk",
         summary="Operator and knowledge-base API of the MUKTASoft helpdesk",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.helpdesk = ctx
     errors.install(app)
@@ -27,4 +35,5 @@ def create_app(ctx: ApiContext, extra_routers: Sequence[APIRouter] = ()) -> Fast
     app.include_router(webhooks.router)
     for router in extra_routers:
         app.include_router(router)
+    install_metrics(app, ctx.sessions)
     return app

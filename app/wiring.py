@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import flows
 from api.app import create_app
 from api.deps import ApiContext
+from app.background import running
 from bot.http_chat import chat_router
 from core.db import make_engine, make_sessions, upgrade
 from core.i18n import Catalog
@@ -71,8 +74,13 @@ def build_app(services: Services) -> FastAPI:
         from kb.loader import load_knowledge_base
 
         knowledge = await asyncio.to_thread(load_knowledge_base, services.settings.kb_dir)
-        services.matcher.reload(knowledge)
+        await asyncio.to_thread(services.matcher.reload, knowledge)
         return len(knowledge.entries)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with running(services):
+            yield
+
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
-    return create_app(ctx, [chat_router(services.engine, services.settings)])
+    return create_app(ctx, [chat_router(services.engine, services.settings)], lifespan)

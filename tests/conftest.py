@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.wiring import MESSAGES_DIR
@@ -29,12 +30,28 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test run's own on the server HELPDESK_TEST_POSTGRES_URL names, so that two runs
+    on one server never reset each other's schema; dropped at the end."""
+    assert POSTGRES_URL
+    server = make_url(sync_url(POSTGRES_URL))
+    name = f"{server.database or 'helpdesk'}_run{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "postgresql":
-        assert POSTGRES_URL
-        _reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
+        url = request.getfixturevalue("postgres_url")
+        _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
     upgrade(url)

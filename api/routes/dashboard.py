@@ -1,7 +1,58 @@
-"""Dashboard routes (being built)."""
+"""The dashboard: volumes, deflection, SLA compliance, response time and satisfaction for a period."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-router = APIRouter(tags=["dashboard"])
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from api.deps import Context, Session, require
+from api.tokens import Principal
+from tickets.stats import Period, dashboard
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+DEFAULT_DAYS = 30
+
+
+class DashboardPublic(BaseModel):
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    timezone: str
+    tickets_filed: int
+    by_status: dict[str, int]
+    by_ulb: dict[str, int]
+    by_category: dict[str, int]
+    by_priority: dict[str, int]
+    deflections: int
+    deflection_rate: float | None = Field(description="deflections / (deflections + tickets filed)")
+    sla_measured: int = Field(description="tickets with a response target that were answered or are overdue")
+    sla_met: int = Field(description="of those, answered by their response target")
+    sla_compliance: float | None = Field(description="sla_met / sla_measured")
+    median_first_response_wall_clock_hours: float | None = Field(
+        description="calendar hours from filing to the first reply, not business hours")
+    csat_ratings: int
+    csat_average: float | None
+
+
+@router.get("", response_model_by_alias=True)
+async def show(
+    ctx: Context, s: Session, who: Annotated[Principal, Depends(require("dashboard"))],
+    start: Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD (local time)")] = None,
+    end: Annotated[date | None, Query(alias="to", description="last day, YYYY-MM-DD (inclusive)")] = None,
+) -> DashboardPublic:
+    """Figures for tickets filed and problems deflected from `from` to `to` (default: the last 30 days)."""
+    zone = ZoneInfo(ctx.settings.timezone)
+    end = end or datetime.now(zone).date()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    stats = await dashboard(s, Period(start, end, zone))
+    return DashboardPublic(
+        start=start, end=end, timezone=ctx.settings.timezone, tickets_filed=stats.tickets_filed,
+        by_status=stats.by_status, by_ulb=stats.by_ulb, by_category=stats.by_category,
+        by_priority=stats.by_priority, deflections=stats.deflections, deflection_rate=stats.deflection_rate,
+        sla_measured=stats.sla_measured, sla_met=stats.sla_met, sla_compliance=stats.sla_compliance,
+        median_first_response_wall_clock_hours=stats.median_first_response_wall_clock_hours,
+        csat_ratings=stats.csat_ratings, csat_average=stats.csat_average,
+    )

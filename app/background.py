@@ -1,0 +1,43 @@
+"""The work `helpdesk serve` does besides answering requests: delivering the outbox (webhooks now,
+Telegram later) and sweeping SLA clocks. Each loop is safe to run in any number of processes at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from tickets.delivery import run_forever
+from tickets.webhooks import WebhookSender
+
+if TYPE_CHECKING:
+    from app.wiring import Services
+
+DELIVERY_PERIOD_S = 2.0
+Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
+    """The background loops for these services; each runs until its stop event is set."""
+    senders = {"webhook": WebhookSender(services.sessions, http)}
+
+    async def delivery(stop: asyncio.Event) -> None:
+        await run_forever(services.sessions, senders, DELIVERY_PERIOD_S, stop)
+
+    return [delivery]
+
+
+@asynccontextmanager
+async def running(services: Services) -> AsyncIterator[None]:
+    """Start the loops, yield while the server runs, then stop them and wait for them."""
+    stop = asyncio.Event()
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        tasks = [asyncio.create_task(loop(stop)) for loop in loops(services, http)]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
