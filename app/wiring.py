@@ -23,6 +23,7 @@ from core.settings import Settings
 from flows.engine import Engine
 from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
+from tickets.sla_job import check_config
 from tickets.store import DueFunction
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Services:
     matcher: LexicalMatcher
     engine: Engine
     due: DueFunction
+    policy: SlaPolicy
 
 
 def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
@@ -53,18 +55,24 @@ def load_matcher(settings: Settings) -> LexicalMatcher:
     """The matcher over the configured knowledge base; InvalidContent (nothing loaded) if any file is bad."""
     from kb.loader import load_knowledge_base
     from kb.matcher import LexicalMatcher
+    from kb.semantic import DEFAULT_FILE, load_vectors
 
-    return LexicalMatcher.from_knowledge_base(load_knowledge_base(settings.kb_dir), threshold=settings.faq_threshold)
+    table = settings.data_dir / DEFAULT_FILE  # built by `make vectors`; matching is lexical without it
+    vectors = load_vectors(table if table.exists() else None)
+    knowledge = load_knowledge_base(settings.kb_dir)
+    return LexicalMatcher.from_knowledge_base(knowledge, threshold=settings.faq_threshold, vectors=vectors)
 
 
 def build_services(settings: Settings) -> Services:
     """Everything the chat and the server need; refuses to start on an invalid knowledge base."""
+    check_config(settings)
     matcher = load_matcher(settings)
     catalog = Catalog.load(MESSAGES_DIR)
     db, sessions = open_database(settings)
-    due = sla_due(SlaPolicy.from_settings(settings))
+    policy = SlaPolicy.from_settings(settings)
+    due = sla_due(policy)
     engine = Engine(sessions, matcher, settings, catalog, due)
-    return Services(settings, db, sessions, matcher, engine, due)
+    return Services(settings, db, sessions, matcher, engine, due, policy)
 
 
 def build_app(services: Services) -> FastAPI:

@@ -1,6 +1,7 @@
 """Matcher latency and load time: the CLINC150 knowledge base and a generated one of 10,000 entries.
 
-Prints figures and never asserts. Run: .venv/bin/python bench/kb_latency.py [--format json]
+Prints figures and never asserts. Run: .venv/bin/python bench/kb_latency.py [--format json] [--vectors PATH]
+(with a static vector table from `helpdesk kb build-vectors`, its load time is reported apart).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 from kb.benchfile import load_bench
 from kb.loader import load_knowledge_base
 from kb.matcher import LexicalMatcher
+from kb.semantic import StaticVectors, load_vectors
 from kb.synthetic import generated_entries
 
 CLINC = Path("/work/shared/bench/clinc150_k5_dev.json")
@@ -38,7 +40,9 @@ def _time_queries(matcher: LexicalMatcher, queries: Sequence[str]) -> dict[str, 
     return _percentiles(millis)
 
 
-def measure_generated(count: int = 10_000, phrasings: int = 5, queries: int = 2_000) -> dict[str, object]:
+def measure_generated(
+    count: int = 10_000, phrasings: int = 5, queries: int = 2_000, vectors: StaticVectors | None = None
+) -> dict[str, object]:
     entries = generated_entries(count, phrasings)
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
@@ -49,7 +53,7 @@ def measure_generated(count: int = 10_000, phrasings: int = 5, queries: int = 2_
         start = time.perf_counter()
         kb = load_knowledge_base(content)
         read = time.perf_counter() - start
-        matcher = LexicalMatcher.from_knowledge_base(kb)
+        matcher = LexicalMatcher.from_knowledge_base(kb, vectors=vectors)
         total = time.perf_counter() - start
     rng = random.Random(11)
     texts = [str(rng.choice(entries)["question"]) for _ in range(queries)]
@@ -62,10 +66,10 @@ def measure_generated(count: int = 10_000, phrasings: int = 5, queries: int = 2_
     }
 
 
-def measure_clinc() -> dict[str, object]:
+def measure_clinc(vectors: StaticVectors | None = None) -> dict[str, object]:
     bench = load_bench(CLINC)
     start = time.perf_counter()
-    matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base())
+    matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base(), vectors=vectors)
     index_s = time.perf_counter() - start
     texts = [case.text for case in bench.queries]
     phrasings = sum(len(examples) for _, examples in bench.entries)
@@ -80,8 +84,13 @@ def measure_clinc() -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--vectors", type=Path, default=None, help="a static vector table to fuse")
     args = parser.parse_args()
-    figures = {"clinc150": measure_clinc() if CLINC.exists() else None, "generated": measure_generated()}
+    start = time.perf_counter()
+    vectors = load_vectors(args.vectors)
+    figures: dict[str, object] = {"vectors_load_s": round(time.perf_counter() - start, 3) if vectors else None}
+    figures["clinc150"] = measure_clinc(vectors) if CLINC.exists() else None
+    figures["generated"] = measure_generated(vectors=vectors)
     if args.format == "json":
         print(json.dumps(figures, indent=2))
         return

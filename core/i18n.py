@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,22 @@ from core.errors import InvalidContent, Problem
 
 LANGUAGES = ("en", "or", "hi")
 DEFAULT_LANGUAGE = "en"
+IST = timezone(timedelta(hours=5, minutes=30), "IST")  # India has no daylight saving: a fixed offset is exact
+# ISO 639-2/3 codes some clients send instead of the two-letter ones
+_LANGUAGE_ALIASES = {"ori": "or", "ory": "or", "hin": "hi", "eng": "en"}
+
+
+def supported_language(hint: str | None) -> str | None:
+    """The catalogue language a channel's hint names ("or-IN", "hi", "en_US"), or None."""
+    if not hint:
+        return None
+    primary = hint.strip().replace("_", "-").split("-")[0].casefold()
+    code = _LANGUAGE_ALIASES.get(primary, primary)
+    return code if code in LANGUAGES else None
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str], file: str, problems: list[Problem]) -> None:
@@ -58,11 +77,55 @@ class Catalog:
     def keys(self) -> set[str]:
         return set(self._texts[DEFAULT_LANGUAGE])
 
-    def placeholders(self, key: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(self._texts[DEFAULT_LANGUAGE][key]) if name}
+    def languages(self) -> list[str]:
+        return sorted(self._texts, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
+
+    def keys_of(self, lang: str) -> set[str]:
+        return set(self._texts.get(lang, {}))
+
+    def placeholders(self, key: str, lang: str = DEFAULT_LANGUAGE) -> set[str]:
+        return _fields(self._texts[lang][key])
 
     def text(self, key: str, lang: str | None = None, **params: object) -> str:
         """The text for `key` in `lang` with placeholders filled; a missing key is a KeyError (a bug)."""
         table = self._texts.get(lang or DEFAULT_LANGUAGE, {})
         template = table.get(key) or self._texts[DEFAULT_LANGUAGE][key]
         return template.format_map(params)
+
+    def date(self, moment: datetime, lang: str | None = None) -> str:
+        """A date as users in India read it: in IST, with the language's month name and order."""
+        local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(IST)
+        month = self.text(f"date.month.m{local.month}", lang)
+        return self.text("date.format", lang, day=local.day, month=month, year=local.year)
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    """One thing a translator or developer must fix in the message catalogues."""
+
+    kind: str  # missing, extra, placeholders, unused, undefined
+    lang: str
+    key: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.lang}.yaml: {self.key}: {self.kind}" + (f" ({self.detail})" if self.detail else "")
+
+
+def check_catalog(catalog: Catalog, used: Iterable[str]) -> list[CatalogProblem]:
+    """Keys missing or extra per language, placeholders unlike English, keys the code never uses or lacks."""
+    english = catalog.keys_of(DEFAULT_LANGUAGE)
+    wanted = set(used)
+    problems = [CatalogProblem("unused", DEFAULT_LANGUAGE, key, "no code uses it") for key in sorted(english - wanted)]
+    problems += [CatalogProblem("undefined", DEFAULT_LANGUAGE, key, "the code asks for it")
+                 for key in sorted(wanted - english)]
+    for lang in LANGUAGES:
+        have = catalog.keys_of(lang)
+        problems += [CatalogProblem("missing", lang, key) for key in sorted(english - have)]
+        problems += [CatalogProblem("extra", lang, key, "not in en.yaml") for key in sorted(have - english)]
+        for key in sorted(english & have):
+            want, got = catalog.placeholders(key), catalog.placeholders(key, lang)
+            if want != got:
+                detail = f"English has {sorted(want)}, this has {sorted(got)}"
+                problems.append(CatalogProblem("placeholders", lang, key, detail))
+    return problems

@@ -34,6 +34,7 @@ DEFAULT_TEAMS = [
     Team(code="master_trainers", name="Master Trainers"),
     Team(code="state_technical", name="State technical team (HUDD)"),
     Team(code="vendor", name="Product vendor technical team (eGov)"),
+    Team(code="programme_admin", name="Programme administration (HUDD PMU)"),  # last escalation level
 ]
 # category -> team code, as the programme's escalation matrix has it
 DEFAULT_ROUTES = {
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     ticket_prefix: str = "HD"
     reopen_days: int = 7
     channel_keys: dict[str, str] = Field(default_factory=dict)
+    auto_assign: bool = False  # round-robin new tickets to on-shift L1 operators (tickets/assignment.py)
+    l1_team: str = "helpdesk"  # the L1 desk's notification inbox (escalation level 0)
+    escalation_final_team: str | None = "programme_admin"  # level 2; None: the tier team is the last level
+    sla_sweep_seconds: float = Field(default=60, gt=0)  # period of the SLA sweep (tickets/sla_job.py)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""

@@ -37,6 +37,7 @@ class FlowContext:
     user: UserRef
     desk: SqlTicketDesk
     feedback: SqlTicketFeedback
+    auto_assign: Callable[[str], Awaitable[str | None]]  # round robin to an L1 operator on shift, if enabled
 
 
 class Conversation:
@@ -187,6 +188,7 @@ class Conversation:
             faq_offered=case.get("faq_offered", []), faq_rejected=case.get("faq_rejected", []),
         )
         ticket = await self.ctx.tickets.file(draft)
+        await self.ctx.auto_assign(ticket.number)
         amount, unit = response_target(priority.level, self.settings)
         target = self.t("target.business_day" if (unit, amount) == ("business_days", 1) else f"target.{unit}",
                         n=amount)
@@ -271,7 +273,7 @@ class Conversation:
         lines = [self.t("status.header")]
         for ticket in tickets:
             state = self.t(f"status.state.{ticket.status}", team=self.settings.team_name(ticket.team))
-            date = ticket.created_at.strftime("%d %b %Y") if ticket.created_at else ""
+            date = self.catalog.date(ticket.created_at, self.language) if ticket.created_at else ""
             lines.append(self.t("status.line", number=ticket.number, state=state, priority=ticket.priority,
                                 module=self.t(f"module.{ticket.module}"), date=date))
         self.replies.append(Reply("\n".join(lines)))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from transitions.extensions.asyncio import AsyncMachine
 
-from core.i18n import Catalog
+from core.i18n import Catalog, supported_language
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
@@ -21,6 +21,7 @@ from flows.questions import QUESTIONS
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
 from kb.protocol import Matcher
+from tickets.assignment import auto_assign
 from tickets.desk import SqlTicketDesk
 from tickets.feedback import SqlTicketFeedback
 from tickets.outbox import SqlOutbox
@@ -103,7 +104,11 @@ class Engine:
         tickets = SqlTicketStore(session, self._settings.ticket_prefix, self._due)
         desk = SqlTicketDesk(session, self._settings, self._due)
         feedback = SqlTicketFeedback(session, self._settings, self._due)
-        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback)
+
+        async def assign(number: str) -> str | None:
+            return await auto_assign(session, number, self._settings)
+
+        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback, assign)
 
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""
@@ -139,7 +144,13 @@ class Engine:
     async def _step(self, conv: Conversation, inbound: Inbound) -> None:
         command = command_of(inbound.text) if inbound.text and inbound.choice is None else None
         if conv.state == S.NEW:
+            hinted = None if conv.profile.get("language") else supported_language(inbound.language_hint)
+            if hinted:  # the channel knows the user's language: greet in it and preselect it
+                conv.profile["language"] = hinted
             await conv.trigger("begin")
+            if hinted and conv.state == S.AWAITING_LANGUAGE:
+                await conv.trigger("picked", value=hinted)
+                conv.say("language.how_to_change")
             if command and command != "restart":
                 await conv.trigger(command)
         elif command:

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from flows.words import COMMAND_WORDS
+
 # Odia (U+0B66..) and Devanagari (U+0966..) digits read as ASCII digits.
 _DIGITS = {0x0B66 + i: str(i) for i in range(10)} | {0x0966 + i: str(i) for i in range(10)}
 
-# Words that work as commands in every state; the value is the flow's trigger.
-COMMANDS: dict[str, str] = {
-    "help": "help", "menu": "help", "?": "help",
-    "cancel": "cancel", "stop": "cancel",
-    "restart": "restart", "start": "restart", "start over": "restart", "new": "restart",
-    "language": "change_language", "lang": "change_language",
-    "profile": "change_profile", "change role": "change_profile", "change ulb": "change_profile",
-    "status": "status", "my tickets": "status",
-    "human": "human", "agent": "human", "talk to a human": "human", "person": "human",
-}
 FUZZY_CUTOFF = 80.0
 FUZZY_MARGIN = 8.0
+_BRACKETED = re.compile(r"\(([^()]*)\)")
 
 
 @dataclass(frozen=True)
@@ -34,12 +28,34 @@ class Option:
     trigger: str = "picked"
     value: str = ""
     aliases: tuple[str, ...] = field(default=())
+    translations: tuple[str, ...] = field(default=())  # the label in the other languages
+
+    def names(self) -> tuple[str, ...]:
+        """Labels in every language, and each label's bracketed part and the rest (for "ମାପ ପୁସ୍ତକ (Measurement Book)")."""
+        names: list[str] = []
+        for label in (self.label, *self.translations):
+            names += [label, *_bracket_parts(label)]
+        return tuple(dict.fromkeys(n for n in map(normalize, names) if n))
 
 
 def normalize(text: str) -> str:
     """Case-folded, NFKC, native digits as ASCII, surrounding punctuation and spaces trimmed."""
     text = unicodedata.normalize("NFKC", text).translate(_DIGITS).casefold()
     return " ".join(text.split()).strip(" .!,;:")
+
+
+def _bracket_parts(label: str) -> list[str]:
+    match = _BRACKETED.search(label)
+    if match is None:
+        return []
+    return [match.group(1), _BRACKETED.sub(" ", label)]
+
+
+# Words that work as commands in every state, in every language; the value is the flow's trigger.
+COMMANDS: dict[str, str] = {
+    normalize(word): trigger for trigger, by_language in COMMAND_WORDS.items()
+    for words in by_language.values() for word in words
+}
 
 
 def command_of(text: str) -> str | None:
@@ -57,8 +73,7 @@ def resolve(options: Sequence[Option], text: str) -> Option | None:
         index = int(typed) - 1
         return options[index] if 0 <= index < len(options) else None
     for option in options:
-        names = {option.id, normalize(option.label), *map(normalize, option.aliases)}
-        if typed in names:
+        if typed == option.id or typed in option.names() or typed in map(normalize, option.aliases):
             return option
     return _closest(options, typed)
 
@@ -66,7 +81,7 @@ def resolve(options: Sequence[Option], text: str) -> Option | None:
 def _closest(options: Sequence[Option], typed: str) -> Option | None:
     """A unique clear winner by fuzzy match, or None: a near tie is not a choice the user made."""
     # labels only: aliases are short words ("na", "ha") that would be found inside any longer text
-    names = [(normalize(option.label), option) for option in options]
+    names = [(name, option) for option in options for name in option.names()]
     scored = process.extract(typed, [n for n, _ in names], scorer=fuzz.WRatio, limit=None)
     best_by_option: dict[str, float] = {}
     for _, score, index in scored:

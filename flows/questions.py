@@ -11,6 +11,7 @@ from core.messages import Choice, Reply
 from core.modules import MENU_MODULES
 from flows.input import Option
 from flows.states import S
+from flows.words import LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
 from tickets.priority import CATEGORIES, IMPACTS
 
 if TYPE_CHECKING:
@@ -20,8 +21,10 @@ ROLES = (
     "cbo", "junior_engineer", "executive_engineer", "executive_officer", "accountant",
     "program_coordinator", "other_staff",
 )
-YES_ALIASES = ("y", "haan", "ha", "han", "ho", "hoi", "yes please")
-NO_ALIASES = ("n", "nahi", "nahin", "na", "nai")
+YES_ALIASES = all_words(YES_WORDS)
+NO_ALIASES = all_words(NO_WORDS)
+EDIT_PARTS = ("description", "module", "category", "impact")
+RATINGS = range(1, 6)
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,23 @@ class Question:
         return Reply(self.prompt(conv), tuple(Choice(o.id, o.label) for o in offered))
 
 
+def _option(
+    conv: Conversation, id: str, key: str, trigger: str = "picked", value: str = "",
+    aliases: tuple[str, ...] = (), **params: object,
+) -> Option:
+    """An option labelled in the user's language that also answers to its label in the other languages."""
+    others = tuple(conv.catalog.text(key, lang, **params) for lang in LANGUAGES if lang != conv.language)
+    return Option(id, conv.t(key, **params), trigger, value, aliases, others)
+
+
 def _keyed(prefix: str, codes: tuple[str, ...]) -> Callable[[Conversation], list[Option]]:
-    return lambda conv: [Option(code, conv.t(f"{prefix}.{code}"), value=code) for code in codes]
+    return lambda conv: [_option(conv, code, f"{prefix}.{code}", value=code) for code in codes]
 
 
 def _languages(conv: Conversation) -> list[Option]:
     # each language named in its own script, whatever the current language
-    return [Option(code, conv.catalog.text(f"language.{code}", code), value=code) for code in LANGUAGES]
+    return [Option(code, conv.catalog.text(f"language.{code}", code), value=code, aliases=LANGUAGE_NAMES[code])
+            for code in LANGUAGES]
 
 
 def _ulbs(conv: Conversation) -> list[Option]:
@@ -52,19 +65,19 @@ def _ulbs(conv: Conversation) -> list[Option]:
 
 def _yes_no(conv: Conversation) -> list[Option]:
     return [
-        Option("yes", conv.t("answer.yes"), value="yes", aliases=YES_ALIASES),
-        Option("no", conv.t("answer.no"), value="no", aliases=NO_ALIASES),
+        _option(conv, "yes", "answer.yes", value="yes", aliases=YES_ALIASES),
+        _option(conv, "no", "answer.no", value="no", aliases=NO_ALIASES),
     ]
 
 
 def _faq(conv: Conversation) -> list[Option]:
     offered = conv.case.get("faq_offered", [])
     if len(offered) == 1:
-        solved = [Option("solved:1", conv.t("faq.solved_one"), "solved", offered[0]["id"])]
+        solved = [_option(conv, "solved:1", "faq.solved_one", "solved", offered[0]["id"])]
     else:
-        solved = [Option(f"solved:{n}", conv.t("faq.solved_n", n=n), "solved", hit["id"])
+        solved = [_option(conv, f"solved:{n}", "faq.solved_n", "solved", hit["id"], n=n)
                   for n, hit in enumerate(offered, start=1)]
-    return [*solved, Option("none", conv.t("faq.none"), "not_solved")]
+    return [*solved, _option(conv, "none", "faq.none", "not_solved")]
 
 
 def _faq_prompt(conv: Conversation) -> str:
@@ -80,9 +93,8 @@ def _problem_prompt(conv: Conversation) -> str:
 
 
 def _confirm_options(conv: Conversation) -> list[Option]:
-    return [Option("confirm", conv.t("confirm.file"), "confirm")] + [
-        Option(f"edit_{part}", conv.t(f"confirm.edit_{part}"), f"edit_{part}")
-        for part in ("description", "module", "category", "impact")
+    return [_option(conv, "confirm", "confirm.file", "confirm")] + [
+        _option(conv, f"edit_{part}", f"confirm.edit_{part}", f"edit_{part}") for part in EDIT_PARTS
     ]
 
 
@@ -108,8 +120,8 @@ def _followup_prompt(conv: Conversation) -> str:
 def _followup_options(conv: Conversation) -> list[Option]:
     number = conv.data.get("last_ticket", "")
     return [
-        Option("add_to_ticket", conv.t("followup.add", number=number), "add_to_ticket"),
-        Option("new_problem", conv.t("followup.new"), "new_problem"),
+        _option(conv, "add_to_ticket", "followup.add", "add_to_ticket", number=number),
+        _option(conv, "new_problem", "followup.new", "new_problem"),
     ]
 
 
@@ -119,14 +131,14 @@ def _fixed_prompt(conv: Conversation) -> str:
 
 def _fixed_options(conv: Conversation) -> list[Option]:
     return [
-        Option("fixed", conv.t("feedback.yes"), "fixed", aliases=YES_ALIASES),
-        Option("not_fixed", conv.t("feedback.no"), "not_fixed", aliases=NO_ALIASES),
-        Option("new_problem", conv.t("feedback.other"), "new_problem"),
+        _option(conv, "fixed", "feedback.yes", "fixed", aliases=YES_ALIASES),
+        _option(conv, "not_fixed", "feedback.no", "not_fixed", aliases=NO_ALIASES),
+        _option(conv, "new_problem", "feedback.other", "new_problem"),
     ]
 
 
 def _ratings(conv: Conversation) -> list[Option]:
-    return [Option(str(n), conv.t(f"feedback.rating.r{n}"), value=str(n)) for n in range(1, 6)]
+    return [_option(conv, str(n), f"feedback.rating.r{n}", value=str(n)) for n in RATINGS]
 
 
 QUESTIONS: dict[str, Question] = {

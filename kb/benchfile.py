@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kb.evaluate import Case, Metrics, choose_threshold, metrics, run_cases
 from kb.loader import KnowledgeBase, Source
-from kb.matcher import DEFAULT_THRESHOLD, LexicalMatcher
+from kb.matcher import LexicalMatcher
 from kb.schema import Entry
+from kb.semantic import StaticVectors
 
 
 class _BenchEntry(BaseModel):
@@ -69,12 +70,14 @@ def load_bench(path: Path) -> BenchFile:
 
 def tune(matcher: LexicalMatcher, cases: tuple[Case, ...] | list[Case]) -> float:
     """The threshold chosen on these cases only."""
-    return choose_threshold(run_cases(matcher, cases)) if cases else DEFAULT_THRESHOLD
+    return choose_threshold(run_cases(matcher, cases)) if cases else matcher.threshold
 
 
-def run_bench(bench: BenchFile, progress: Callable[[], None] | None = None) -> Metrics:
+def run_bench(
+    bench: BenchFile, progress: Callable[[], None] | None = None, vectors: StaticVectors | None = None
+) -> Metrics:
     """Load the entries, choose the threshold on validation only, then score every query."""
-    matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base())
+    matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base(), vectors=vectors)
     threshold = tune(matcher, bench.validation)
     outcomes = run_cases(matcher, bench.queries, progress)
     return metrics(outcomes, threshold, entries=len(bench.entries))

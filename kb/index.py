@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -142,8 +142,10 @@ class LexicalIndex:
             out.append(best[0] if best else term)
         return out
 
-    def score(self, terms: list[str], flat: str, depth: int | None = None) -> list[tuple[int, float]]:
-        """The best candidate entries with their fused confidence in [0, 1], best first."""
+    def score(
+        self, terms: list[str], flat: str, depth: int | None = None, extra: Iterable[int] = ()
+    ) -> list[tuple[int, float]]:
+        """The best candidate entries, and the `extra` ones, with their confidence in [0, 1], best first."""
         query = Counter(self.correct(terms))
         if not query:
             return []
@@ -157,6 +159,8 @@ class LexicalIndex:
             for entry, value in postings:
                 partial[entry] += value
         top = heapq.nlargest(max(w.candidates, depth or 0), partial, key=partial.__getitem__)
+        chosen = set(top)
+        top.extend(entry for entry in dict.fromkeys(extra) if entry not in chosen)
         qvec = unit({t: c * self._idf.get(t, self._oov_idf) for t, c in query.items()})
         cvec = unit({g: c * self._char_idf.get(g, self._char_oov) for g, c in char_grams(flat).items()})
         idf_mass = sum(self._idf.get(t, self._oov_idf) for t in query)

@@ -9,15 +9,20 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import func, select
 
+from app.wiring import Services
 from tests.api.conftest import FileTicket, auth
+from tickets.models import NotificationRow
+from tickets.notifications import SqlNotifications
+from tickets.operators import SqlOperators
 
 
 @dataclass(frozen=True)
 class Route:
     action: str  # the permission (api/permissions.py) the route checks
     method: str
-    path: str  # {n}: a ticket escalated to the vendor team; {w}: a webhook
+    path: str  # {n}: a ticket escalated to the vendor team; {w}: a webhook; {me}: the caller; {note}: theirs
     body: dict[str, Any] | None = None
     versioned: bool = False  # needs If-Match
     success: int = 200
@@ -45,15 +50,37 @@ ROUTES: dict[str, Route] = {
                              {"url": "https://erp.example.org/hook", "events": ["ticket.created"]}, success=201),
     "webhooks_list": Route("webhooks", "GET", "/api/webhooks"),
     "webhooks_delete": Route("webhooks", "DELETE", "/api/webhooks/{w}", success=204),
+    "operators_list": Route("operators_view", "GET", "/api/operators"),
+    "operators_create": Route("operators_manage", "POST", "/api/operators", {"name": "op-9", "role": "operator"}),
+    "operators_shift_other": Route("operators_manage", "PATCH", "/api/operators/op-2", {"on_shift": True}),
+    "operators_shift_own": Route("set_own_shift", "PATCH", "/api/operators/{me}", {"away": True}),
+    "notifications_list": Route("notifications", "GET", "/api/notifications"),
+    "notifications_read": Route("notifications", "POST", "/api/notifications/{note}/read"),
 }
 
 ALLOWED = {
     "operator": {"queue", "view", "claim", "assign", "reply", "note", "set_priority", "set_category", "escalate",
-                 "wait", "resolve", "close", "reopen", "dashboard"},
-    "tier": {"queue", "view", "claim", "reply", "note", "set_category", "escalate", "wait", "resolve"},
+                 "wait", "resolve", "close", "reopen", "dashboard", "operators_view", "set_own_shift",
+                 "notifications"},
+    "tier": {"queue", "view", "claim", "reply", "note", "set_category", "escalate", "wait", "resolve",
+             "set_own_shift", "notifications"},
     "kb_maintainer": {"kb_reload", "dashboard"},
     "admin": {route.action for route in ROUTES.values()},
 }
+
+
+async def _people_and_a_notification(services: Services, role: str) -> int:
+    """Operator rows for the caller and a colleague, and a notification for the caller; its id."""
+    async with services.sessions() as session, session.begin():
+        operators = SqlOperators(session, services.settings)
+        await operators.create("op-2", "operator")
+        if role == "tier":
+            await operators.create("tier-1", "tier", "vendor")
+        else:
+            await operators.create(f"{role}-1", "operator")
+        await SqlNotifications(session).notify(f"{role}-1", "sla_at_risk", "HD-000001 is at risk")
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.max(NotificationRow.id))) or 0)
 
 
 async def _escalated_ticket(client: httpx.AsyncClient, file_ticket: FileTicket, admin: str) -> tuple[str, int]:
@@ -68,7 +95,8 @@ async def _escalated_ticket(client: httpx.AsyncClient, file_ticket: FileTicket, 
 @pytest.mark.parametrize("role", sorted(ALLOWED))
 @pytest.mark.parametrize("name", sorted(ROUTES))
 async def test_each_role_may_do_exactly_what_the_table_says(
-    client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket, role: str, name: str
+    client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket, services: Services, role: str,
+    name: str,
 ) -> None:
     route = ROUTES[name]
     number, version = await _escalated_ticket(client, file_ticket, tokens["admin"])
@@ -77,7 +105,8 @@ async def test_each_role_may_do_exactly_what_the_table_says(
         version = resolved.json()["version"]
     hook = {"url": "https://erp.example.org/h", "events": ["ticket.updated"]}
     webhook = await client.post("/api/webhooks", json=hook, headers=auth(tokens["admin"]))
-    path = route.path.format(n=number, w=webhook.json().get("id"))
+    note = await _people_and_a_notification(services, role)
+    path = route.path.format(n=number, w=webhook.json().get("id"), me=f"{role}-1", note=note)
     response = await client.request(route.method, path, json=route.body,
                                     headers=auth(tokens[role], version if route.versioned else None))
     if route.action in ALLOWED[role]:
@@ -90,9 +119,15 @@ async def test_each_role_may_do_exactly_what_the_table_says(
 def test_the_table_covers_every_api_route(app: FastAPI) -> None:
     """A new route must be added to ROUTES (and so to this test) before it ships."""
     served = {(m, r.path) for r in app.routes if isinstance(r, APIRoute) and r.path.startswith("/api/")
-              for m in r.methods}
-    listed = {(route.method, route.path.replace("{n}", "{number}").replace("{w}", "{webhook_id}"))
-              for route in ROUTES.values()}
+              for m in r.methods or ()}
+    generic = {"{n}": "{number}", "{w}": "{webhook_id}", "{me}": "{name}", "op-2": "{name}",
+               "{note}": "{notification_id}"}
+    listed = set()
+    for route in ROUTES.values():
+        path = route.path
+        for concrete, template in generic.items():
+            path = path.replace(concrete, template)
+        listed.add((route.method, path))
     assert served - listed == set(), "routes missing from the permission table"
 
 
