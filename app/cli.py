@@ -15,12 +15,11 @@ from app.diagram_cli import flow_app
 from app.gaps_cli import gaps
 from app.i18n_cli import i18n_app
 from app.kb_cli import kb_app
-from app.server_cli import server_app, tokens_app
+from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
 from app.tickets_cli import tickets_app
-from app.wiring import build_services, open_database
+from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
-from core.errors import ConfigError
 from core.settings import Settings
 
 cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True)
@@ -48,12 +47,7 @@ def chat(
     user: Annotated[str | None, typer.Option(help="Your user id in the console channel.")] = None,
 ) -> None:
     """Chat with the helpdesk in the terminal (or as JSON lines, for scripts)."""
-    settings: Settings = ctx.obj
-    try:
-        services = build_services(settings)
-    except ConfigError as err:
-        typer.echo(f"helpdesk cannot start:\n{err}", err=True)
-        raise typer.Exit(2) from err
+    services = services_or_exit(ctx.obj)
 
     async def run() -> None:
         try:

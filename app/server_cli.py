@@ -9,11 +9,20 @@ import typer
 import uvicorn
 
 from api.tokens import ROLES, SqlTokenStore
-from app.wiring import build_app, build_services, open_database
+from app.wiring import Services, build_app, build_services, open_database
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings
 
 server_app = typer.Typer()
+
+
+def services_or_exit(settings: Settings) -> Services:
+    """The running system, or exit 2 with every configuration problem (an invalid KB, a bad team...)."""
+    try:
+        return build_services(settings)
+    except ConfigError as err:
+        typer.echo(f"helpdesk cannot start:\n{err}", err=True)
+        raise typer.Exit(2) from err
 tokens_app = typer.Typer(help="API tokens for operators, tier teams, KB maintainers and admins.",
                          no_args_is_help=True)
 
@@ -25,12 +34,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run the HTTP server: operator API, HTTP chat channel, health checks."""
-    settings: Settings = ctx.obj
-    try:
-        services = build_services(settings)
-    except ConfigError as err:
-        typer.echo(f"helpdesk cannot start:\n{err}", err=True)
-        raise typer.Exit(2) from err
+    services = services_or_exit(ctx.obj)
     uvicorn.run(build_app(services), host=host, port=port, log_level="warning")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +108,18 @@ def test_a_repeated_message_id_after_a_kill_files_no_second_ticket(env: dict[str
     second.close()
     listed = json.loads(helpdesk(env, "tickets", "list", "--format", "json").stdout)
     assert [t["number"] for t in listed] == [filed["ticket"]]
+
+
+def test_the_bot_refuses_to_start_on_an_invalid_knowledge_base(env: dict[str, str], tmp_path: Path) -> None:
+    content = tmp_path / "kb" / "content"
+    content.mkdir(parents=True)
+    (content / "login.yaml").write_text("entries:\n  - id: Bad Id\n    question: ''\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "app", "chat", "--json"], input='{"user": "u", "text": "hi"}\n',
+                            env=env | {"HELPDESK_KB_DIR": str(content)}, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "helpdesk cannot start" in result.stderr
+    assert f"{content / 'login.yaml'}:2" in result.stderr and "id" in result.stderr
+    lint = helpdesk(env, "kb", "lint", str(content))
+    assert lint.returncode != 0
+    assert f"{content / 'login.yaml'}:2" in lint.stdout + lint.stderr
