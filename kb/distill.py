@@ -96,7 +96,7 @@ def tokenizer_json() -> str:
 
 def onnx_embedder(model: Path, cls_id: int, sep_id: int, threads: int = 0) -> EmbedTokens:
     """Runs `[CLS] token [SEP]` for a batch of tokens through the ONNX encoder and pools each."""
-    import onnxruntime as ort  # type: ignore[import-untyped]  # only at build time
+    import onnxruntime as ort  # only at build time (the `semantic` extra)
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
