@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from kb.index import LexicalIndex, Weights
-from kb.loader import KnowledgeBase
+from kb.loader import KnowledgeBase, gc_paused
 from kb.normalize import SCRIPT_LANG, Normalizer, script_of, stem
 from kb.protocol import Hit, MatchResult
 from kb.schema import LANGS, Entry
@@ -41,6 +41,11 @@ class _State:
 
 def _build(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
     """One index per script, so an Odia or Devanagari query meets the texts written in it."""
+    with gc_paused():
+        return _indexed(kb, weights, vectors)
+
+
+def _indexed(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
     normalizer = Normalizer(kb.synonyms)
     grouped: dict[str, dict[int, list[list[str]]]] = {}
     for position, entry in enumerate(kb.entries):

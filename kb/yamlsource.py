@@ -29,7 +29,9 @@ class _MarkingLoader(_Base):  # type: ignore[misc]
         data.update(self.construct_mapping(node))
         lines: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node)
+            # a plain scalar key is its own text (what construct_mapping made of it); build others again
+            plain = isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"
+            key = key_node.value if plain else self.construct_object(key_node)
             if key in lines:
                 self.repeated.append((key_node.start_mark.line + 1, str(key)))
             lines[key] = key_node.start_mark.line + 1
