@@ -25,6 +25,7 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/helpdesk flow diagram --check
+	$(BIN)/helpdesk i18n check
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 bench: install
