@@ -91,3 +91,5 @@ def show_ticket(
     console.print("\nTranscript:", style="bold")
     for line in ticket.transcript:
         console.print(f"  [{line['at']}] {line['from']}: {line['text']}", highlight=False, markup=False)
+        if line.get("text_en"):  # the bot's side, in English, for a user who wrote in Odia or Hindi
+            console.print(f"      (en) {line['text_en']}", highlight=False, markup=False)

@@ -15,6 +15,7 @@ from core.errors import InvalidContent, Problem
 
 LANGUAGES = ("en", "or", "hi")
 DEFAULT_LANGUAGE = "en"
+OPERATOR_LANGUAGE = "en"  # the bot's side of a transcript is also kept in this language, for the operators
 IST = timezone(timedelta(hours=5, minutes=30), "IST")  # India has no daylight saving: a fixed offset is exact
 # ISO 639-2/3 codes some clients send instead of the two-letter ones
 _LANGUAGE_ALIASES = {"ori": "or", "ory": "or", "hin": "hi", "eng": "en"}

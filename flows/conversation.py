@@ -12,7 +12,7 @@ from typing import Any
 
 from transitions.core import EventData
 
-from core.i18n import Catalog
+from core.i18n import OPERATOR_LANGUAGE, Catalog
 from core.messages import Reply, UserRef
 from core.settings import Settings
 from flows.states import S
@@ -52,6 +52,7 @@ class Conversation:
         self.ctx = ctx
         self.replies: list[Reply] = []
         self._hits: tuple[Hit, ...] | None = None
+        self._speaking: str | None = None  # set while rendering a text again for the operators
         self._active: Ticket | bool | None = False  # False: not looked up yet
         self._resolved: Ticket | bool | None = False
 
@@ -74,13 +75,26 @@ class Conversation:
 
     @property
     def language(self) -> str:
-        return str(self.profile.get("language", "en"))
+        return self._speaking or str(self.profile.get("language", "en"))
 
     def t(self, key: str, **params: object) -> str:
         return self.catalog.text(key, self.language, **params)
 
+    def both(self, render: Callable[[], str]) -> tuple[str, str]:
+        """`render()` in the user's language, and again in the operators' (English) for the transcript."""
+        text = render()
+        self._speaking = OPERATOR_LANGUAGE
+        try:
+            return text, render()
+        finally:
+            self._speaking = None
+
+    def reply(self, render: Callable[[], str], ticket: str | None = None) -> None:
+        text, english = self.both(render)
+        self.replies.append(Reply(text, ticket=ticket, meta={OPERATOR_LANGUAGE: english}))
+
     def say(self, key: str, **params: object) -> None:
-        self.replies.append(Reply(self.t(key, **params)))
+        self.reply(lambda: self.t(key, **params))
 
     def priority(self) -> Priority:
         return derive_priority(self.case["category"], self.case["impact"], self.case["workaround"] == "yes")
@@ -190,11 +204,10 @@ class Conversation:
         ticket = await self.ctx.tickets.file(draft)
         await self.ctx.auto_assign(ticket.number)
         amount, unit = response_target(priority.level, self.settings)
-        target = self.t("target.business_day" if (unit, amount) == ("business_days", 1) else f"target.{unit}",
-                        n=amount)
-        text = self.t("filed", number=ticket.number, priority=priority.level,
-                      team=self.settings.team_name(team), target=target)
-        self.replies.append(Reply(text, ticket=ticket.number))
+        target_key = "target.business_day" if (unit, amount) == ("business_days", 1) else f"target.{unit}"
+        self.reply(lambda: self.t("filed", number=ticket.number, priority=priority.level,
+                                  team=self.settings.team_name(team), target=self.t(target_key, n=amount)),
+                   ticket=ticket.number)
         self.data["case"] = {}
 
     async def hold_message(self, event: EventData) -> None:
@@ -229,9 +242,9 @@ class Conversation:
         if outcome.reopened:
             self.say("feedback.reopened", number=number)
         else:
-            text = self.t("feedback.follow_up", old=number, number=outcome.ticket.number,
-                          days=self.settings.reopen_days)
-            self.replies.append(Reply(text, ticket=outcome.ticket.number))
+            follow_up = outcome.ticket.number
+            self.reply(lambda: self.t("feedback.follow_up", old=number, number=follow_up,
+                                      days=self.settings.reopen_days), ticket=follow_up)
 
     async def record_rating(self, event: EventData) -> None:
         await self.ctx.feedback.rate(self.data["last_ticket"], self.ctx.user.user_id, int(event.kwargs["value"]))
@@ -270,13 +283,18 @@ class Conversation:
         if not tickets:
             self.say("status.none")
             return
-        lines = [self.t("status.header")]
-        for ticket in tickets:
-            state = self.t(f"status.state.{ticket.status}", team=self.settings.team_name(ticket.team))
-            date = self.catalog.date(ticket.created_at, self.language) if ticket.created_at else ""
-            lines.append(self.t("status.line", number=ticket.number, state=state, priority=ticket.priority,
-                                module=self.t(f"module.{ticket.module}"), date=date))
-        self.replies.append(Reply("\n".join(lines)))
+
+
+        def listing() -> str:
+            lines = [self.t("status.header")]
+            for ticket in tickets:
+                state = self.t(f"status.state.{ticket.status}", team=self.settings.team_name(ticket.team))
+                date = self.catalog.date(ticket.created_at, self.language) if ticket.created_at else ""
+                lines.append(self.t("status.line", number=ticket.number, state=state, priority=ticket.priority,
+                                    module=self.t(f"module.{ticket.module}"), date=date))
+            return "\n".join(lines)
+
+        self.reply(listing)
 
     def say_nothing_to_cancel(self, event: EventData) -> None:
         self.say("cancel_nothing")

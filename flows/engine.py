@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from transitions.extensions.asyncio import AsyncMachine
 
-from core.i18n import Catalog, supported_language
+from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
@@ -113,9 +114,11 @@ class Engine:
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""
         items = await SqlOutbox(session).take_for_user(conv.ctx.user.channel, conv.ctx.user.user_id)
-        replies = [Reply(render_outbox(conv, item.kind, item.payload)) for item in items]
-        for reply in replies:
-            self._record(conv, "helpdesk", reply.text)
+        replies = []
+        for item in items:
+            text, english = conv.both(partial(render_outbox, conv, item.kind, item.payload))
+            replies.append(Reply(text, meta={OPERATOR_LANGUAGE: english}))
+            self._record(conv, "helpdesk", text, english)
         return replies
 
     async def state_of(self, user: UserRef) -> str | None:
@@ -137,7 +140,7 @@ class Engine:
             await self._step(conv, inbound)
             self._prompt(conv, state_changed=conv.state != entered)
             for reply in conv.replies:
-                self._record(conv, "bot", reply.text)
+                self._record(conv, "bot", reply.text, reply.meta.get(OPERATOR_LANGUAGE))
         finally:
             self._machine.remove_model(conv)
 
@@ -210,9 +213,13 @@ class Engine:
         return next((o.label for o in options if o.id == inbound.choice), inbound.choice)
 
     @staticmethod
-    def _record(conv: Conversation, who: str, text: str) -> None:
+    def _record(conv: Conversation, who: str, text: str, for_operators: str | None = None) -> None:
+        """One transcript line; the bot's lines also in the operators' language when the user's differs."""
         transcript: list[dict[str, str]] = conv.data.setdefault("transcript", [])
-        transcript.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": who, "text": text})
+        line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": who, "text": text}
+        if for_operators and for_operators != text:
+            line[f"text_{OPERATOR_LANGUAGE}"] = for_operators
+        transcript.append(line)
         del transcript[:-TRANSCRIPT_LIMIT]
 
     async def current_question(self, user: UserRef) -> list[Reply]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, OPERATOR_LANGUAGE
 from core.messages import Choice, Reply
 from core.modules import MENU_MODULES
 from flows.input import Option
@@ -37,7 +37,8 @@ class Question:
 
     def ask(self, conv: Conversation) -> Reply:
         offered = self.options(conv) if self.options else []
-        return Reply(self.prompt(conv), tuple(Choice(o.id, o.label) for o in offered))
+        text, english = conv.both(lambda: self.prompt(conv))
+        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), meta={OPERATOR_LANGUAGE: english})
 
 
 def _option(

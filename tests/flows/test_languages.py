@@ -63,6 +63,25 @@ async def test_odia_user_files_a_ticket_and_every_reply_is_in_odia(
     assert ticket.priority_reason == "your work has stopped and there is no workaround"  # operators read English
 
 
+async def test_the_operator_reads_the_odia_users_words_as_written_and_the_bots_side_in_english(
+    chat: ScriptedChat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.send("ନମସ୍କାର")
+    await talk(chat, [], "୨", "୨", "୧", "ମଷ୍ଟର ରୋଲ ସେଭ ହେଉନାହିଁ", "ମଷ୍ଟର ରୋଲ", "୨", "୨", "୨", "୧")
+    [ticket] = await tickets_of(sessions)
+    user_lines = [line for line in ticket.transcript if line["from"] == "user"]
+    bot_lines = [line for line in ticket.transcript if line["from"] == "bot"]
+    assert "ମଷ୍ଟର ରୋଲ ସେଭ ହେଉନାହିଁ" in [line["text"] for line in user_lines]
+    assert all("text_en" not in line for line in user_lines)
+    odia = [line for line in bot_lines if script_share(line["text"], ODIA, Settings()) > 0.5]
+    assert len(odia) >= 8 and all(line.get("text_en") for line in odia)
+    english = [line.get("text_en", line["text"]) for line in bot_lines]
+    assert "Which part of the app is it about?" in english
+    assert "What is your role?" in english
+    words = "ମଷ୍ଟର ରୋଲ ସେଭ ହେଉନାହିଁ"  # quoted back in the summary as the user wrote it
+    assert all(script_share(text.replace(words, ""), ODIA, Settings()) == 0 for text in english)
+
+
 async def test_hindi_user_files_a_ticket_and_every_reply_is_in_hindi(
     chat: ScriptedChat, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
