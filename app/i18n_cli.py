@@ -53,6 +53,7 @@ def families() -> dict[str, set[str]]:
         "impact.{}": {f"impact.{code}" for code in IMPACTS},
         "answer.{}": {"answer.yes", "answer.no"},
         "language.{}": {f"language.{code}" for code in LANGUAGES},
+        "language.name.{}": {f"language.name.{code}" for code in LANGUAGES},
         "status.state.{}": {f"status.state.{code}" for code in STATUSES},
         "target.{}": {f"target.{unit}" for unit in _target_units()},
         "priority.reason.{}.{}": reasons,

@@ -162,7 +162,8 @@ class Conversation:
         section, name = question.field.split(".")
         self.data.setdefault(section, {})[name] = event.kwargs["value"]
         if name == "language":
-            self.say("language.changed")
+            code = event.kwargs["value"]
+            self.reply(lambda: self.t("language.changed", language=self.t(f"language.name.{code}")))
         elif name == "ulb":
             self.say("profile.saved")
         self.data.pop("editing", None)

@@ -78,6 +78,7 @@ async def test_the_operator_reads_the_odia_users_words_as_written_and_the_bots_s
     english = [line.get("text_en", line["text"]) for line in bot_lines]
     assert "Which part of the app is it about?" in english
     assert "What is your role?" in english
+    assert "Language set to Odia." in english  # what the user chose, not the operator's language
     words = "ମଷ୍ଟର ରୋଲ ସେଭ ହେଉନାହିଁ"  # quoted back in the summary as the user wrote it
     assert all(script_share(text.replace(words, ""), ODIA, Settings()) == 0 for text in english)
 
