@@ -1,5 +1,5 @@
-"""The work `helpdesk serve` does besides answering requests: delivering the outbox (webhooks now,
-Telegram later) and sweeping SLA clocks. Each loop is safe to run in any number of processes at once."""
+"""The work `helpdesk serve` does besides answering requests: delivering the outbox (webhooks,
+Telegram) and sweeping SLA clocks. Each loop is safe to run in any number of processes at once."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bot.telegram import make_bot
+from bot.telegram_sender import TelegramSender
 from tickets import sla_job
-from tickets.delivery import run_forever
+from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
 
 if TYPE_CHECKING:
@@ -23,10 +25,18 @@ Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     """The background loops for these services; each runs until its stop event is set."""
-    senders = {"webhook": WebhookSender(services.sessions, http)}
+    senders: dict[str, Sender] = {"webhook": WebhookSender(services.sessions, http)}
+    telegram = None
+    if services.settings.telegram_token:
+        telegram = TelegramSender(make_bot(services.settings), services.engine.render_for)
+        senders["telegram"] = telegram
 
     async def delivery(stop: asyncio.Event) -> None:
-        await run_forever(services.sessions, senders, DELIVERY_PERIOD_S, stop)
+        try:
+            await run_forever(services.sessions, senders, DELIVERY_PERIOD_S, stop)
+        finally:
+            if telegram is not None:
+                await telegram.close()
 
     async def sla_sweep(stop: asyncio.Event) -> None:
         task = asyncio.create_task(sla_job.run(services.sessions, services.settings, services.policy))

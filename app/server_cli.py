@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 import uvicorn
+from telegram import Update
 
 from api.tokens import ROLES, SqlTokenStore
 from app.wiring import Services, build_app, build_services, open_database
+from bot.telegram import TelegramAdapter
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings
 
 server_app = typer.Typer()
+POLL_TIMEOUT_S = 10  # seconds a getUpdates call waits for news
 
 
 def services_or_exit(settings: Settings) -> Services:
@@ -27,15 +31,45 @@ tokens_app = typer.Typer(help="API tokens for operators, tier teams, KB maintain
                          no_args_is_help=True)
 
 
+class TelegramMode(StrEnum):
+    polling = "polling"
+
+
 @server_app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    telegram: Annotated[TelegramMode | None, typer.Option(
+        help="Also run the Telegram bot: 'polling' long-polls the Bot API (needs HELPDESK_TELEGRAM_TOKEN).",
+    )] = None,
 ) -> None:
-    """Run the HTTP server: operator API, HTTP chat channel, health checks."""
-    services = services_or_exit(ctx.obj)
-    uvicorn.run(build_app(services), host=host, port=port, log_level="warning")
+    """Run the HTTP server: operator API, HTTP chat channel, health checks; with --telegram, the bot too."""
+    settings: Settings = ctx.obj
+    if telegram is not None and not settings.telegram_token:
+        typer.echo("error: --telegram needs a bot token: set HELPDESK_TELEGRAM_TOKEN (from BotFather)", err=True)
+        raise typer.Exit(2)
+    services = services_or_exit(settings)
+    app = build_app(services)
+    if telegram is None:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    asyncio.run(_serve_with_polling(server, services))
+
+
+async def _serve_with_polling(server: uvicorn.Server, services: Services) -> None:
+    """The HTTP server with python-telegram-bot's long polling beside it, in one event loop."""
+    bot = TelegramAdapter(services.engine).application(services.settings)
+    async with bot:
+        assert bot.updater is not None
+        await bot.updater.start_polling(timeout=POLL_TIMEOUT_S, allowed_updates=Update.ALL_TYPES)
+        await bot.start()
+        try:
+            await server.serve()
+        finally:
+            await bot.updater.stop()
+            await bot.stop()
 
 
 @tokens_app.command("create")

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     l1_team: str = "helpdesk"  # the L1 desk's notification inbox (escalation level 0)
     escalation_final_team: str | None = "programme_admin"  # level 2; None: the tier team is the last level
     sla_sweep_seconds: float = Field(default=60, gt=0)  # period of the SLA sweep (tickets/sla_job.py)
+    telegram_token: str | None = None  # from BotFather; enables the Telegram channel and its delivery
+    telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
+    telegram_file_url: str | None = None  # file download base URL override
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""

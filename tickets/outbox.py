@@ -52,15 +52,18 @@ class SqlOutbox:
                                     ticket_id=ticket_id, attempts=0, next_attempt_at=utcnow()))
 
     async def take_for_user(self, channel: str, user_id: str) -> list[OutboxItem]:
-        """A pull channel's pending items for one user, oldest first, marked delivered in this transaction."""
+        """A user's due items, oldest first, marked delivered in this transaction (the user's next message
+        carries them); items a push worker has leased are left to it."""
+        now = utcnow()
+        # only due items: one a delivery worker has leased (due later) is being sent already
         query = (
             select(OutboxRow)
-            .where(OutboxRow.channel == channel, OutboxRow.user_id == user_id, OutboxRow.delivered_at.is_(None))
+            .where(OutboxRow.channel == channel, OutboxRow.user_id == user_id, OutboxRow.delivered_at.is_(None),
+                   OutboxRow.next_attempt_at <= now)
             .order_by(OutboxRow.id)
             .with_for_update(skip_locked=True)
         )
         rows = list(await self._session.scalars(query))
-        now = utcnow()
         for row in rows:
             row.delivered_at, row.attempts = now, row.attempts + 1
         return [_item(r) for r in rows]

@@ -1,0 +1,85 @@
+"""Delivers the outbox's Telegram items (operator replies, resolutions) by pushing them to the user's chat.
+
+A 429 is waited out for as long as Telegram asks (within reason) and tried again; a longer wait goes back
+to the outbox to retry later. A user who blocked the bot (403) or a chat that is gone is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.telegram import CHANNEL, split_text
+from core.messages import UserRef
+from tickets.delivery import DeliveryError
+from tickets.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+MAX_WAIT_S = 60.0  # a longer retry_after is left to the outbox's own backoff
+MAX_TRIES = 3
+
+Render = Callable[[UserRef, str, dict[str, Any]], Awaitable[str]]
+
+
+class TelegramSender:
+    """The outbox sender for channel "telegram"."""
+
+    def __init__(self, bot: Bot, render: Render) -> None:
+        self._bot = bot
+        self._render = render
+        self._ready = False
+
+    async def send(self, item: OutboxItem) -> None:
+        """Send the item's text to the user's chat, or raise DeliveryError."""
+        text = await self._render(UserRef(CHANNEL, item.user_id), item.kind, item.payload)
+        if not self._ready:
+            await self._call(self._bot.initialize)
+            self._ready = True
+        for piece in split_text(text):
+            await self._send_piece(int(item.user_id), piece)
+
+    async def close(self) -> None:
+        if self._ready:
+            await self._bot.shutdown()
+
+    async def _send_piece(self, chat_id: int, text: str) -> None:
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                await self._call(lambda: self._bot.send_message(chat_id, text))
+                return
+            except RetryAfter as err:
+                wait = _seconds(err)
+                if wait > MAX_WAIT_S or attempt == MAX_TRIES:
+                    raise DeliveryError(f"rate limited: retry after {wait:.0f} s", retryable=True) from err
+                log.info("telegram asked to wait %.0f s before sending to %s", wait, chat_id)
+                await asyncio.sleep(wait)
+
+    @staticmethod
+    async def _call(send: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await send()
+        except RetryAfter:
+            raise
+        except Forbidden as err:
+            raise DeliveryError(f"the user blocked the bot: {err}", retryable=False) from err
+        except BadRequest as err:
+            raise DeliveryError(f"telegram refused the message: {err}", retryable=False) from err
+        except TelegramError as err:  # network errors, timeouts, server errors
+            raise DeliveryError(f"telegram: {err}", retryable=True) from err
+
+
+def _seconds(err: RetryAfter) -> float:
+    """The wait Telegram asked for; `retry_after` is an int or a timedelta depending on PTB's settings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry_after: object = err.retry_after
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]

@@ -1,0 +1,126 @@
+"""End to end: `helpdesk serve --telegram polling` as a real process, long-polling our fake Bot API.
+
+A Telegram user files a ticket by pressing buttons; an operator answers it through the HTTP API and the
+outbox worker pushes the answer into the user's chat without the user writing again.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.jsonchat import helpdesk, helpdesk_env
+from tests.telegram.conftest import TOKEN
+from tests.telegram.fake_bot_api import FakeBotApi
+
+ASHA = 7001
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path, fake: FakeBotApi) -> dict[str, str]:
+    return helpdesk_env(database_url, tmp_path / "data") | {
+        "HELPDESK_TELEGRAM_TOKEN": TOKEN, "HELPDESK_TELEGRAM_API_URL": f"{fake.url}/bot",
+        "HELPDESK_TELEGRAM_FILE_URL": f"{fake.url}/file/bot",
+    }
+
+
+@pytest.fixture
+def server(env: dict[str, str], fake: FakeBotApi) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port), "--telegram", "polling"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (fake.calls("getUpdates") and _ready(url)):
+        if proc.poll() is not None:
+            pytest.fail(f"helpdesk serve exited: {proc.communicate()[1]}")
+        time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def press(fake: FakeBotApi, words: str) -> list[str]:
+    before = len(fake.sent(ASHA))
+    fake.user_presses(ASHA, words)
+    return fake.wait_for_replies(ASHA, before)
+
+
+def say(fake: FakeBotApi, text: str) -> list[str]:
+    before = len(fake.sent(ASHA))
+    fake.user_says(ASHA, text)
+    return fake.wait_for_replies(ASHA, before)
+
+
+def file_a_ticket_by_buttons(fake: FakeBotApi) -> str:
+    """From /start to a filed ticket; returns the bot's last words."""
+    say(fake, "/start")
+    press(fake, "Junior")
+    press(fake, "Jatni")
+    say(fake, "The attendance page shows an error and the muster roll total is wrong")
+    if "not my problem" in json.dumps(fake.sent(ASHA)[-1].get("reply_markup")):
+        press(fake, "not my problem")
+    for words in ("muster roll", "not working", "only for me", "No"):
+        press(fake, words)
+    return press(fake, "file it")[-1]
+
+
+def test_a_telegram_user_files_a_ticket_by_pressing_buttons(
+    server: str, env: dict[str, str], fake: FakeBotApi
+) -> None:
+    fake.inject({"a_kind_from_the_future": {"chat": {"id": ASHA}}})  # acknowledged, logged, no crash
+    calls_before, polls_before = len(fake.calls()), len(fake.calls("getUpdates"))
+    said = file_a_ticket_by_buttons(fake)
+    [ticket] = json.loads(helpdesk(env, "tickets", "list", "--format", "json").stdout)
+    assert ticket["number"] in said
+    assert (ticket["channel"], ticket["user_id"], ticket["module"]) == ("telegram", str(ASHA), "attendance")
+    questions = [m for m in fake.sent(ASHA) if m.get("reply_markup")]
+    assert len(questions) >= 7, "every menu came as an inline keyboard"
+    assert sorted(fake.answered()) == sorted(fake.pressed()), "every button press was answered"
+    polls = len(fake.calls("getUpdates")) - polls_before
+    print(f"\nBot API calls for one conversation: {len(fake.calls()) - calls_before - polls} "
+          f"(sendMessage {len(fake.calls('sendMessage'))}, answerCallbackQuery {len(fake.answered())}) "
+          f"+ {polls} getUpdates")
+
+
+def test_serve_with_telegram_but_no_token_says_so_and_exits_2(database_url: str, tmp_path: Path) -> None:
+    result = helpdesk(helpdesk_env(database_url, tmp_path / "data"), "serve", "--telegram", "polling")
+    assert result.returncode == 2
+    assert "HELPDESK_TELEGRAM_TOKEN" in result.stderr
+
+
+def test_an_operator_reply_over_http_arrives_in_the_users_telegram_chat(
+    server: str, env: dict[str, str], fake: FakeBotApi
+) -> None:
+    file_a_ticket_by_buttons(fake)
+    token = helpdesk(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    [ticket] = httpx.get(f"{server}/api/tickets", headers=headers).json()["items"]
+    before = len(fake.sent(ASHA))
+    answered = httpx.post(f"{server}/api/tickets/{ticket['number']}/reply",
+                          json={"text": "Please try again after 5 pm (use *Save draft* first)."}, headers=headers)
+    assert answered.status_code == 200
+    [pushed] = fake.wait_for_replies(ASHA, before, timeout_s=30)
+    assert pushed == (f"Message from the helpdesk about your ticket {ticket['number']}:\n"
+                      "Please try again after 5 pm (use *Save draft* first).")
