@@ -3,6 +3,7 @@ for the user goes into the outbox in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from tickets.store import DueFunction, Ticket, ticket_of
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 SLA_STATUSES = ("on_time", "at_risk", "breached")
+Derive = Callable[[TicketRow], dict[str, Any]]  # changes computed from the locked row
 AUDITED = ("status", "assignee", "priority", "category", "team", "escalated_to", "sla_status")
 
 
@@ -78,12 +80,19 @@ class SqlTicketDesk:
     # -- the one way a ticket changes: versioned, audited, announced ----------------------------------------
     async def change(
         self, number: str, actor: str, action: str, expected_version: int | None,
-        reason: str | None = None, **changes: Any,
+        reason: str | None = None, derive: Derive | None = None, **changes: Any,
     ) -> TicketRow:
+        """Apply `changes`, and those `derive` computes from the locked row, as one audited version.
+
+        Values that depend on the ticket's current state (its pauses, its team) come from `derive`, so they
+        are read under the same lock they are written under.
+        """
         row = await self.row(number, for_update=True)
         if expected_version is not None and expected_version != row.version:
             raise StaleVersion(f"ticket {row.number} is at version {row.version}, not {expected_version}; reload it")
         status = next_status(action, row.status)
+        if derive is not None:
+            changes = {**derive(row), **changes}
         changes.setdefault("status", status)
         before = {k: getattr(row, k) for k in AUDITED if k in changes and getattr(row, k) != changes[k]}
         for key, value in changes.items():
@@ -118,16 +127,19 @@ class SqlTicketDesk:
     ) -> Ticket:
         if not operator.strip():
             raise InvalidInput("operator: must name an operator")
-        escalated = (await self.row(number)).status == "escalated"
-        keep = {"status": "escalated"} if escalated else {}
-        return ticket_of(await self.change(number, actor, action, expected_version, assignee=operator, **keep))
+        def keep_escalated(row: TicketRow) -> dict[str, Any]:
+            return {"status": "escalated"} if row.status == "escalated" else {}
+
+        return ticket_of(await self.change(number, actor, action, expected_version, derive=keep_escalated,
+                                           assignee=operator))
 
     async def reply(self, number: str, actor: str, text: str, expected_version: int | None) -> Ticket:
         """Answer the user: stored on the ticket and queued for their channel in this transaction."""
         text = _required("text", text)
-        current = await self.row(number, for_update=True)
-        first: dict[str, Any] = {} if current.first_response_at else {"first_response_at": utcnow()}
-        row = await self.change(number, actor, "reply", expected_version, **first)
+        def first_response(row: TicketRow) -> dict[str, Any]:
+            return {} if row.first_response_at else {"first_response_at": utcnow()}
+
+        row = await self.change(number, actor, "reply", expected_version, derive=first_response)
         self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
         await self._deliver(row, "operator_reply", {"text": text, "author": actor})
         return ticket_of(row)
@@ -144,10 +156,9 @@ class SqlTicketDesk:
     ) -> Ticket:
         if priority not in PRIORITIES:
             raise InvalidInput(f"priority: must be one of {', '.join(PRIORITIES)}, not {priority!r}")
-        current = await self.row(number)
-        due = self._recompute_due(current, priority, current.pauses or [])
         row = await self.change(number, actor, "set_priority", expected_version, _required("reason", reason),
-                                 priority=priority, priority_reason=reason, **due)
+                                derive=lambda row: self._recompute_due(row, priority, row.pauses or []),
+                                priority=priority, priority_reason=reason)
         return ticket_of(row)
 
     async def set_category(
@@ -155,10 +166,11 @@ class SqlTicketDesk:
     ) -> Ticket:
         if category not in CATEGORIES:
             raise InvalidInput(f"category: must be one of {', '.join(CATEGORIES)}, not {category!r}")
-        current = await self.row(number)
-        team = current.team if current.escalated_to else route(category, self._settings)
+        def team(row: TicketRow) -> dict[str, Any]:  # an escalated ticket stays with its tier team
+            return {"team": row.team if row.escalated_to else route(category, self._settings)}
+
         row = await self.change(number, actor, "set_category", expected_version, _required("reason", reason),
-                                 category=category, team=team)
+                                derive=team, category=category)
         return ticket_of(row)
 
     async def escalate(
@@ -176,26 +188,26 @@ class SqlTicketDesk:
         """Record what the SLA clock reads (on_time, at_risk, breached) and, on a breach, the level reached."""
         if status not in SLA_STATUSES:
             raise InvalidInput(f"sla_status: must be one of {', '.join(SLA_STATUSES)}, not {status!r}")
-        level = {} if escalation_level is None else {"escalation_level": escalation_level}
+        level: dict[str, Any] = {} if escalation_level is None else {"escalation_level": escalation_level}
         return ticket_of(await self.change(number, actor, "sla", None, reason, sla_status=status, **level))
 
     async def wait_on_user(self, number: str, actor: str, expected_version: int | None) -> Ticket:
         """Waiting for the user: the SLA clock stops until they answer."""
-        current = await self.row(number)
         now = utcnow()
-        pauses = [*(current.pauses or []), [now.isoformat(), None]]
-        row = await self.change(number, actor, "wait", expected_version, waiting_since=now, pauses=pauses)
+        row = await self.change(number, actor, "wait", expected_version, waiting_since=now,
+                                derive=lambda row: {"pauses": [*(row.pauses or []), [now.isoformat(), None]]})
         return ticket_of(row)
 
     async def resume(self, number: str, actor: str) -> Ticket:
         """The user answered: the clock runs again and the due times move by the paused business time."""
-        current = await self.row(number)
-        pauses = [list(p) for p in current.pauses or []]
-        if pauses and pauses[-1][1] is None:
-            pauses[-1][1] = utcnow().isoformat()
-        status = "escalated" if current.escalated_to else "open"
-        row = await self.change(number, actor, "resume", None, status=status, waiting_since=None, pauses=pauses,
-                                 **self._recompute_due(current, current.priority, pauses))
+        def restarted(row: TicketRow) -> dict[str, Any]:
+            pauses = [list(p) for p in row.pauses or []]
+            if pauses and pauses[-1][1] is None:
+                pauses[-1][1] = utcnow().isoformat()
+            status = "escalated" if row.escalated_to else "open"
+            return {"status": status, "pauses": pauses, **self._recompute_due(row, row.priority, pauses)}
+
+        row = await self.change(number, actor, "resume", None, derive=restarted, waiting_since=None)
         return ticket_of(row)
 
     async def add_user_message(self, number: str, user_id: str, text: str) -> Ticket:
@@ -218,15 +230,18 @@ class SqlTicketDesk:
 
     async def reopen(self, number: str, actor: str, reason: str, expected_version: int | None) -> Ticket:
         """Reopen within the window after resolution; later, a follow-up must be a new, linked ticket."""
-        current = await self.row(number)
         window = timedelta(days=self._settings.reopen_days)
-        if current.resolved_at and utcnow() - current.resolved_at > window:
-            raise InvalidTransition(
-                f"ticket {current.number} was resolved more than {self._settings.reopen_days} days ago; "
-                "file a follow-up ticket linked to it instead"
-            )
+
+        def within_window(row: TicketRow) -> dict[str, Any]:
+            if row.resolved_at and utcnow() - row.resolved_at > window:
+                raise InvalidTransition(
+                    f"ticket {row.number} was resolved more than {self._settings.reopen_days} days ago; "
+                    "file a follow-up ticket linked to it instead"
+                )
+            return {"resolved_at": None, "closed_at": None}
+
         row = await self.change(number, actor, "reopen", expected_version, _required("reason", reason),
-                                 resolved_at=None, closed_at=None)
+                                derive=within_window)
         return ticket_of(row)
 
 
