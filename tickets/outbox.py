@@ -92,7 +92,3 @@ class SqlOutbox:
             update(OutboxRow).where(OutboxRow.id == item.id)
             .values(attempts=attempts, last_error=error[:1000], next_attempt_at=utcnow() + backoff(attempts))
         )
-
-    async def pending_count(self) -> int:
-        rows = await self._session.scalars(select(OutboxRow.id).where(OutboxRow.delivered_at.is_(None)))
-        return len(list(rows))
