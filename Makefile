@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint typecheck bench diagram vectors clean
+.PHONY: demo test install system lint typecheck bench diagram vectors clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+# Debian packages the tests need (scripts/debian-packages.txt); a no-op when they are all there.
+system:
+	bash scripts/system-packages.sh
 
 demo: install
 	$(BIN)/helpdesk chat
@@ -23,7 +27,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
-test: lint typecheck
+test: system lint typecheck
 	$(BIN)/helpdesk flow diagram --check
 	$(BIN)/helpdesk i18n check
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     telegram_token: str | None = None  # from BotFather; enables the Telegram channel and its delivery
     telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
     telegram_file_url: str | None = None  # file download base URL override
+    attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""

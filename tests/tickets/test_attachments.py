@@ -1,0 +1,55 @@
+"""The attachment store keeps each file once, by content, and refuses what is over the limit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core.errors import NotFound
+from tickets.attachments import AttachmentStore, TooLarge, kind_of
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"screenshot" * 10
+
+
+def test_a_saved_file_reads_back_and_the_same_bytes_get_the_same_ref(tmp_path: Path) -> None:
+    store = AttachmentStore(tmp_path)
+    first = store.save(PNG, mime="image/png")
+    again = store.save(PNG, mime="image/png")
+    assert first.ref == again.ref and first.ref.endswith(".png")
+    assert store.read(first.ref) == PNG
+    assert first.as_attachment("image", "error.png") == {
+        "ref": first.ref, "kind": "image", "name": "error.png", "mime": "image/png"}
+    assert len(list(tmp_path.rglob("*.png"))) == 1
+
+
+def test_over_the_limit_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    store = AttachmentStore(tmp_path, max_bytes=10)
+    with pytest.raises(TooLarge, match="limit"):
+        store.save(b"x" * 11)
+    assert not any(tmp_path.rglob("*"))
+
+
+async def test_a_stream_is_cut_off_as_soon_as_it_passes_the_limit(tmp_path: Path) -> None:
+    pulled: list[int] = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(100):
+            pulled.append(i)
+            yield b"y" * 4
+
+    with pytest.raises(TooLarge):
+        await AttachmentStore(tmp_path, max_bytes=10).save_stream(chunks(), mime="image/jpeg")
+    assert len(pulled) == 3
+
+
+@pytest.mark.parametrize("ref", ["../../etc/passwd", "abc", "0" * 64 + "/x", ""])
+def test_a_malformed_or_unknown_ref_is_not_found_never_a_path_outside_the_store(tmp_path: Path, ref: str) -> None:
+    with pytest.raises(NotFound):
+        AttachmentStore(tmp_path).path(ref)
+
+
+def test_kinds_from_mime_types() -> None:
+    assert [kind_of(m) for m in ("image/jpeg", "audio/wav", "video/mp4", "application/pdf")] == [
+        "image", "audio", "video", "file"]
