@@ -35,6 +35,7 @@ class TicketPublic(BaseModel):
     first_response_at: datetime | None
     sla_status: str
     version: int
+    jira_key: str | None = Field(default=None, description="the vendor's JIRA issue, once handed off")
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketPublic:

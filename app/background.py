@@ -12,6 +12,7 @@ import httpx
 
 from bot.telegram import make_bot
 from bot.telegram_sender import TelegramSender
+from jira_link.sender import JiraSender
 from tickets import sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
@@ -30,6 +31,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     if services.settings.telegram_token:
         telegram = TelegramSender(make_bot(services.settings), services.engine.render_for)
         senders["telegram"] = telegram
+    if services.settings.jira_url:
+        senders["jira"] = JiraSender(services.sessions, services.settings)
 
     async def delivery(stop: asyncio.Event) -> None:
         try:

@@ -82,6 +82,18 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
     telegram_file_url: str | None = None  # file download base URL override
     attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
+    # JIRA hand-off (jira_link/): bugs and enhancements escalated to `jira_team` become JIRA issues
+    jira_url: str | None = None  # e.g. https://egov.atlassian.net; unset: no hand-off
+    jira_user: str | None = None  # the account's e-mail (Cloud); unset: the token is a personal access token
+    jira_token: str | None = None  # API token, from the environment
+    jira_project: str = "MUKTA"
+    jira_team: str = "vendor"  # escalating to this team hands bugs and enhancements to JIRA
+    jira_issue_types: dict[str, str] = Field(default_factory=lambda: {"bug": "Bug", "enhancement": "Improvement"})
+    jira_priorities: dict[str, str] = Field(
+        default_factory=lambda: {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"})
+    jira_statuses: dict[str, str] = Field(  # JIRA status -> fixed | declined | in_progress, for the webhook
+        default_factory=lambda: {"Done": "fixed", "Resolved": "fixed", "Closed": "fixed", "In Progress": "in_progress"})
+    jira_webhook_secret: str | None = None  # JIRA's webhook calls /api/jira/webhook?secret=... (or X-Helpdesk-Secret)
 
     @property
     def attachments_dir(self) -> Path:

@@ -15,6 +15,7 @@ from core.db import utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
 from tickets.events import ticket_event
+from tickets.handoff import enqueue_handoff
 from tickets.lifecycle import next_status
 from tickets.models import TicketEventRow, TicketMessageRow, TicketRow
 from tickets.outbox import SqlOutbox
@@ -180,6 +181,7 @@ class SqlTicketDesk:
         if team not in teams:
             raise InvalidInput(f"team: must be one of {', '.join(teams)}, not {team!r}")
         row = await self.change(number, actor, "escalate", expected_version, reason, team=team, escalated_to=team)
+        await enqueue_handoff(self._session, self._settings, row)  # bugs and enhancements to the vendor's JIRA
         return ticket_of(row)
 
     async def mark_sla(

@@ -43,6 +43,8 @@ MOVES: dict[str, Move] = {
     "set_priority": Move(_ANY_BUT_CLOSED, None),
     "set_category": Move(_ANY_BUT_CLOSED, None),
     "feedback": Move(frozenset({"resolved", "closed"}), None),  # the user's "fixed?" answer and rating
+    "jira_link": Move(frozenset(STATUSES), None),  # the JIRA issue created for the vendor team
+    "vendor_update": Move(frozenset(STATUSES), None),  # the vendor's JIRA issue resolved or commented
 }
 
 

@@ -63,6 +63,7 @@ class Ticket(TicketDraft):
     csat_fixed: bool | None = None
     csat_rating: int | None = None
     csat_at: datetime | None = None
+    jira_key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
