@@ -21,6 +21,7 @@ from core.db import make_engine, make_sessions, upgrade
 from core.i18n import Catalog
 from core.settings import Settings
 from flows.engine import Engine
+from jira_link.webhook import jira_router
 from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
 from tickets.sla_job import check_config
@@ -91,4 +92,5 @@ def build_app(services: Services) -> FastAPI:
             yield
 
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
-    return create_app(ctx, [chat_router(services.engine, services.settings)], lifespan)
+    routers = [chat_router(services.engine, services.settings), jira_router(services.sessions, services.settings)]
+    return create_app(ctx, routers, lifespan)

@@ -60,6 +60,11 @@ def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str
     if kind == "ticket_resolved":
         key = "outbox.resolved_with_text" if payload.get("text") else "outbox.resolved"
         return conv.t(key, number=payload["number"], text=payload.get("text", ""))
+    if kind == "vendor_fixed":  # the vendor's JIRA issue for this ticket was resolved (jira_link)
+        key = "outbox.vendor_fixed_in" if payload.get("version") else "outbox.vendor_fixed"
+        return conv.t(key, number=payload["number"], version=payload.get("version", ""))
+    if kind == "vendor_comment":
+        return conv.t("outbox.vendor_comment", number=payload["number"], text=payload.get("text", ""))
     return conv.t("outbox.update", number=payload.get("number", ""))
 
 
