@@ -14,6 +14,7 @@ import typer
 from app.diagram_cli import flow_app
 from app.gaps_cli import gaps
 from app.i18n_cli import i18n_app
+from app.jira_cli import jira_app
 from app.kb_cli import kb_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
@@ -30,6 +31,7 @@ cli.add_typer(flow_app, name="flow")
 cli.add_typer(sla_app, name="sla")
 cli.add_typer(i18n_app, name="i18n")
 cli.add_typer(tokens_app, name="tokens")
+cli.add_typer(jira_app, name="jira")
 cli.registered_commands += server_app.registered_commands
 
 

@@ -141,7 +141,8 @@ class FakeJira:
         with self._lock:
             self._state.calls.append((method, path))
             try:
-                if not self._authorised(request.headers.get("authorization", "")):
+                anonymous_ok = method == "GET" and path == "serverInfo"  # as in JIRA
+                if not anonymous_ok and not self._authorised(request.headers.get("authorization", "")):
                     raise JiraError(401, ["You are not authenticated. Authentication required to perform this "
                                           "operation."])
                 failure = self._failure(method, path)
@@ -181,6 +182,8 @@ class FakeJira:
                 return [self._issue_type(t) for t in ISSUE_TYPES], 200
             case "GET", ["priority"]:
                 return [{**p, "self": f"{self.url}/rest/api/2/priority/{p['id']}"} for p in PRIORITIES], 200
+            case "GET", ["status"]:
+                return [{**s, "self": f"{self.url}/rest/api/2/status/{s['id']}"} for s in STATUSES.values()], 200
             case "GET", ["field"]:
                 return [{"id": f, "name": f.title(), "custom": False, "clauseNames": [f]}
                         for f in ("summary", "description", "labels", "priority", "comment", "attachment")], 200
