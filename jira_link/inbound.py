@@ -43,17 +43,30 @@ class VendorNews:
     author: str = ""
 
 
+def plain_text(body: Any) -> str:
+    """A comment body as text: JIRA's REST v2 sends a string, Cloud's newer payloads a document (ADF)."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        inner = "".join(plain_text(part) for part in body.get("content") or [])
+        text = str(body.get("text") or "") + inner
+        return text + "\n" if body.get("type") in ("paragraph", "heading", "listItem") else text
+    if isinstance(body, list):
+        return "".join(plain_text(part) for part in body)
+    return ""
+
+
 def _is_ours(comment: dict[str, Any], settings: Settings) -> bool:
     author = comment.get("author") or {}
     ours = {settings.jira_user} if settings.jira_user else set()
-    return str(comment.get("body", "")).startswith(TRANSCRIPT_MARK) or bool(
+    return plain_text(comment.get("body")).startswith(TRANSCRIPT_MARK) or bool(
         ours & {author.get("emailAddress"), author.get("name"), author.get("accountId")})
 
 
 def _comment_news(issue_key: str, comment: dict[str, Any], settings: Settings) -> VendorNews | None:
     """A public comment by the vendor's people (restricted ones and our own transcript are not relayed)."""
     public = not comment.get("visibility") and comment.get("jsdPublic", True) is not False
-    body = str(comment.get("body") or "").strip()
+    body = plain_text(comment.get("body")).strip()
     if not public or not body or not comment.get("id") or _is_ours(comment, settings):
         return None
     author = str((comment.get("author") or {}).get("displayName") or "")

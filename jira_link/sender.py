@@ -50,7 +50,7 @@ def handoff_of(ticket: Ticket, settings: Settings) -> Handoff:
             files.append((store.path(ref), name))
         except NotFound:
             log.warning("ticket %s: attachment %s is missing from the store; not sent to JIRA", ticket.number, ref)
-    app_version = getattr(ticket, "app_version", None)
+    app_version = getattr(ticket, "app_version", None)  # tickets do not record it yet; used once they do
     return Handoff(fields_of(ticket, settings, app_version), label_of(ticket.number), transcript_of(ticket), files)
 
 

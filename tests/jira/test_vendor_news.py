@@ -126,3 +126,22 @@ async def test_the_webhook_refuses_a_wrong_secret_and_acknowledges_what_it_canno
                                  "changelog": {"id": "777", "items": body["changelog"]["items"]}})
     assert [r.status_code for r in (garbage, odd, other)] == [200, 200, 200]
     assert other.json() == {"outcome": "unknown issue"}
+
+
+async def test_a_cloud_comment_in_jira_s_document_format_is_relayed_as_plain_text(
+    services: Services, client: httpx.AsyncClient, operator: dict[str, str], fake: FakeJira, sender: JiraSender,
+    file_bug: FileBug,
+) -> None:
+    chat = await file_bug()
+    number = chat.ticket
+    key = await _handed_off(services, client, operator, sender, number)
+    document = {"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": "Fixed on the server. "},
+                                          {"type": "text", "text": "Please retry.", "marks": [{"type": "strong"}]}]},
+        {"type": "paragraph", "content": [{"type": "text", "text": "Thanks for reporting."}]}]}
+    body = {"webhookEvent": "comment_created", "issue": {"key": key},
+            "comment": {"id": "20001", "body": document, "author": {"displayName": "Dev One"}}}
+    assert (await _post(client, body)).json() == {"outcome": "applied"}
+    await chat.send("status")
+    assert chat.last[0].text == (f"The app's developers wrote about your ticket {number}:\n"
+                                 "Fixed on the server. Please retry.\nThanks for reporting.")
