@@ -308,7 +308,8 @@ class VoiceIvr:
         if recording.attachment is not None:
             description = f"Voice message from the caller ({recording.seconds} s): listen to the attached recording."
         else:
-            description = f"Voice message ({recording.seconds} s) that could not be fetched from {recording.url}."
+            source = f"could not be fetched from {recording.url}" if recording.url else "came with no recording URL"
+            description = f"Voice message ({recording.seconds} s) that {source}."
         self._note(call, "recorded a voice message")
         draft = TicketDraft(
             channel=CHANNEL, user_id=call.caller, role=data.get("role"), ulb=data.get("ulb"),

@@ -9,6 +9,7 @@ HELPDESK_VOICE_PUBLIC_URL, since behind a proxy the request's own URL is not the
 # annotations as objects.
 import asyncio
 import logging
+import subprocess  # nosec B404: only its exception types
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
@@ -21,6 +22,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.voice import Recording, Turn, VoiceIvr
 from bot.voice_prompts import PromptAudio, Utterance, VoicePrompts
+from core.errors import InvalidInput
 from core.settings import Settings
 from tickets.attachments import AttachmentStore, kind_of
 
@@ -129,7 +131,7 @@ def voice_router(
         if url:
             try:
                 attachment = await fetch_recording(url, settings, attachments)
-            except (RecordingRefused, httpx.HTTPError) as err:
+            except (RecordingRefused, InvalidInput, httpx.HTTPError) as err:  # InvalidInput: over the size cap
                 log.warning("call %s: recording not fetched: %s", form["CallSid"], err)
         async with sessions() as s, s.begin():
             turn = await ivr.recorded(s, form["CallSid"], form["From"], Recording(attachment, seconds, url))
@@ -142,7 +144,12 @@ def voice_router(
         said = prompts.find(lang, key) if name.endswith(".wav") else None
         if said is None:
             raise HTTPException(404, f"no voice prompt {lang}/{name}")
-        path = await asyncio.to_thread(audio.render, said, overwrite=False)
+        try:
+            path = await asyncio.to_thread(audio.render, said, overwrite=False)
+        except (OSError, subprocess.SubprocessError) as err:
+            log.error("voice prompt %s/%s could not be rendered: %s", lang, key, err)
+            raise HTTPException(503, f"voice prompt {lang}/{name} is not rendered yet and espeak-ng failed: "
+                                     "run `helpdesk voice render-prompts`") from err
         return FileResponse(path, media_type="audio/wav")
 
     return router
