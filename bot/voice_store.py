@@ -48,7 +48,6 @@ class CallState:
     state: str
     language: str
     data: dict[str, Any] = field(default_factory=dict)
-    is_new: bool = False
 
 
 class SqlVoiceStore:
