@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from api.tokens import Principal
+from tickets.store import Ticket
 
 TICKET_ACTIONS = ("claim", "assign", "reply", "note", "set_priority", "set_category", "escalate", "wait",
                   "resolve", "close", "reopen")
@@ -39,3 +42,15 @@ def allowed(principal: Principal, action: str) -> bool:
 def can_see(principal: Principal, escalated_to: str | None) -> bool:
     """Tier teams see only the tickets escalated to them; everyone else with ticket rights sees all."""
     return principal.role != "tier" or (escalated_to is not None and escalated_to == principal.team)
+
+
+# Who calls voice callers back and so sees their whole number; the other roles see only its last 4 digits.
+SEES_CALLER_NUMBER = frozenset({"operator", "admin"})
+
+
+def shown_to(principal: Principal, ticket: Ticket) -> Ticket:
+    """The ticket as this caller may see it: a voice ticket's phone number masked for roles that do not call."""
+    if ticket.channel != "voice" or principal.role in SEES_CALLER_NUMBER:
+        return ticket
+    number = ticket.user_id
+    return replace(ticket, user_id="*" * max(len(number) - 4, 0) + number[-4:])

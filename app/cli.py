@@ -19,6 +19,7 @@ from app.kb_cli import kb_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
 from app.tickets_cli import tickets_app
+from app.voice_cli import voice_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
 from core.settings import Settings
@@ -32,6 +33,7 @@ cli.add_typer(sla_app, name="sla")
 cli.add_typer(i18n_app, name="i18n")
 cli.add_typer(tokens_app, name="tokens")
 cli.add_typer(jira_app, name="jira")
+cli.add_typer(voice_app, name="voice")
 cli.registered_commands += server_app.registered_commands
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import flows
@@ -93,4 +93,20 @@ def build_app(services: Services) -> FastAPI:
 
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
     routers = [chat_router(services.engine, services.settings), jira_router(services.sessions, services.settings)]
+    if services.settings.voice_auth_token:
+        routers.append(build_voice_router(services))
     return create_app(ctx, routers, lifespan)
+
+
+def build_voice_router(services: Services) -> APIRouter:
+    """The voice line's webhooks (when HELPDESK_VOICE_AUTH_TOKEN is set)."""
+    from bot.voice import VoiceIvr
+    from bot.voice_prompts import PromptAudio, VoicePrompts
+    from bot.voice_routes import voice_router
+    from tickets.attachments import AttachmentStore
+
+    settings = services.settings
+    prompts = VoicePrompts.load(MESSAGES_DIR, settings, services.matcher)
+    attachments = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
+    ivr = VoiceIvr(prompts, settings, services.due)
+    return voice_router(ivr, prompts, PromptAudio(settings.voice_prompts_dir), attachments, services.sessions, settings)

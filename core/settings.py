@@ -94,10 +94,23 @@ class Settings(BaseSettings):
     jira_statuses: dict[str, str] = Field(  # JIRA status -> fixed | declined | in_progress, for the webhook
         default_factory=lambda: {"Done": "fixed", "Resolved": "fixed", "Closed": "fixed", "In Progress": "in_progress"})
     jira_webhook_secret: str | None = None  # JIRA's webhook calls /api/jira/webhook?secret=... (or X-Helpdesk-Secret)
+    voice_auth_token: str | None = None  # the telephony account's auth token: checks X-Twilio-Signature
+    voice_account_sid: str | None = None  # with the auth token, HTTP basic auth for recording downloads
+    voice_public_url: str | None = None  # the base URL the provider calls, e.g. https://helpdesk.example.org
+    voice_recording_hosts: list[str] = Field(default_factory=lambda: ["api.twilio.com"])  # fetched only here
+    voice_max_record_seconds: int = Field(default=120, gt=0)
+    voice_gather_seconds: int = Field(default=6, gt=0)  # how long to wait for a key press
+    voice_faq_max: int = Field(default=3, ge=0)  # FAQ entries offered per module on a call
+    # language -> the provider's <Say> language; a language not listed is played from rendered audio files
+    voice_say_languages: dict[str, str] = Field(default_factory=lambda: {"en": "en-IN", "hi": "hi-IN"})
 
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def voice_prompts_dir(self) -> Path:
+        return self.data_dir / "voice-prompts"
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""

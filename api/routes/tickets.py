@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import Desk, IfMatch, Session, require
-from api.permissions import can_see
+from api.permissions import can_see, shown_to
 from api.schemas import (
     AssignIn,
     CategoryIn,
@@ -36,9 +36,9 @@ async def _visible(desk: SqlTicketDesk, number: str, who: Principal) -> None:
         raise NotFound(f"no ticket {number}")
 
 
-def _tagged(response: Response, ticket: Ticket) -> TicketPublic:
+def _tagged(response: Response, ticket: Ticket, who: Principal | None = None) -> TicketPublic:
     response.headers["ETag"] = f'"{ticket.version}"'
-    return TicketPublic.of(ticket)
+    return TicketPublic.of(shown_to(who, ticket) if who else ticket)
 
 
 @router.get("")
@@ -55,7 +55,7 @@ async def queue(
     if who.role == "tier" and scope is None:
         return TicketsPublic(items=[], next_cursor=None)
     tickets, next_cursor = await queue_page(s, filters, cursor, limit)
-    return TicketsPublic(items=[TicketPublic.of(t) for t in tickets], next_cursor=next_cursor)
+    return TicketsPublic(items=[TicketPublic.of(shown_to(who, t)) for t in tickets], next_cursor=next_cursor)
 
 
 @router.get("/{number}")
@@ -64,7 +64,7 @@ async def detail(number: str, desk: Desk, who: Annotated[Principal, Depends(requ
     """One ticket: the bot transcript, rejected FAQ answers, attachments, messages and audit trail."""
     await _visible(desk, number, who)
     row = await desk.row(number)
-    ticket = ticket_of(row)
+    ticket = shown_to(who, ticket_of(row))
     response.headers["ETag"] = f'"{ticket.version}"'
     return TicketDetailPublic.build(ticket, await desk.messages(row.id), await desk.events(row.id))
 
@@ -74,7 +74,7 @@ async def claim(number: str, desk: Desk, who: Annotated[Principal, Depends(requi
                 version: IfMatch, response: Response) -> TicketPublic:
     """Claim a ticket for yourself."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.claim(number, who.name, version))
+    return _tagged(response, await desk.claim(number, who.name, version), who)
 
 
 @router.post("/{number}/assign")
@@ -89,7 +89,7 @@ async def reply(number: str, body: TextIn, desk: Desk, who: Annotated[Principal,
                 response: Response) -> TicketPublic:
     """Reply to the user: stored on the ticket and delivered to their chat."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.reply(number, who.name, body.text, None))
+    return _tagged(response, await desk.reply(number, who.name, body.text, None), who)
 
 
 @router.post("/{number}/notes")
@@ -97,7 +97,7 @@ async def note(number: str, body: TextIn, desk: Desk, who: Annotated[Principal, 
                response: Response) -> TicketPublic:
     """Add an internal note (never shown to the user)."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.note(number, who.name, body.text))
+    return _tagged(response, await desk.note(number, who.name, body.text), who)
 
 
 @router.post("/{number}/priority")
@@ -112,7 +112,7 @@ async def set_category(number: str, body: CategoryIn, desk: Desk, version: IfMat
                        who: Annotated[Principal, Depends(require("set_category"))]) -> TicketPublic:
     """Change the category, with the reason (the route follows unless escalated)."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.set_category(number, who.name, body.category, body.reason, version))
+    return _tagged(response, await desk.set_category(number, who.name, body.category, body.reason, version), who)
 
 
 @router.post("/{number}/escalate")
@@ -120,7 +120,7 @@ async def escalate(number: str, body: EscalateIn, desk: Desk, version: IfMatch, 
                    who: Annotated[Principal, Depends(require("escalate"))]) -> TicketPublic:
     """Escalate to a tier team (Master Trainers, state technical team, vendor)."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.escalate(number, who.name, body.team, body.reason, version))
+    return _tagged(response, await desk.escalate(number, who.name, body.team, body.reason, version), who)
 
 
 @router.post("/{number}/wait")
@@ -128,7 +128,7 @@ async def wait_on_user(number: str, desk: Desk, version: IfMatch, response: Resp
                        who: Annotated[Principal, Depends(require("wait"))]) -> TicketPublic:
     """Wait for the user's answer; the SLA clock stops until they reply."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.wait_on_user(number, who.name, version))
+    return _tagged(response, await desk.wait_on_user(number, who.name, version), who)
 
 
 @router.post("/{number}/resolve")
@@ -136,7 +136,7 @@ async def resolve(number: str, body: OptionalTextIn, desk: Desk, version: IfMatc
                   who: Annotated[Principal, Depends(require("resolve"))]) -> TicketPublic:
     """Resolve the ticket; the user is told, with the optional text."""
     await _visible(desk, number, who)
-    return _tagged(response, await desk.resolve(number, who.name, body.text, version))
+    return _tagged(response, await desk.resolve(number, who.name, body.text, version), who)
 
 
 @router.post("/{number}/close")
