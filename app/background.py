@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bot.telegram import make_bot
-from bot.telegram_sender import TelegramSender
 from tickets import sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
@@ -27,8 +25,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     """The background loops for these services; each runs until its stop event is set."""
     senders: dict[str, Sender] = {"webhook": WebhookSender(services.sessions, http)}
     telegram = None
-    if services.settings.telegram_token:
-        telegram = TelegramSender(make_bot(services.settings), services.engine.render_for)
+    if services.telegram is not None:
+        telegram = services.telegram.sender()
         senders["telegram"] = telegram
 
     async def delivery(stop: asyncio.Event) -> None:
@@ -45,6 +43,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         with suppress(asyncio.CancelledError):
             await task
 
+    if services.telegram is not None:
+        return [delivery, sla_sweep, services.telegram.work_inbox]
     return [delivery, sla_sweep]
 
 

@@ -17,6 +17,7 @@ from app.i18n_cli import i18n_app
 from app.kb_cli import kb_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
+from app.telegram_cli import telegram_app
 from app.tickets_cli import tickets_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
@@ -30,6 +31,7 @@ cli.add_typer(flow_app, name="flow")
 cli.add_typer(sla_app, name="sla")
 cli.add_typer(i18n_app, name="i18n")
 cli.add_typer(tokens_app, name="tokens")
+cli.add_typer(telegram_app, name="telegram")
 cli.registered_commands += server_app.registered_commands
 
 
