@@ -52,6 +52,7 @@ def utf16_len(text: str) -> int:
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
