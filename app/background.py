@@ -44,7 +44,7 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
             await task
 
     if services.telegram is not None:
-        return [delivery, sla_sweep, services.telegram.work_inbox]
+        return [delivery, sla_sweep, *services.telegram.loops()]
     return [delivery, sla_sweep]
 
 

@@ -74,7 +74,7 @@ def build_services(settings: Settings) -> Services:
     policy = SlaPolicy.from_settings(settings)
     due = sla_due(policy)
     engine = Engine(sessions, matcher, settings, catalog, due)
-    telegram = TelegramChannel(settings, sessions, engine) if settings.telegram_token else None
+    telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
     return Services(settings, db, sessions, matcher, engine, due, policy, telegram)
 
 

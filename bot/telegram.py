@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -27,6 +27,9 @@ from core.messages import Choice, Inbound, Reply, UserRef
 from core.settings import Settings, Ulb
 from flows.states import S
 from tickets.attachments import AttachmentStore, TooLarge
+
+if TYPE_CHECKING:
+    from bot.telegram_group import OperatorsGroup
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +137,10 @@ class TelegramAdapter:
     def __init__(
         self, engine: ChatEngine, *, settings: Settings | None = None,
         sessions: async_sessionmaker[AsyncSession] | None = None, attachments: AttachmentStore | None = None,
+        group: OperatorsGroup | None = None,
     ) -> None:
         self._engine = engine
+        self._group = group
         self._settings = settings
         self._sessions = sessions
         self._attachments = attachments
@@ -147,6 +152,10 @@ class TelegramAdapter:
                 await update.callback_query.answer()
             except BadRequest as err:  # a query too old to answer; the press still counts
                 log.info("could not answer callback query %s: %s", update.callback_query.id, err)
+        chat = update.effective_chat
+        if self._group is not None and chat is not None and chat.id == self._group.chat_id:
+            await self._group.handle(update, update.get_bot())
+            return
         inbound = inbound_of(update)
         if inbound is None:
             log.info("ignoring telegram update %s: %s", update.update_id, _kind(update))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter
@@ -15,11 +16,13 @@ from telegram.error import TelegramError
 
 from bot.telegram import ChatEngine, TelegramAdapter, make_bot
 from bot.telegram_chats import SqlTelegramChats
+from bot.telegram_group import group_of
 from bot.telegram_inbox import drain, run_forever
 from bot.telegram_sender import TelegramSender
 from bot.telegram_webhook import webhook_router
 from core.settings import Settings
 from tickets.attachments import AttachmentStore
+from tickets.store import DueFunction
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +30,28 @@ RETRY_START_S = 5.0
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession], engine: ChatEngine) -> None:
+    def __init__(
+        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], engine: ChatEngine,
+        due: DueFunction | None = None,
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.engine = engine
         self.wake = asyncio.Event()  # set by the webhook when it stored a new update
         store = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
-        self.adapter = TelegramAdapter(engine, settings=settings, sessions=sessions, attachments=store)
+        self.group = group_of(settings, sessions, due)  # the operators' supergroup, if configured
+        self.adapter = TelegramAdapter(engine, settings=settings, sessions=sessions, attachments=store,
+                                       group=self.group)
+
+    def loops(self) -> list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]]:
+        """What `helpdesk serve` runs for Telegram besides the outbox delivery."""
+        return [self.work_inbox] if self.group is None else [self.work_inbox, self.work_group]
+
+    async def work_group(self, stop: asyncio.Event) -> None:
+        """Keep the operators' group's topics in step with the tickets, until `stop` is set."""
+        assert self.group is not None
+        async with make_bot(self.settings) as bot:
+            await self.group.run(bot, stop)
 
     def router(self) -> APIRouter:
         return webhook_router(self.settings, self.sessions, self.wake)

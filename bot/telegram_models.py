@@ -35,3 +35,14 @@ class TelegramChatRow(Base):
     start_ulb: Mapped[str | None] = mapped_column(String(64))
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TelegramTopicRow(Base):
+    """A ticket's topic in the operators' supergroup."""
+
+    __tablename__ = "telegram_topics"
+
+    ticket_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

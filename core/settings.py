@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
     telegram_file_url: str | None = None  # file download base URL override
     telegram_webhook_secret: str | None = None  # else `helpdesk telegram set-webhook` keeps one in data_dir
+    telegram_operators_chat: int | None = None  # the operators' supergroup (with topics); one topic per ticket
+    telegram_operators: dict[str, str] = Field(default_factory=dict)  # Telegram user id -> operator name
     attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
 
     @property

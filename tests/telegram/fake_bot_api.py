@@ -79,6 +79,7 @@ class State:
     webhook_secret: str = ""
     files: dict[str, tuple[bytes, int]] = field(default_factory=dict)  # file id -> (bytes, reported size)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # language code ("" default)
+    topics: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (chat, thread) -> topic
 
 
 def _params(body: bytes, content_type: str) -> dict[str, Any]:
@@ -125,6 +126,7 @@ class FakeBotApi:
             "setMyCommands": self._set_my_commands, "sendChatAction": self._send_chat_action,
             "sendMessage": self._send_message, "answerCallbackQuery": self._answer_callback,
             "editMessageText": self._edit_message_text, "getFile": self._get_file,
+            "createForumTopic": self._create_topic, "closeForumTopic": self._close_topic,
         }
 
     # -- test API ---------------------------------------------------------------------------------------
@@ -156,6 +158,22 @@ class FakeBotApi:
             if caption:
                 message["caption"] = caption
             return {"message": message}
+
+    def group_update(self, chat_id: int, thread_id: int, from_id: int, text: str) -> dict[str, Any]:
+        """A message someone wrote in a forum topic of supergroup `chat_id`."""
+        with self._lock:
+            message = {"message_id": self._new_message_id(), "date": int(time.time()), "text": text,
+                       "chat": {"id": chat_id, "type": "supergroup", "title": "Helpdesk operators", "is_forum": True},
+                       "message_thread_id": thread_id, "is_topic_message": True,
+                       "from": {"id": from_id, "is_bot": False, "first_name": "Priya"}}
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            return {"message": message}
+
+    def topics(self, chat_id: int) -> dict[int, dict[str, Any]]:
+        """The forum topics of a supergroup by thread id: name, closed, and the messages in each."""
+        with self._lock:
+            return {t: dict(topic) for (c, t), topic in self._state.topics.items() if c == chat_id}
 
     def webhook(self) -> tuple[str, str]:
         """The webhook's URL and secret, as the bot set them ("" if none)."""
@@ -333,10 +351,18 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: this fake expects plain text (no parse mode)")
         markup = _json_param(params, "reply_markup")
         _check_markup(markup)
+        thread = int(params.get("message_thread_id") or 0)
+        topic = self._topic(chat_id, thread) if thread else None
         message: dict[str, Any] = {"message_id": self._new_message_id(), "date": int(time.time()), "text": text,
-                                   "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
+                                   "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"},
+                                   "from": BOT_USER}
         if markup:
             message["reply_markup"] = markup
+        if topic is not None:
+            if topic["closed"]:
+                raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+            message["message_thread_id"] = thread
+            topic["messages"].append(text)
         self._state.sent.setdefault(chat_id, []).append(message)
         return message
 
@@ -363,6 +389,29 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": file_id, "file_unique_id": file_id, "file_size": size,
                 "file_path": f"photos/{file_id}.jpg"}
+
+    def _topic(self, chat_id: int, thread: int) -> dict[str, Any]:
+        topic = self._state.topics.get((chat_id, thread))
+        if topic is None:
+            raise ApiError(400, "Bad Request: message thread not found")
+        return topic
+
+    def _create_topic(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, name = int(params.get("chat_id") or 0), str(params.get("name") or "")
+        if chat_id >= 0:
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY" if not name else "Bad Request: topic name too long")
+        thread = self._new_message_id()
+        self._state.topics[(chat_id, thread)] = {"name": name, "closed": False, "messages": []}
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    def _close_topic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(int(params.get("chat_id") or 0), int(params.get("message_thread_id") or 0))
+        if topic["closed"]:
+            raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic["closed"] = True
+        return True
 
     def _set_webhook(self, params: dict[str, Any]) -> bool:
         url, secret = str(params.get("url") or ""), str(params.get("secret_token") or "")

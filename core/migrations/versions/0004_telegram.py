@@ -1,4 +1,5 @@
-"""Telegram: updates received by the webhook (stored before they are acknowledged), and per-chat state.
+"""Telegram: updates received by the webhook (stored before they are acknowledged), per-chat state, and
+the operators' group topic of each ticket.
 
 Revision ID: 0004
 Revises: 0003
@@ -37,9 +38,17 @@ def upgrade() -> None:
         sa.Column("blocked_at", UtcDateTime),
         sa.Column("updated_at", UtcDateTime, nullable=False),
     )
+    op.create_table(
+        "telegram_topics",
+        sa.Column("ticket_number", sa.String(32), primary_key=True),
+        sa.Column("thread_id", sa.BigInteger, nullable=False, unique=True),
+        sa.Column("opened_at", UtcDateTime, nullable=False),
+        sa.Column("closed_at", UtcDateTime),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("telegram_topics")
     op.drop_table("telegram_chats")
     op.drop_index("ix_telegram_updates_due", "telegram_updates")
     op.drop_table("telegram_updates")
