@@ -50,8 +50,13 @@ class TelegramChannel:
     async def work_group(self, stop: asyncio.Event) -> None:
         """Keep the operators' group's topics in step with the tickets, until `stop` is set."""
         assert self.group is not None
-        async with make_bot(self.settings) as bot:
+        bot = await self._started_bot(stop)
+        if bot is None:
+            return
+        try:
             await self.group.run(bot, stop)
+        finally:
+            await bot.shutdown()
 
     def router(self) -> APIRouter:
         return webhook_router(self.settings, self.sessions, self.wake)
@@ -65,21 +70,26 @@ class TelegramChannel:
 
     async def work_inbox(self, stop: asyncio.Event) -> None:
         """Process the updates the webhook stored, until `stop` is set."""
-        bot = make_bot(self.settings)
-        while not stop.is_set():
-            try:
-                await bot.initialize()
-                break
-            except TelegramError as err:
-                log.warning("telegram: cannot reach the Bot API yet (%s); trying again", err)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), RETRY_START_S)
-        if stop.is_set():
+        bot = await self._started_bot(stop)
+        if bot is None:
             return
         try:
             await run_forever(self.sessions, lambda payload: self._process(bot, payload), self.wake, stop)
         finally:
             await bot.shutdown()
+
+    async def _started_bot(self, stop: asyncio.Event) -> Bot | None:
+        """A bot that reached the Bot API (tried every few seconds), or None if `stop` came first."""
+        bot = make_bot(self.settings)
+        while not stop.is_set():
+            try:
+                await bot.initialize()
+                return bot
+            except TelegramError as err:
+                log.warning("telegram: cannot reach the Bot API yet (%s); trying again", err)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), RETRY_START_S)
+        return None
 
     async def drain(self, bot: Bot) -> int:
         """Process every stored update that is due now (what the worker does each time it wakes)."""

@@ -92,8 +92,10 @@ class OperatorsGroup:
         while not stop.is_set():
             try:
                 await self.sync(bot)
-            except (TelegramError, OSError, HelpdeskError) as err:
+            except TelegramError as err:
                 log.warning("operators' group: sync failed: %s", err)
+            except Exception:  # the database may be away for a moment; try again next period
+                log.exception("operators' group: sync failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SYNC_PERIOD_S)
 
