@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass
 
 from telegram import Bot, Message
+from telegram.error import BadRequest
 
 from core.messages import Attachment
 from tickets.attachments import AttachmentStore, TooLarge, kind_of
@@ -46,7 +47,12 @@ async def fetch(bot: Bot, media: Media, store: AttachmentStore) -> Attachment:
     limit = limit_of(store)
     if media.size is not None and media.size > limit:
         raise TooLarge(media.size, limit)
-    file = await bot.get_file(media.file_id)
+    try:
+        file = await bot.get_file(media.file_id)
+    except BadRequest as err:  # the size was not given, and Telegram found it too big
+        if "too big" in str(err).casefold():
+            raise TooLarge(None, limit) from err
+        raise
     if file.file_size is not None and file.file_size > limit:
         raise TooLarge(file.file_size, limit)
     data = bytes(await file.download_as_bytearray())

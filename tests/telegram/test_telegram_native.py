@@ -146,3 +146,14 @@ async def test_the_command_menu_is_set_in_english_odia_and_hindi(fake: FakeBotAp
     for menu in menus.values():
         assert [c["command"] for c in menu] == ["start", "help", "status", "language", "human", "cancel"]
     assert menus["or"][0]["description"] != menus[""][0]["description"]
+
+
+async def test_a_file_whose_size_telegram_did_not_say_is_refused_when_getfile_finds_it_too_big(
+    user: User, fake: FakeBotApi
+) -> None:
+    await user.says("/start")
+    update = fake.photo_update(CHAT, fake.add_file(b"tiny", size=21 * 1024 * 1024))
+    del update["message"]["photo"][-1]["file_size"]
+    await user.deliver(update)
+    assert len(fake.calls("getFile")) == 1
+    assert "20 MB" in fake.sent(CHAT)[-1]["text"]
