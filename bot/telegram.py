@@ -199,7 +199,8 @@ class TelegramAdapter:
         return dataclasses.replace(inbound, text="/start"), ulb
 
     async def _answer_ulb(self, inbound: Inbound, replies: list[Reply], start_ulb: str | None) -> list[Reply]:
-        """Answer the ULB question for the user with the one their deep link named, when it comes up."""
+        """Answer the ULB question for the user with the one their deep link named, when it comes up (and,
+        since the user just wrote, note that they can be reached again if they had blocked the bot)."""
         if self._sessions is None:
             return replies
         chat = inbound.user.user_id
