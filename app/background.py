@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bot.telegram import make_bot
-from bot.telegram_sender import TelegramSender
 from jira_link.sender import JiraSender
 from tickets import sla_job
 from tickets.delivery import Sender, run_forever
@@ -28,8 +26,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     """The background loops for these services; each runs until its stop event is set."""
     senders: dict[str, Sender] = {"webhook": WebhookSender(services.sessions, http)}
     telegram = None
-    if services.settings.telegram_token:
-        telegram = TelegramSender(make_bot(services.settings), services.engine.render_for)
+    if services.telegram is not None:
+        telegram = services.telegram.sender()
         senders["telegram"] = telegram
     if services.settings.jira_url:
         senders["jira"] = JiraSender(services.sessions, services.settings)
@@ -48,6 +46,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         with suppress(asyncio.CancelledError):
             await task
 
+    if services.telegram is not None:
+        return [delivery, sla_sweep, *services.telegram.loops()]
     return [delivery, sla_sweep]
 
 

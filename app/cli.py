@@ -18,6 +18,7 @@ from app.jira_cli import jira_app
 from app.kb_cli import kb_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
+from app.telegram_cli import telegram_app
 from app.tickets_cli import tickets_app
 from app.voice_cli import voice_app
 from app.wiring import open_database
@@ -34,6 +35,7 @@ cli.add_typer(i18n_app, name="i18n")
 cli.add_typer(tokens_app, name="tokens")
 cli.add_typer(jira_app, name="jira")
 cli.add_typer(voice_app, name="voice")
+cli.add_typer(telegram_app, name="telegram")
 cli.registered_commands += server_app.registered_commands
 
 

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 import flows
+from bot.telegram import COMMANDS as TELEGRAM_COMMANDS
 from core.i18n import LANGUAGES, Catalog, CatalogProblem, check_catalog
 from core.modules import MENU_MODULES
 from core.settings import Settings
@@ -60,6 +61,7 @@ def families() -> dict[str, set[str]]:
         "feedback.rating.r{}": {f"feedback.rating.r{n}" for n in RATINGS},
         "confirm.edit_{}": {f"confirm.edit_{part}" for part in EDIT_PARTS},
         "date.month.m{}": {f"date.month.m{n}" for n in range(1, 13)},
+        "telegram.command.{}": {f"telegram.command.{c}" for c in TELEGRAM_COMMANDS},
     }
 
 

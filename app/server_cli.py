@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 import uvicorn
 from telegram import Update
+from telegram.error import TelegramError
 
 from api.tokens import ROLES, SqlTokenStore
-from app.wiring import Services, build_app, build_services, open_database
-from bot.telegram import TelegramAdapter
+from app.wiring import MESSAGES_DIR, Services, build_app, build_services, open_database
+from bot.telegram import make_bot, set_commands
 from core.errors import ConfigError, InvalidInput
+from core.i18n import Catalog
 from core.settings import Settings
 
+log = logging.getLogger(__name__)
 server_app = typer.Typer()
 POLL_TIMEOUT_S = 10  # seconds a getUpdates call waits for news
 
@@ -33,6 +37,7 @@ tokens_app = typer.Typer(help="API tokens for operators, tier teams, KB maintain
 
 class TelegramMode(StrEnum):
     polling = "polling"
+    webhook = "webhook"
 
 
 @server_app.command()
@@ -41,7 +46,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     telegram: Annotated[TelegramMode | None, typer.Option(
-        help="Also run the Telegram bot: 'polling' long-polls the Bot API (needs HELPDESK_TELEGRAM_TOKEN).",
+        help="Also run the Telegram bot (needs HELPDESK_TELEGRAM_TOKEN): 'polling' long-polls the Bot API; "
+             "'webhook' takes updates on POST /telegram/webhook (register it with `helpdesk telegram set-webhook`).",
     )] = None,
 ) -> None:
     """Run the HTTP server: operator API, HTTP chat channel, health checks; with --telegram, the bot too."""
@@ -55,12 +61,30 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    asyncio.run(_serve_with_polling(server, services))
+    asyncio.run(_serve_with_polling(server, services) if telegram == TelegramMode.polling
+                else _serve_with_webhook(server, services))
+
+
+async def _commands(services: Services) -> None:
+    """The bot's command menu in English, Odia and Hindi; a failure is logged, the bot runs anyway."""
+    try:
+        async with make_bot(services.settings) as bot:
+            await set_commands(bot, Catalog.load(MESSAGES_DIR))
+    except TelegramError as err:
+        log.warning("telegram: could not set the command menu: %s", err)
+
+
+async def _serve_with_webhook(server: uvicorn.Server, services: Services) -> None:
+    """The HTTP server; its webhook route and inbox worker take the updates (`helpdesk telegram set-webhook`)."""
+    await _commands(services)
+    await server.serve()
 
 
 async def _serve_with_polling(server: uvicorn.Server, services: Services) -> None:
     """The HTTP server with python-telegram-bot's long polling beside it, in one event loop."""
-    bot = TelegramAdapter(services.engine).application(services.settings)
+    assert services.telegram is not None
+    await _commands(services)
+    bot = services.telegram.adapter.application(services.settings)
     async with bot:
         assert bot.updater is not None
         await bot.updater.start_polling(timeout=POLL_TIMEOUT_S, allowed_updates=Update.ALL_TYPES)

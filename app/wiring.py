@@ -17,6 +17,7 @@ from api.app import create_app
 from api.deps import ApiContext
 from app.background import running
 from bot.http_chat import chat_router
+from bot.telegram_channel import TelegramChannel
 from core.db import make_engine, make_sessions, upgrade
 from core.i18n import Catalog
 from core.settings import Settings
@@ -42,6 +43,7 @@ class Services:
     engine: Engine
     due: DueFunction
     policy: SlaPolicy
+    telegram: TelegramChannel | None = None  # with HELPDESK_TELEGRAM_TOKEN: webhook route, inbox, delivery
 
 
 def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
@@ -73,7 +75,8 @@ def build_services(settings: Settings) -> Services:
     policy = SlaPolicy.from_settings(settings)
     due = sla_due(policy)
     engine = Engine(sessions, matcher, settings, catalog, due)
-    return Services(settings, db, sessions, matcher, engine, due, policy)
+    telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
+    return Services(settings, db, sessions, matcher, engine, due, policy, telegram)
 
 
 def build_app(services: Services) -> FastAPI:
@@ -93,6 +96,8 @@ def build_app(services: Services) -> FastAPI:
 
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
     routers = [chat_router(services.engine, services.settings), jira_router(services.sessions, services.settings)]
+    if services.telegram is not None:
+        routers.append(services.telegram.router())
     if services.settings.voice_auth_token:
         routers.append(build_voice_router(services))
     return create_app(ctx, routers, lifespan)

@@ -3,20 +3,33 @@
 Choices become inline keyboards whose callback data is the choice id (or `#<number>` when an id would not
 fit Telegram's 64 bytes); they can also be typed, by number or words, like in every channel. Text is sent
 without a parse mode, so `_*[]()` in a user's or operator's words can never break a message, and is split
-at paragraph boundaries to stay under Telegram's 4,096 characters.
+at paragraph boundaries to stay under Telegram's 4,096 characters. Photos and documents go to the attachment
+store; `/start <payload>` from a deep link (`t.me/<bot>?start=ulb_jatni`) answers the ULB question for
+the user when the conversation gets there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.telegram_chats import SqlTelegramChats
+from bot.telegram_media import fetch, limit_of, media_of
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalog
 from core.messages import Choice, Inbound, Reply, UserRef
-from core.settings import Settings
+from core.settings import Settings, Ulb
+from flows.states import S
+from tickets.attachments import AttachmentStore, TooLarge
+
+if TYPE_CHECKING:
+    from bot.telegram_group import OperatorsGroup
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +41,14 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 
+COMMANDS = ("start", "help", "status", "language", "human", "cancel")  # the menu beside the text box
+_BEFORE_ULB = {S.NEW.value, S.AWAITING_LANGUAGE.value, S.AWAITING_ROLE.value}
+
+
 class ChatEngine(Protocol):
     async def handle(self, inbound: Inbound) -> list[Reply]: ...
+    async def render_for(self, user: UserRef, kind: str, payload: dict[str, Any]) -> str: ...
+    async def state_of(self, user: UserRef) -> str | None: ...
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -81,27 +100,50 @@ def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
 
 
 def inbound_of(update: Update) -> Inbound | None:
-    """The engine's event for a user's text or button press; None for anything else."""
+    """The engine's event for a user's text, photo, document or button press; None for anything else.
+
+    Its key is the message's id or the callback query's id, so a redelivered update counts once."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return None
-    ref, key, hint = UserRef(CHANNEL, str(chat.id)), f"u{update.update_id}", user.language_code
+    ref, hint = UserRef(CHANNEL, str(chat.id)), user.language_code
     query = update.callback_query
     if query is not None and query.data:
+        key = f"q{query.id}"
         if query.data.startswith(NUMBER_PREFIX):
             return Inbound(ref, text=query.data[len(NUMBER_PREFIX):], message_id=key, language_hint=hint)
         return Inbound(ref, choice=query.data, message_id=key, language_hint=hint)
     message = update.message
-    if message is not None and message.text:
-        return Inbound(ref, text=message.text, message_id=key, language_hint=hint)
+    if message is not None and (message.text or media_of(message)):
+        text = message.text or message.caption or ""
+        return Inbound(ref, text=text, message_id=f"m{message.message_id}", language_hint=hint)
+    return None
+
+
+def ulb_of_start(payload: str, ulbs: list[Ulb]) -> str | None:
+    """The ULB code a deep link's payload names: `ulb_jatni` or `ulb_od_jatni` for `od.jatni`."""
+    name = payload.strip().casefold().removeprefix("ulb_")
+    for ulb in ulbs:
+        code = ulb.code.casefold()
+        if name and name in (code.rsplit(".", 1)[-1], code.replace(".", "_")):
+            return ulb.code
     return None
 
 
 class TelegramAdapter:
-    """Holds the engine and translates between it and Telegram."""
+    """Holds the engine and translates between it and Telegram. Without `sessions` deep links are ignored;
+    without `attachments` photos and documents count only by their caption."""
 
-    def __init__(self, engine: ChatEngine) -> None:
+    def __init__(
+        self, engine: ChatEngine, *, settings: Settings | None = None,
+        sessions: async_sessionmaker[AsyncSession] | None = None, attachments: AttachmentStore | None = None,
+        group: OperatorsGroup | None = None,
+    ) -> None:
         self._engine = engine
+        self._group = group
+        self._settings = settings
+        self._sessions = sessions
+        self._attachments = attachments
 
     async def process(self, update: Update) -> None:
         """Handle one update; kinds the bot does not use are logged and dropped, never raised."""
@@ -110,13 +152,76 @@ class TelegramAdapter:
                 await update.callback_query.answer()
             except BadRequest as err:  # a query too old to answer; the press still counts
                 log.info("could not answer callback query %s: %s", update.callback_query.id, err)
+        chat = update.effective_chat
+        if self._group is not None and chat is not None and chat.id == self._group.chat_id:
+            await self._group.handle(update, update.get_bot())
+            return
         inbound = inbound_of(update)
         if inbound is None:
             log.info("ignoring telegram update %s: %s", update.update_id, _kind(update))
             return
-        bot = update.get_bot()
-        for reply in await self._engine.handle(inbound):
-            await send_reply(bot, int(inbound.user.user_id), reply)
+        bot, chat_id = update.get_bot(), int(inbound.user.user_id)
+        await _typing(bot, chat_id)
+        inbound = await self._with_attachment(bot, update, inbound)
+        if inbound is None:
+            return
+        inbound, start_ulb = self._split_start(inbound)
+        replies = await self._engine.handle(inbound)
+        replies = await self._answer_ulb(inbound, replies, start_ulb)
+        for reply in replies:
+            await send_reply(bot, chat_id, reply)
+
+    async def _with_attachment(self, bot: Bot, update: Update, inbound: Inbound) -> Inbound | None:
+        """The event with the message's file stored and attached; None if nothing is left to handle."""
+        media = media_of(update.message) if update.message is not None else None
+        if media is None:
+            return inbound
+        if self._attachments is None:
+            return inbound if inbound.text else None
+        try:
+            attachment = await fetch(bot, media, self._attachments)
+        except TooLarge:
+            limit_mb = limit_of(self._attachments) // (1024 * 1024)
+            notice = {"key": "attachment.too_large", "fields": {"limit": limit_mb}}
+            await send_reply(bot, int(inbound.user.user_id),
+                             Reply(await self._engine.render_for(inbound.user, "notice", notice)))
+            return inbound if inbound.text else None
+        return dataclasses.replace(inbound, attachments=(attachment,))
+
+    def _split_start(self, inbound: Inbound) -> tuple[Inbound, str | None]:
+        """`/start payload` as the plain /start command, and the ULB the payload names (if any)."""
+        command, _, payload = (inbound.text or "").partition(" ")
+        if command != "/start" or not payload.strip():
+            return inbound, None
+        ulb = ulb_of_start(payload, self._settings.ulbs) if self._settings else None
+        if ulb is None:
+            log.info("ignoring unknown /start payload %.64r", payload)
+        return dataclasses.replace(inbound, text="/start"), ulb
+
+    async def _answer_ulb(self, inbound: Inbound, replies: list[Reply], start_ulb: str | None) -> list[Reply]:
+        """Answer the ULB question for the user with the one their deep link named, when it comes up (and,
+        since the user just wrote, note that they can be reached again if they had blocked the bot)."""
+        if self._sessions is None:
+            return replies
+        chat = inbound.user.user_id
+        async with self._sessions() as session, session.begin():
+            chats = SqlTelegramChats(session)
+            await chats.reachable(chat)
+            if start_ulb is not None:
+                await chats.set_start_ulb(chat, start_ulb)
+            pending = start_ulb or await chats.start_ulb(chat)
+        if pending is None:
+            return replies
+        state = await self._engine.state_of(inbound.user)
+        if state in _BEFORE_ULB:
+            return replies
+        if state == S.AWAITING_ULB.value:
+            picked = Inbound(inbound.user, choice=pending, message_id=f"{inbound.message_id}:ulb",
+                             language_hint=inbound.language_hint)
+            replies = replies[:-1] + await self._engine.handle(picked)  # the question, answered
+        async with self._sessions() as session, session.begin():
+            await SqlTelegramChats(session).set_start_ulb(chat, None)
+        return replies
 
     async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
@@ -138,6 +243,20 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     for index, piece in enumerate(pieces):
         markup = keyboard(reply.choices) if index == len(pieces) - 1 else None
         await bot.send_message(chat_id, piece, reply_markup=markup)
+
+
+async def set_commands(bot: Bot, catalog: Catalog) -> None:
+    """The command menu in each catalogue language (English also for every other language)."""
+    for lang in LANGUAGES:
+        commands = [BotCommand(c, catalog.text(f"telegram.command.{c}", lang)) for c in COMMANDS]
+        await bot.set_my_commands(commands, language_code=None if lang == DEFAULT_LANGUAGE else lang)
+
+
+async def _typing(bot: Bot, chat_id: int) -> None:
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as err:  # only a courtesy
+        log.info("could not show typing in chat %s: %s", chat_id, err)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

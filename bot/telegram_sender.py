@@ -1,7 +1,9 @@
 """Delivers the outbox's Telegram items (operator replies, resolutions) by pushing them to the user's chat.
 
-A 429 is waited out for as long as Telegram asks (within reason) and tried again; a longer wait goes back
-to the outbox to retry later. A user who blocked the bot (403) or a chat that is gone is not retried.
+Sends are paced (about one a second per chat, thirty a second overall). A 429 is waited out for as long
+as Telegram asks (within reason) and tried again; a longer wait goes back to the outbox to retry later. A
+user who blocked the bot (403) is reported to `on_blocked` (their tickets show it) and not retried; nor is a
+chat that is gone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram import CHANNEL, split_text
+from bot.telegram_limits import SendPacer
 from core.messages import UserRef
 from tickets.delivery import DeliveryError
 from tickets.outbox import OutboxItem
@@ -27,14 +30,24 @@ MAX_WAIT_S = 60.0  # a longer retry_after is left to the outbox's own backoff
 MAX_TRIES = 3
 
 Render = Callable[[UserRef, str, dict[str, Any]], Awaitable[str]]
+OnBlocked = Callable[[str], Awaitable[None]]
+
+
+class Blocked(DeliveryError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
 
 
 class TelegramSender:
     """The outbox sender for channel "telegram"."""
 
-    def __init__(self, bot: Bot, render: Render) -> None:
+    def __init__(
+        self, bot: Bot, render: Render, *, pacer: SendPacer | None = None, on_blocked: OnBlocked | None = None
+    ) -> None:
         self._bot = bot
         self._render = render
+        self._pacer = pacer or SendPacer()
+        self._on_blocked = on_blocked
         self._ready = False
 
     async def send(self, item: OutboxItem) -> None:
@@ -43,8 +56,13 @@ class TelegramSender:
         if not self._ready:
             await self._call(self._bot.initialize)
             self._ready = True
-        for piece in split_text(text):
-            await self._send_piece(int(item.user_id), piece)
+        try:
+            for piece in split_text(text):
+                await self._send_piece(int(item.user_id), piece)
+        except Blocked:
+            if self._on_blocked is not None:
+                await self._on_blocked(item.user_id)
+            raise
 
     async def close(self) -> None:
         if self._ready:
@@ -52,6 +70,7 @@ class TelegramSender:
 
     async def _send_piece(self, chat_id: int, text: str) -> None:
         for attempt in range(1, MAX_TRIES + 1):
+            await self._pacer.slot(chat_id)
             try:
                 await self._call(lambda: self._bot.send_message(chat_id, text))
                 return
@@ -69,7 +88,7 @@ class TelegramSender:
         except RetryAfter:
             raise
         except Forbidden as err:
-            raise DeliveryError(f"the user blocked the bot: {err}", retryable=False) from err
+            raise Blocked(f"the user blocked the bot: {err}") from err
         except BadRequest as err:
             raise DeliveryError(f"telegram refused the message: {err}", retryable=False) from err
         except TelegramError as err:  # network errors, timeouts, server errors

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     telegram_token: str | None = None  # from BotFather; enables the Telegram channel and its delivery
     telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
     telegram_file_url: str | None = None  # file download base URL override
+    telegram_webhook_secret: str | None = None  # else `helpdesk telegram set-webhook` keeps one in data_dir
+    telegram_operators_chat: int | None = None  # the operators' supergroup (with topics); one topic per ticket
+    telegram_operators: dict[str, str] = Field(default_factory=dict)  # Telegram user id -> operator name
     attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
     # JIRA hand-off (jira_link/): bugs and enhancements escalated to `jira_team` become JIRA issues
     jira_url: str | None = None  # e.g. https://egov.atlassian.net; unset: no hand-off

@@ -65,6 +65,8 @@ def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str
         return conv.t(key, number=payload["number"], version=payload.get("version", ""))
     if kind == "vendor_comment":
         return conv.t("outbox.vendor_comment", number=payload["number"], text=payload.get("text", ""))
+    if kind == "notice":  # a channel's own message to the user, e.g. Telegram's file size limit
+        return conv.t(str(payload["key"]), **payload.get("fields", {}))
     return conv.t("outbox.update", number=payload.get("number", ""))
 
 
@@ -182,9 +184,12 @@ class Engine:
                 conv.say("invalid.stale")
                 return
             text = self._clean_text(conv, inbound.text or "")
+            attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
             if text:
-                attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
                 await conv.trigger("text", text=text, attachments=attachments)
+            elif attachments and question is not None:  # a screenshot alone: kept for the words that follow
+                conv.case["attachments"] = conv.case.get("attachments", []) + attachments
+                conv.say("attachment.kept")
             elif question is not None:
                 conv.say("text.empty")
             return

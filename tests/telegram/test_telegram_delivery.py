@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from api.app import create_app
+from api.deps import ApiContext
+from api.tokens import SqlTokenStore
+from bot.telegram import TelegramAdapter
+from bot.telegram_channel import TelegramChannel
 from bot.telegram_sender import TelegramSender
+from core.settings import Settings
 from flows.engine import Engine
+from tests.telegram.conftest import TOKEN
 from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.test_telegram_adapter import TelegramUser, walk_to_confirm
 from tickets.delivery import DeliveryError
 from tickets.outbox import OutboxItem
 
@@ -66,3 +77,45 @@ async def test_a_long_operator_reply_is_split_under_telegrams_limit(
     long = "\n\n".join(f"Step {n}: " + "open the bill and save it again. " * 40 for n in range(6))
     await TelegramSender(bot, engine.render_for).send(reply_item(long))
     assert len(fake.sent(CHAT)) >= 2
+
+
+async def test_messages_to_one_chat_are_paced_a_second_apart(fake: FakeBotApi, bot: Bot, engine: Engine) -> None:
+    sender = TelegramSender(bot, engine.render_for)
+    for text in ("First answer.", "Second answer.", "Third answer."):
+        await sender.send(reply_item(text))
+    sent_at = [c.at for c in fake.calls("sendMessage")]
+    assert len(sent_at) == 3
+    assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(sent_at))
+
+
+async def test_a_user_who_blocked_the_bot_shows_as_unreachable_on_their_ticket(
+    fake: FakeBotApi, bot: Bot, engine: Engine, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    user = TelegramUser(fake, bot, TelegramAdapter(engine), chat_id=CHAT)
+    await walk_to_confirm(user)
+    await user.presses("file it")
+    channel = TelegramChannel(settings.model_copy(update={"telegram_token": TOKEN}), sessions, engine)
+    sender = TelegramSender(bot, engine.render_for, on_blocked=channel.blocked)
+    fake.fail("sendMessage", CHAT, 403, times=2)
+    for _ in range(2):
+        with pytest.raises(DeliveryError) as raised:
+            await sender.send(reply_item())
+        assert not raised.value.retryable
+    events = await ticket_events(settings, sessions)
+    assert [e["action"] for e in events].count("unreachable") == 1, "marked once, however often it fails"
+    back = TelegramUser(fake, bot, TelegramAdapter(engine, settings=settings, sessions=sessions), chat_id=CHAT)
+    await back.deliver(fake.text_update(CHAT, "status"), update_id=99)  # unblocked the bot and wrote again
+    assert [e["action"] for e in await ticket_events(settings, sessions)][-1] == "reachable"
+
+
+async def ticket_events(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, object]]:
+    """The filed ticket's history as an operator sees it in the API."""
+    async with sessions() as session, session.begin():
+        name = f"priya-{time.monotonic_ns()}"
+        token = await SqlTokenStore(session).create(name, "operator", None, [t.code for t in settings.teams])
+    app = create_app(ApiContext(settings, sessions))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://helpdesk") as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        [ticket] = (await client.get("/api/tickets", headers=headers)).json()["items"]
+        detail = (await client.get(f"/api/tickets/{ticket['number']}", headers=headers)).json()
+    return list(detail["events"])

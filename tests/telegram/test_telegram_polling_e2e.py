@@ -7,10 +7,6 @@ outbox worker pushes the answer into the user's chat without the user writing ag
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,47 +14,16 @@ import httpx
 import pytest
 
 from tests.jsonchat import helpdesk, helpdesk_env
-from tests.telegram.conftest import TOKEN
 from tests.telegram.fake_bot_api import FakeBotApi
+from tests.telegram.serving import serving
 
 ASHA = 7001
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path, fake: FakeBotApi) -> dict[str, str]:
-    return helpdesk_env(database_url, tmp_path / "data") | {
-        "HELPDESK_TELEGRAM_TOKEN": TOKEN, "HELPDESK_TELEGRAM_API_URL": f"{fake.url}/bot",
-        "HELPDESK_TELEGRAM_FILE_URL": f"{fake.url}/file/bot",
-    }
-
-
 @pytest.fixture
 def server(env: dict[str, str], fake: FakeBotApi) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port), "--telegram", "polling"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (fake.calls("getUpdates") and _ready(url)):
-        if proc.poll() is not None:
-            pytest.fail(f"helpdesk serve exited: {proc.communicate()[1]}")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
+    with serving(env, fake, "polling") as url:
+        yield url
 
 
 def press(fake: FakeBotApi, words: str) -> list[str]:
@@ -75,6 +40,12 @@ def say(fake: FakeBotApi, text: str) -> list[str]:
 
 def file_a_ticket_by_buttons(fake: FakeBotApi) -> str:
     """From /start to a filed ticket; returns the bot's last words."""
+    walk_to_confirm(fake)
+    return press(fake, "file it")[-1]
+
+
+def walk_to_confirm(fake: FakeBotApi) -> None:
+    """From /start to the bot's "Shall I file this ticket?"."""
     say(fake, "/start")
     press(fake, "Junior")
     press(fake, "Jatni")
@@ -83,7 +54,6 @@ def file_a_ticket_by_buttons(fake: FakeBotApi) -> str:
         press(fake, "not my problem")
     for words in ("muster roll", "not working", "only for me", "No"):
         press(fake, words)
-    return press(fake, "file it")[-1]
 
 
 def test_a_telegram_user_files_a_ticket_by_pressing_buttons(
@@ -98,12 +68,14 @@ def test_a_telegram_user_files_a_ticket_by_pressing_buttons(
     questions = [m for m in fake.sent(ASHA) if m.get("reply_markup")]
     assert len(questions) >= 7, "every menu came as an inline keyboard"
     assert sorted(fake.answered()) == sorted(fake.pressed()), "every button press was answered"
+    calls = [c for c in fake.calls()[calls_before:] if c.method != "getUpdates"]
     polls = len(fake.calls("getUpdates")) - polls_before
-    print(f"\nBot API calls for one conversation: {len(fake.calls()) - calls_before - polls} "
-          f"(sendMessage {len(fake.calls('sendMessage'))}, answerCallbackQuery {len(fake.answered())}) "
-          f"+ {polls} getUpdates")
+    print(f"\nBot API calls for one conversation (polling): {len(calls)} "
+          f"({', '.join(f'{m} {sum(c.method == m for c in calls)}' for m in sorted({c.method for c in calls}))})"
+          f" + {polls} getUpdates")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # exits before opening the database
 def test_serve_with_telegram_but_no_token_says_so_and_exits_2(database_url: str, tmp_path: Path) -> None:
     result = helpdesk(helpdesk_env(database_url, tmp_path / "data"), "serve", "--telegram", "polling")
     assert result.returncode == 2
