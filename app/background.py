@@ -12,7 +12,7 @@ import httpx
 
 from bot.telegram import make_bot
 from bot.telegram_sender import TelegramSender
-from tickets import sla_job
+from tickets import problem_spotting, sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
 
@@ -45,7 +45,17 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         with suppress(asyncio.CancelledError):
             await task
 
-    return [delivery, sla_sweep]
+    async def spot_problems(stop: asyncio.Event) -> None:
+        from app.problems_cli import problem_cluster
+
+        cluster = problem_cluster(services.settings, services.matcher.knowledge_base.synonyms)
+        task = asyncio.create_task(problem_spotting.run(services.sessions, services.settings, cluster))
+        await stop.wait()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    return [delivery, sla_sweep, spot_problems]
 
 
 @asynccontextmanager

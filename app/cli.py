@@ -15,6 +15,7 @@ from app.diagram_cli import flow_app
 from app.gaps_cli import gaps
 from app.i18n_cli import i18n_app
 from app.kb_cli import kb_app
+from app.problems_cli import problems_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
 from app.tickets_cli import tickets_app
@@ -30,6 +31,7 @@ cli.add_typer(flow_app, name="flow")
 cli.add_typer(sla_app, name="sla")
 cli.add_typer(i18n_app, name="i18n")
 cli.add_typer(tokens_app, name="tokens")
+cli.add_typer(problems_app, name="problems")
 cli.registered_commands += server_app.registered_commands
 
 
