@@ -15,11 +15,14 @@ class User(ScriptedChat):
 
     async def report(self, description: str, module: str = "Payments", ulb: str = "Jatni") -> str | None:
         """Describe the problem; file it through triage unless the bot offers a known problem (then stop)."""
-        await self.send("hello")
-        await self.pick("English")
-        await self.pick("Junior")
-        await self.pick(ulb)
+        if await self.state() is None:
+            await self.send("hello")
+            await self.pick("English")
+            await self.pick("Junior")
+            await self.pick(ulb)
         await self.send(description)
+        if await self.state() == "asking_followup":  # they have a ticket open already
+            await self.pick("new problem")
         if await self.state() == "offering_problem":
             return None
         if await self.state() == "offering_faq":
