@@ -8,6 +8,7 @@ from app.problems_cli import problem_cluster
 from app.wiring import Services
 from tests.fakes import ScriptedChat
 from tickets.problem_spotting import SpotResult, spot
+from tickets.store import SqlTicketStore, TicketDraft
 
 
 class User(ScriptedChat):
@@ -57,3 +58,14 @@ def bearer(token: str, version: int | None = None) -> dict[str, str]:
     if version is not None:
         headers["If-Match"] = f'"{version}"'
     return headers
+
+
+async def file_directly(built: Services, reports: Sequence[tuple[str, str]], module: str = "payments",
+                        channel: str = "console") -> list[str]:
+    """(user id, description) each filed straight into the store, as the bot files them after triage."""
+    async with built.sessions() as session, session.begin():
+        store = SqlTicketStore(session, built.settings.ticket_prefix)
+        return [(await store.file(TicketDraft(
+            channel=channel, user_id=user_id, role="junior_engineer", ulb="od.jatni", language="en", module=module,
+            category="technical", priority="P2", priority_reason="", description=text, team="state_technical",
+        ))).number for user_id, text in reports]
