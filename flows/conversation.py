@@ -203,7 +203,7 @@ class Conversation:
         self.case["problem"] = {"id": known.id, "title": known.title, "workaround": known.workaround or ""}
 
     def decline_problem(self, event: EventData) -> None:
-        self.case["problem_declined"] = self.case.pop("problem", {}).get("id")
+        self.case.pop("problem", None)
 
     async def file_for_problem(self, event: EventData) -> None:
         """Add the user to the known problem's list: a ticket linked to it, no triage questions."""

@@ -5,8 +5,10 @@ ULB, when `settings.problem_by_ulb`), are proposed as one problem once a group r
 Grouping is the knowledge base's gap clustering (`kb.gaps.cluster_texts`), passed in by `app` so that this
 package does not depend on the knowledge base. Nothing is linked until an operator accepts a proposal.
 Idempotent: a group is keyed by its founding tickets and stored once; a later run that finds a pending
-proposal's group again (grown, say) adds the new tickets to it instead of proposing it twice; tickets
-already linked to a problem or in a dismissed proposal are left out.
+proposal's group again (grown, say) adds the new tickets to it instead of proposing it twice (a pending
+proposal's tickets stay in the running however old they get); tickets already linked to a problem or in a
+dismissed proposal are left out. On PostgreSQL one run at a time holds an advisory lock; SQLite's writers
+are serialised already.
 """
 
 from __future__ import annotations
@@ -81,10 +83,15 @@ async def spot(
     async with sessions() as session, session.begin():
         if session.get_bind().dialect.name == "postgresql":
             await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        recent = list(await session.scalars(select(ProblemProposalRow).where(ProblemProposalRow.created_at >= since)))
-        dismissed = {i for p in recent if p.status == "dismissed" for i in p.ticket_ids}
-        pending = [p for p in recent if p.status == "pending"]
-        for (module, ulb), rows in (await _candidates(session, since, settings.problem_by_ulb)).items():
+        # pending proposals of any age (undecided, they may still grow); dismissed ones that can hold a ticket
+        # of the window
+        decided_or_not = (ProblemProposalRow.status == "pending") | (
+            (ProblemProposalRow.status == "dismissed") & (ProblemProposalRow.created_at >= since))
+        proposals = list(await session.scalars(select(ProblemProposalRow).where(decided_or_not)))
+        dismissed = {i for p in proposals if p.status == "dismissed" for i in p.ticket_ids}
+        pending = [p for p in proposals if p.status == "pending"]
+        held = {i for p in pending for i in p.ticket_ids}
+        for (module, ulb), rows in (await _candidates(session, since, held, settings.problem_by_ulb)).items():
             rows = [r for r in rows if r.id not in dismissed]
             if len(rows) < settings.problem_min_tickets:
                 continue
@@ -118,12 +125,15 @@ async def run(sessions: async_sessionmaker[AsyncSession], settings: Settings, cl
 
 
 async def _candidates(
-    session: AsyncSession, since: datetime, by_ulb: bool
+    session: AsyncSession, since: datetime, held: set[int], by_ulb: bool
 ) -> dict[tuple[str, str | None], list[TicketRow]]:
-    """Open tickets filed since `since` and linked to no problem, by module (and ULB), oldest first."""
+    """Open tickets linked to no problem, filed since `since` or `held` by a pending proposal (so that its
+    group is found again however old), by module (and ULB), oldest first."""
+    recent = TicketRow.created_at >= since
     query = (
         select(TicketRow).outerjoin(ProblemLinkRow, ProblemLinkRow.ticket_id == TicketRow.id)
-        .where(TicketRow.status.in_(ACTIVE), TicketRow.created_at >= since, ProblemLinkRow.id.is_(None))
+        .where(TicketRow.status.in_(ACTIVE), recent | TicketRow.id.in_(held) if held else recent,
+               ProblemLinkRow.id.is_(None))
         .order_by(TicketRow.id)
     )
     groups: dict[tuple[str, str | None], list[TicketRow]] = {}

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.problems_cli import problem_cluster
 from core.db import utcnow
 from core.settings import Settings
+from tickets.models import TicketRow
+from tickets.problem_models import ProblemProposalRow
 from tickets.problem_spotting import SpotResult, SqlProposals, spot
 from tickets.problems import SqlProblems
 from tickets.store import SqlTicketStore, TicketDraft
@@ -108,3 +111,17 @@ async def test_unrelated_open_tickets_are_not_proposed(
     await _file(sessions, ["cannot add a wage seeker", "attendance total is wrong", "muster roll approval stuck",
                            "photo upload fails in attendance", "attendance date picker shows last year"])
     assert await _spot(sessions, settings) == SpotResult()
+
+
+async def test_an_undecided_proposal_older_than_the_window_still_takes_new_similar_tickets(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    first = await _file(sessions, SIMILAR[:5])
+    (proposal,) = (await _spot(sessions, settings)).proposed
+    async with sessions() as session, session.begin():  # filed and proposed three hours ago
+        earlier = utcnow() - timedelta(hours=3)
+        await session.execute(update(TicketRow).values(created_at=earlier))
+        await session.execute(update(ProblemProposalRow).values(created_at=earlier))
+    later = await _file(sessions, SIMILAR[:5])
+    assert await _spot(sessions, settings) == SpotResult(grown=(proposal,))
+    assert await _pending(sessions, settings) == [sorted(first + later)]
