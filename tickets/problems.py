@@ -204,6 +204,9 @@ class SqlProblems:
         unknown = set(changes) - set(AUDITED)
         if unknown:
             raise InvalidInput(f"{sorted(unknown)[0]}: not a field of a problem ({', '.join(AUDITED)})")
+        for name in ("title", "description", "status", "team"):
+            if name in changes and changes[name] is None:
+                raise InvalidInput(f"{name}: must not be null")
         status = changes.get("status")
         if status is not None and status not in STATUSES:
             raise InvalidInput(f"status: must be one of {', '.join(STATUSES)}, not {status!r}")

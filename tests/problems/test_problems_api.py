@@ -123,6 +123,9 @@ async def test_a_ticket_belongs_to_one_problem_and_every_change_is_audited(
     stale = await client.patch(f"/api/problems/{two['id']}", json={"jira_key": "MUKTA-7"},
                                headers=bearer(tokens["admin"], two["version"] + 5))
     assert stale.status_code == 412
+    null = await client.patch(f"/api/problems/{two['id']}", json={"status": None},
+                              headers=bearer(tokens["admin"], two["version"]))
+    assert (null.status_code, null.json()["message"]) == (422, "status: must not be null")
     changed = await client.patch(f"/api/problems/{two['id']}", json={"status": "identified", "jira_key": "MUKTA-7",
                                                                       "reason": "vendor found it"},
                                  headers=bearer(tokens["admin"], two["version"]))
