@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from api import errors
 from api.deps import ApiContext
 from api.metrics import install_metrics
-from api.routes import dashboard, operators, system, tickets, webhooks
+from api.routes import dashboard, operators, problems, system, tickets, webhooks
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -33,6 +33,7 @@ def create_app(
     app.include_router(operators.router)
     app.include_router(dashboard.router)
     app.include_router(webhooks.router)
+    app.include_router(problems.router)
     for router in extra_routers:
         app.include_router(router)
     install_metrics(app, ctx.sessions)

@@ -32,6 +32,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "notifications": frozenset({"operator", "tier", "admin"}),
     "dashboard": frozenset({"operator", "kb_maintainer", "admin"}),
     "webhooks": frozenset({"admin"}),
+    "problems_view": frozenset({"operator", "tier", "admin"}),
+    "problems_manage": frozenset({"operator", "admin"}),  # create, link, unlink; accept or dismiss proposals
+    "problems_update": frozenset({"operator", "tier", "admin"}),  # status (fixed), workaround, JIRA key
+    "problems_broadcast": frozenset({"operator", "admin"}),
 }
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from jira_link.sender import JiraSender
-from tickets import sla_job
+from tickets import problem_spotting, sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
 
@@ -46,9 +46,18 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         with suppress(asyncio.CancelledError):
             await task
 
-    if services.telegram is not None:
-        return [delivery, sla_sweep, *services.telegram.loops()]
-    return [delivery, sla_sweep]
+    async def spot_problems(stop: asyncio.Event) -> None:
+        from app.problems_cli import problem_cluster
+
+        cluster = problem_cluster(services.settings, services.matcher.knowledge_base.synonyms)
+        task = asyncio.create_task(problem_spotting.run(services.sessions, services.settings, cluster))
+        await stop.wait()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    channel_loops = services.telegram.loops() if services.telegram is not None else []
+    return [delivery, sla_sweep, spot_problems, *channel_loops]
 
 
 @asynccontextmanager

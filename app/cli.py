@@ -16,6 +16,7 @@ from app.gaps_cli import gaps
 from app.i18n_cli import i18n_app
 from app.jira_cli import jira_app
 from app.kb_cli import kb_app
+from app.problems_cli import problems_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
 from app.telegram_cli import telegram_app
@@ -36,6 +37,7 @@ cli.add_typer(tokens_app, name="tokens")
 cli.add_typer(jira_app, name="jira")
 cli.add_typer(voice_app, name="voice")
 cli.add_typer(telegram_app, name="telegram")
+cli.add_typer(problems_app, name="problems")
 cli.registered_commands += server_app.registered_commands
 
 

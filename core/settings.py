@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     voice_faq_max: int = Field(default=3, ge=0)  # FAQ entries offered per module on a call
     # language -> the provider's <Say> language; a language not listed is played from rendered audio files
     voice_say_languages: dict[str, str] = Field(default_factory=lambda: {"en": "en-IN", "hi": "hi-IN"})
+    # known problems (tickets/problems.py, tickets/problem_spotting.py)
+    problem_min_tickets: int = Field(default=5, ge=2)  # similar open tickets in the window that make a proposal
+    problem_window_hours: float = Field(default=2, gt=0)  # how far back the spotting job looks
+    problem_similarity: float = Field(default=0.3, gt=0, le=1)  # how alike descriptions in a group are
+    problem_by_ulb: bool = False  # group by ULB too (a proposal, and the problem, then belong to one ULB)
+    problem_spot_seconds: float = Field(default=300, gt=0)  # period of the spotting job
+    problem_match_similarity: float = Field(default=0.45, gt=0, le=1)  # a user's words vs an open problem
+    problem_notify_per_second: dict[str, float] = Field(default_factory=lambda: {"telegram": 25.0})
 
     @property
     def attachments_dir(self) -> Path:

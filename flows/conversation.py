@@ -15,11 +15,13 @@ from transitions.core import EventData
 from core.i18n import OPERATOR_LANGUAGE, Catalog
 from core.messages import Reply, UserRef
 from core.settings import Settings
+from flows.known_problems import best_match
 from flows.states import S
 from kb.protocol import Hit, Matcher
 from tickets.desk import SqlTicketDesk
 from tickets.feedback import SqlTicketFeedback
 from tickets.priority import Priority, derive_priority
+from tickets.problems import Joiner, KnownProblem, SqlProblems
 from tickets.routing import response_target, route
 from tickets.store import Ticket, TicketDraft, TicketStore
 
@@ -38,6 +40,7 @@ class FlowContext:
     desk: SqlTicketDesk
     feedback: SqlTicketFeedback
     auto_assign: Callable[[str], Awaitable[str | None]]  # round robin to an L1 operator on shift, if enabled
+    problems: SqlProblems | None = None  # open known problems a description is compared with
 
 
 class Conversation:
@@ -55,6 +58,7 @@ class Conversation:
         self._speaking: str | None = None  # set while rendering a text again for the operators
         self._active: Ticket | bool | None = False  # False: not looked up yet
         self._resolved: Ticket | bool | None = False
+        self._known: KnownProblem | bool | None = False
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property
@@ -139,6 +143,19 @@ class Conversation:
         """The knowledge base answers confidently (never asked when the user chose a human)."""
         return not self.case.get("skip_faq") and bool(self._faq_hits(self.text_of(event)))
 
+    async def has_known_problem(self, event: EventData) -> bool:
+        """The description matches an open known problem of the user's ULB (or of every ULB)."""
+        if self._known is False:
+            found = None
+            if self.ctx.problems is not None:
+                known = await self.ctx.problems.known(self.profile.get("ulb"))
+                found = best_match(self.text_of(event), known, self.settings.problem_match_similarity)
+            self._known = found
+        return isinstance(self._known, KnownProblem)
+
+    def has_faq_offered(self, event: EventData) -> bool:
+        return bool(self.case.get("faq_offered"))
+
     async def has_ticket_waiting(self, event: EventData) -> bool:
         """The helpdesk asked this user something and waits for the answer."""
         ticket = await self.active_ticket()
@@ -179,6 +196,24 @@ class Conversation:
                 {"id": h.entry_id, "question": h.question, "answer": h.answer, "score": round(h.score, 3)}
                 for h in hits
             ]
+
+    def offer_problem(self, event: EventData) -> None:
+        assert isinstance(self._known, KnownProblem)
+        known = self._known
+        self.case["problem"] = {"id": known.id, "title": known.title, "workaround": known.workaround or ""}
+
+    def decline_problem(self, event: EventData) -> None:
+        self.case.pop("problem", None)
+
+    async def file_for_problem(self, event: EventData) -> None:
+        """Add the user to the known problem's list: a ticket linked to it, no triage questions."""
+        assert self.ctx.problems is not None
+        case, user = self.case, self.ctx.user
+        joiner = Joiner(user.channel, user.user_id, self.profile.get("role"), self.profile.get("ulb"),
+                        self.language, case["description"], list(self.data.get("transcript", [])))
+        ticket = await self.ctx.problems.join(int(case["problem"]["id"]), joiner)
+        self.reply(lambda: self.t("problem.joined", number=ticket.number), ticket=ticket.number)
+        self.data["case"] = {}
 
     def reject_faq(self, event: EventData) -> None:
         self.case["faq_rejected"] = [hit["id"] for hit in self.case.get("faq_offered", [])]

@@ -26,6 +26,7 @@ from tickets.assignment import auto_assign
 from tickets.desk import SqlTicketDesk
 from tickets.feedback import SqlTicketFeedback
 from tickets.outbox import SqlOutbox
+from tickets.problems import SqlProblems
 from tickets.store import DueFunction, SqlTicketStore
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str
         return conv.t("outbox.vendor_comment", number=payload["number"], text=payload.get("text", ""))
     if kind == "notice":  # a channel's own message to the user, e.g. Telegram's file size limit
         return conv.t(str(payload["key"]), **payload.get("fields", {}))
+    if kind in ("problem_fixed", "problem_update"):  # tickets.problems: one message per user
+        key = "outbox.problem_fixed" if kind == "problem_fixed" else "outbox.problem_update"
+        numbers = ", ".join(payload.get("numbers") or [payload.get("number", "")])
+        return conv.t(key, title=payload["title"], numbers=numbers, text=payload.get("text", ""))
     return conv.t("outbox.update", number=payload.get("number", ""))
 
 
@@ -116,7 +121,9 @@ class Engine:
         async def assign(number: str) -> str | None:
             return await auto_assign(session, number, self._settings)
 
-        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback, assign)
+        problems = SqlProblems(session, self._settings, self._due)
+        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback, assign,
+                           problems)
 
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""

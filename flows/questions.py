@@ -93,6 +93,21 @@ def _problem_prompt(conv: Conversation) -> str:
     return conv.t("ask.problem_for_human" if conv.case.get("skip_faq") else "ask.problem")
 
 
+def _problem_offer(conv: Conversation) -> str:
+    known = conv.case.get("problem", {})
+    parts = [conv.t("problem.known", title=known.get("title", ""))]
+    if known.get("workaround"):
+        parts.append(conv.t("problem.workaround", workaround=known["workaround"]))
+    return "\n\n".join([*parts, conv.t("ask.problem_join")])
+
+
+def _problem_options(conv: Conversation) -> list[Option]:
+    return [
+        _option(conv, "join_problem", "problem.join", "join_problem"),
+        _option(conv, "different_issue", "problem.different", "different_issue"),
+    ]
+
+
 def _confirm_options(conv: Conversation) -> list[Option]:
     return [_option(conv, "confirm", "confirm.file", "confirm")] + [
         _option(conv, f"edit_{part}", f"confirm.edit_{part}", f"edit_{part}") for part in EDIT_PARTS
@@ -148,6 +163,7 @@ QUESTIONS: dict[str, Question] = {
     S.AWAITING_ULB: Question("profile.ulb", lambda c: c.t("ask.ulb"), _ulbs),
     S.AWAITING_PROBLEM: Question("case.description", _problem_prompt),
     S.OFFERING_FAQ: Question(None, _faq_prompt, _faq),
+    S.OFFERING_PROBLEM: Question(None, _problem_offer, _problem_options),
     S.AWAITING_MODULE: Question("case.module", lambda c: c.t("ask.module"), _keyed("module", MENU_MODULES)),
     S.AWAITING_CATEGORY: Question("case.category", lambda c: c.t("ask.category"),
                                   _keyed("category", CATEGORIES)),

@@ -12,6 +12,7 @@ class S(StrEnum):
     AWAITING_ULB = "awaiting_ulb"
     AWAITING_PROBLEM = "awaiting_problem"
     OFFERING_FAQ = "offering_faq"
+    OFFERING_PROBLEM = "offering_problem"  # the description matches an open known problem
     AWAITING_MODULE = "awaiting_module"
     AWAITING_CATEGORY = "awaiting_category"
     AWAITING_IMPACT = "awaiting_impact"
@@ -29,7 +30,7 @@ class S(StrEnum):
 IDLE: list[str] = [S.FILED, S.DEFLECTED, S.CANCELLED]
 # Questions whose answer belongs to the problem being described (cancel and restart drop them).
 CASE_QUESTIONS: list[str] = [
-    S.AWAITING_PROBLEM, S.OFFERING_FAQ, S.AWAITING_MODULE, S.AWAITING_CATEGORY,
+    S.AWAITING_PROBLEM, S.OFFERING_FAQ, S.OFFERING_PROBLEM, S.AWAITING_MODULE, S.AWAITING_CATEGORY,
     S.AWAITING_IMPACT, S.AWAITING_WORKAROUND, S.CONFIRMING,
 ]
 # After the FAQ: the problem is on its way to a person.

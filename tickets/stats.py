@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core.db import utcnow
 from core.errors import InvalidInput
 from tickets.models import DeflectionRow, TicketRow
+from tickets.problem_stats import ProblemFigures, problem_figures
 
 UNKNOWN = "unknown"  # the key for tickets without a ULB
 
@@ -58,6 +59,7 @@ class Dashboard:
     median_first_response_wall_clock_hours: float | None
     csat_ratings: int
     csat_average: float | None
+    problems: ProblemFigures
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -125,4 +127,5 @@ async def dashboard(session: AsyncSession, period: Period, now: datetime | None 
         sla_measured=measured, sla_met=met, sla_compliance=_share(met, measured),
         median_first_response_wall_clock_hours=await _median_response_hours(session, period, responded),
         csat_ratings=ratings, csat_average=csat,
+        problems=await problem_figures(session, period.since, period.until),
     )

@@ -17,6 +17,22 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 DEFAULT_DAYS = 30
 
 
+class ProblemLinePublic(BaseModel):
+    id: int
+    title: str
+    status: str
+    linked_tickets: int
+
+
+class ProblemFiguresPublic(BaseModel):
+    opened: int = Field(description="known problems created in the period")
+    by_status: dict[str, int]
+    fixed: int = Field(description="problems fixed in the period")
+    median_hours_first_report_to_fix: float | None = Field(
+        description="calendar hours from the first linked ticket's filing to the fix, over problems fixed")
+    problems: list[ProblemLinePublic] = Field(description="problems opened or fixed in the period")
+
+
 class DashboardPublic(BaseModel):
     start: date = Field(serialization_alias="from")
     end: date = Field(serialization_alias="to")
@@ -35,6 +51,7 @@ class DashboardPublic(BaseModel):
         description="calendar hours from filing to the first reply, not business hours")
     csat_ratings: int
     csat_average: float | None
+    problems: ProblemFiguresPublic
 
 
 @router.get("", response_model_by_alias=True)
@@ -55,4 +72,5 @@ async def show(
         sla_measured=stats.sla_measured, sla_met=stats.sla_met, sla_compliance=stats.sla_compliance,
         median_first_response_wall_clock_hours=stats.median_first_response_wall_clock_hours,
         csat_ratings=stats.csat_ratings, csat_average=stats.csat_average,
+        problems=ProblemFiguresPublic.model_validate(stats.problems, from_attributes=True),
     )
