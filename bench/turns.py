@@ -37,7 +37,8 @@ from sqlalchemy.engine import make_url
 
 from app.wiring import Services, build_services
 from bench.machine import machine
-from core.db import is_sqlite, sync_url
+from bench.scratch import scratch_database
+from core.db import _sqlite_begin, _sqlite_connect, is_sqlite, sync_url
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 
@@ -201,6 +202,26 @@ def _postgres_upserts(url: str, seconds: float) -> float:
     return count / (time.perf_counter() - start)
 
 
+def sync_stack_upserts(url: str, seconds: float) -> float:
+    """The same upserts through SQLAlchemy with its blocking driver: the asyncio layer's share, by difference."""
+    create, upsert = upsert_sql(url)
+    engine = create_engine(sync_url(url))
+    if is_sqlite(url):
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    rng, count = random.Random(3), 0
+    with engine.begin() as conn:
+        conn.execute(text(create))
+    statement = text(upsert)
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        with engine.begin() as conn:
+            conn.execute(statement, {"id": rng.randint(1, 1000), "data": PAYLOAD})
+        count += 1
+    engine.dispose()
+    return count / (time.perf_counter() - start)
+
+
 async def stack_upserts(services: Services, url: str, seconds: float) -> float:
     """The same upserts through SQLAlchemy asyncio on the engine the product uses (pool, pragmas)."""
     create, upsert = upsert_sql(url)
@@ -215,26 +236,6 @@ async def stack_upserts(services: Services, url: str, seconds: float) -> float:
             await session.execute(statement, {"id": rng.randint(1, 1000), "data": PAYLOAD})
         count += 1
     return count / (time.perf_counter() - start)
-
-
-@contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
-    """A fresh SQLite file, or a fresh database on the PostgreSQL server `url` names (dropped after)."""
-    if url is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'turns.db'}"
-        return
-    server = make_url(sync_url(url))
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{SCRATCH_DB}"'))
-    try:
-        yield server.set(database=SCRATCH_DB).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)'))
-        admin.dispose()
 
 
 async def measure(url: str, data_dir: Path, counts: list[int], seconds: float, rate: float) -> dict[str, Any]:
@@ -257,8 +258,10 @@ async def measure(url: str, data_dir: Path, counts: list[int], seconds: float, r
     finally:
         await services.db.dispose()
     raw = raw_upserts(url, seconds)
+    sync_stack = sync_stack_upserts(url, seconds)
     best = max(r["flat_out"]["turns_per_s"] for r in results.values())
-    return {"users": results, "upserts_per_s": {"driver": round(raw, 1), "sqlalchemy_async": round(stack, 1)},
+    return {"users": results, "upserts_per_s": {"driver": round(raw, 1), "sqlalchemy_sync": round(sync_stack, 1),
+                              "sqlalchemy_async": round(stack, 1)},
             "ratio_best_turns_to_driver_upserts": round(best / raw, 3),
             "ratio_best_turns_to_stack_upserts": round(best / stack, 3)}
 
@@ -271,7 +274,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="turns per second offered in the paced run")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     args = parser.parse_args()
-    with scratch_database(args.database_url) as url, tempfile.TemporaryDirectory() as data_dir:
+    with scratch_database(args.database_url, SCRATCH_DB) as url, tempfile.TemporaryDirectory() as data_dir:
         report = asyncio.run(measure(url, Path(data_dir), args.users, args.seconds, args.rate))
     backend = "sqlite (WAL, synchronous=NORMAL)" if is_sqlite(url) else "postgresql"
     report = {"benchmark": "turns", "backend": backend, "seconds": args.seconds, "machine": machine(), **report}
