@@ -83,8 +83,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
-    """`helpdesk serve` in a subprocess, ready (its /healthz answers) when this yields its base URL."""
+def serving(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """`helpdesk serve` in a subprocess, ready (its /healthz answers) when this yields its base URL and pid."""
     port = free_port()
     server = subprocess.Popen([HELPDESK, "serve", "--port", str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -99,7 +99,7 @@ def serving(env: dict[str, str]) -> Iterator[str]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"helpdesk serve did not come up on {base} (exit code {server.poll()})")
             time.sleep(0.2)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -174,7 +174,7 @@ def measure(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     token = subprocess.run([HELPDESK, "tokens", "create", "--name", "bench", "--role", "operator"], env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
     results: dict[str, Any] = {}
-    with serving(env) as base:
+    with serving(env) as (base, _):
         warm_s = warm_up(base, token)
         for name, (method, paths, body) in endpoints(active_numbers(url)).items():
             script = work / "load.lua"
