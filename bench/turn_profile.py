@@ -14,6 +14,7 @@ import asyncio
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pyinstrument import Profiler
@@ -24,7 +25,7 @@ from bench.turns import SimulatedUser
 from core.messages import UserRef
 from core.settings import Settings
 
-GROUPS = [  # first match wins: (label, test on "file:function")
+GROUPS: list[tuple[str, Callable[[str], bool]]] = [  # first match wins: (label, test on "file:function")
     ("waiting for the aiosqlite thread (event loop idle in epoll)", lambda f: "epoll.poll" in f),
     ("handing calls to the aiosqlite thread (queue put, GIL hand-over)", lambda f: "put_nowait" in f),
     ("aiosqlite and the asyncio bridge", lambda f: "aiosqlite" in f or "concurrency.py" in f or "greenlet" in f),
