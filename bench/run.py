@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.summary import RESULTS, write_summary
 
 QUICK: dict[str, list[str]] = {
-    "turns": ["--users", "10", "100", "1000", "--seconds", "2", "--repeat", "2"],
+    "turns": ["--users", "10", "100", "--seconds", "2", "--repeat", "2"],
     "api_load": ["--tickets", "20000", "--connections", "10", "--seconds", "3", "--repeat", "2"],
     "memory": ["--idle", "2"],
     "faq": ["--phrasings", "5"],

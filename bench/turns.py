@@ -109,15 +109,17 @@ class Meter:
 
 
 async def run_paced(
-    services: Services, users: list[SimulatedUser], rate: float, seconds: float, backlog: int = 500
+    services: Services, users: list[SimulatedUser], rate: float, seconds: float
 ) -> dict[str, Any]:
-    """Turns due at `rate` per second in total, round robin over the users. With `backlog` turns in flight
-    the next waits for the oldest (the offered rate is then not sustained, and the turns/s says so)."""
+    """Turns due at `rate` per second in total, round robin over the users, for `seconds`. With two turns per
+    user (200 at most) in flight the next waits for the oldest: the offered rate is then not sustained, and
+    turns/s says so."""
+    backlog = min(2 * len(users), 200)
     millis: list[float] = []
     tasks: list[asyncio.Task[None]] = []
     chains: dict[int, asyncio.Task[None]] = {}
     start = time.perf_counter()
-    total = int(rate * seconds)
+    total = int(rate * seconds)  # at most
 
     async def after(previous: asyncio.Task[None] | None, user: SimulatedUser, due: float) -> None:
         if previous is not None:
@@ -125,6 +127,8 @@ async def run_paced(
         await _turn(services, user, due, millis)
 
     for n in range(total):
+        if time.perf_counter() - start > seconds:
+            break
         due = start + n / rate
         delay = due - time.perf_counter()
         if delay > 0:
@@ -137,7 +141,8 @@ async def run_paced(
         tasks.append(task)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    return {"offered_per_s": rate, "turns": total, "turns_per_s": round(total / elapsed, 1), **percentiles(millis)}
+    return {"offered_per_s": rate, "turns": len(tasks), "turns_per_s": round(len(tasks) / elapsed, 1),
+            **percentiles(millis)}
 
 
 async def run_flat_out(services: Services, users: list[SimulatedUser], seconds: float) -> dict[str, Any]:
