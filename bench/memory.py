@@ -3,8 +3,8 @@
     python -m bench.memory [--entries 10000] [--phrasings 5] [--vectors PATH] [--idle 5] [--format json]
 
 Each server starts on a fresh SQLite file, answers /healthz and one queue request, then idles for `--idle`
-seconds; the figure is its peak resident set (VmHWM from /proc). With --vectors (a table from `make vectors`)
-each server also loads the static word vectors, as it does when they are in its data folder.
+seconds; the figure is its peak resident set (VmHWM from /proc). When a static vector table exists (`make vectors`
+puts one in the data folder; or --vectors PATH), each knowledge base is measured again with it loaded.
 Prints figures; asserts nothing.
 """
 
@@ -25,6 +25,7 @@ import yaml
 
 from bench.api_load import HELPDESK, serving
 from bench.machine import machine
+from core.settings import Settings
 from kb.semantic import DEFAULT_FILE
 from kb.synthetic import generated_entries
 
@@ -72,14 +73,18 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds to idle before reading the peak")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     args = parser.parse_args()
+    table = args.vectors or Settings().data_dir / DEFAULT_FILE
+    tables = [None, table] if table.exists() else [None]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        results["shipped KB"] = measure_server(work / "shipped", None, args.vectors, args.idle)
         write_generated_kb(work / "kb", args.entries, args.phrasings)
-        name = f"generated KB ({args.entries:,} entries x {args.phrasings} phrasings)"
-        results[name] = measure_server(work / "generated", work / "kb", args.vectors, args.idle)
-    report = {"benchmark": "memory", "vectors": args.vectors is not None, "machine": machine(), "results": results}
+        generated = f"generated KB ({args.entries:,} entries x {args.phrasings} phrasings)"
+        for n, vectors in enumerate(tables):
+            suffix = " + vectors" if vectors else ""
+            results["shipped KB" + suffix] = measure_server(work / f"shipped{n}", None, vectors, args.idle)
+            results[generated + suffix] = measure_server(work / f"generated{n}", work / "kb", vectors, args.idle)
+    report = {"benchmark": "memory", "machine": machine(), "results": results}
     if args.format == "json":
         print(json.dumps(report, indent=2))
         return

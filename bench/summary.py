@@ -77,7 +77,7 @@ def memory_section(results: dict[str, dict[str, Any]]) -> list[str]:
     if r is None:
         return []
     rows = [[name, f["peak_rss_mib"], f["ready_s"]] for name, f in r["results"].items()]
-    title = "## Memory of an idle `helpdesk serve` (bench/memory.py" + (", with vectors)" if r["vectors"] else ")")
+    title = "## Memory of an idle `helpdesk serve` (bench/memory.py)"
     return [title, "", *table(["knowledge base", "peak RSS MiB", "ready after s"], rows)]
 
 
