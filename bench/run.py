@@ -23,8 +23,8 @@ QUICK: dict[str, list[str]] = {
     "faq": ["--phrasings", "5"],
 }
 FULL: dict[str, list[str]] = {
-    "turns": ["--users", "10", "100", "1000", "--seconds", "5", "--repeat", "3"],
-    "api_load": ["--tickets", "100000", "--connections", "1", "10", "50", "--seconds", "10", "--repeat", "3"],
+    "turns": ["--users", "10", "100", "1000", "--seconds", "3", "--repeat", "3"],
+    "api_load": ["--tickets", "100000", "--connections", "1", "10", "50", "--seconds", "5", "--repeat", "3"],
     "memory": ["--idle", "5"],
     "faq": ["--phrasings", "1", "5", "10"],
 }
@@ -42,7 +42,7 @@ def run(name: str, options: list[str], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true", help="the full runs (about 30 minutes) instead of quick ones")
+    parser.add_argument("--full", action="store_true", help="the full runs (30-60 minutes) instead of quick ones")
     parser.add_argument("--postgres", help="a PostgreSQL server to measure turns and the API on as well")
     parser.add_argument("--only", nargs="+", choices=sorted(QUICK), help="run only these benchmarks")
     args = parser.parse_args()
