@@ -17,7 +17,7 @@ from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
 from flows.input import command_of, resolve
-from flows.locks import UserLocks, one_writer_at_a_time
+from flows.locks import UserLocks
 from flows.questions import QUESTIONS
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
@@ -77,11 +77,10 @@ class Engine:
         self._catalog = catalog
         self._machine = build_machine()
         self._locks = UserLocks()
-        self._writers = one_writer_at_a_time(sessions)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Apply one event; a message id seen before yields no replies and changes nothing."""
-        async with self._locks.hold(inbound.user), self._writers(), self._sessions() as session, session.begin():
+        async with self._locks.hold(inbound.user), self._sessions() as session, session.begin():
             conversations = SqlConversationStore(session)
             if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
@@ -96,7 +95,7 @@ class Engine:
 
     async def pending(self, user: UserRef) -> list[Reply]:
         """Messages from the helpdesk waiting for this user (for pull channels polling between messages)."""
-        async with self._locks.hold(user), self._writers(), self._sessions() as session, session.begin():
+        async with self._locks.hold(user), self._sessions() as session, session.begin():
             stored = await SqlConversationStore(session).peek(user)
             conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
                                 self._context(session, user))
