@@ -69,9 +69,10 @@ def quality(folder: Path, ks: list[int], vectors: Path | None, work: Path) -> di
         for k in ks:
             path = work / f"{dataset}-k{k}.json"
             path.write_text(json.dumps(build(folder, k)), encoding="utf-8")
-            modes = {"lexical": kb_bench(path, None)}
+            out_of_scope = sum(q["expected"] is None for q in json.loads(path.read_text(encoding="utf-8"))["queries"])
+            modes = {"lexical": kb_bench(path, None) | {"oos_queries": out_of_scope}}
             if vectors is not None:
-                modes["lexical + vectors"] = kb_bench(path, vectors)
+                modes["lexical + vectors"] = kb_bench(path, vectors) | {"oos_queries": out_of_scope}
             results[f"{dataset} K={k}"] = modes
     return results
 

@@ -85,7 +85,8 @@ def faq_section(results: dict[str, dict[str, Any]]) -> list[str]:
     r = results.get("faq")
     if r is None:
         return []
-    rows = [[name, mode, m["top1"], m["top3"], m["inscope_accuracy"], m["oos_recall"], m["overall_accuracy"],
+    rows = [[name, mode, m["top1"], m["top3"], m["inscope_accuracy"],
+             m["oos_recall"] if m.get("oos_queries", 1) else "(none in the data)", m["overall_accuracy"],
              m["threshold"]] for name, modes in r["quality"].items() for mode, m in modes.items()]
     latency = [[mode, name, f"{kb['phrasings']:,}", kb["latency_ms"]["p50"], kb["latency_ms"]["p99"]]
                for mode, kbs in r["latency"].items() for name, kb in kbs.items()]
