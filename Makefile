@@ -34,7 +34,7 @@ test: system lint typecheck
 
 # Benchmarks (bench/README.md): quick runs by default (under 5 minutes), `make bench FULL=1` for the README's
 # figures; BENCH_POSTGRES_URL=postgresql://... measures PostgreSQL too (in scratch databases of its own).
-# Results: bench/results/*.json and bench/results/summary.md. Never part of `make test`.
+# Results: bench/results/*.json and summary.md (full; quick ones in bench/results/quick/). Never part of `make test`.
 bench: install
 	bash scripts/system-packages.sh bench/debian-packages.txt
 	$(BIN)/python -m pip install -q -e '.[test,bench]'

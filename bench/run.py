@@ -2,8 +2,9 @@
 
     python -m bench.run [--full] [--postgres postgresql://postgres@127.0.0.1:5432/test] [--only turns api_load]
 
-Each benchmark runs as its own process and writes bench/results/<name>[-<backend>].json; bench/results/summary.md
-is then rebuilt from every JSON file there (bench/summary.py). `make bench` / `make bench FULL=1` call this.
+Each benchmark runs as its own process and writes <name>[-<backend>].json, then summary.md is rebuilt from every
+JSON file beside it (bench/summary.py): in bench/results/ for the full runs (the README's figures, committed),
+in bench/results/quick/ for the quick ones. `make bench` / `make bench FULL=1` call this.
 """
 
 from __future__ import annotations
@@ -47,12 +48,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=sorted(QUICK), help="run only these benchmarks")
     args = parser.parse_args()
     plan = FULL if args.full else QUICK
-    RESULTS.mkdir(exist_ok=True)
+    folder = RESULTS if args.full else RESULTS / "quick"
+    folder.mkdir(parents=True, exist_ok=True)
     for name in args.only or plan:
-        run(name, plan[name], RESULTS / f"{name}.json" if name not in ON_POSTGRES else RESULTS / f"{name}-sqlite.json")
+        run(name, plan[name], folder / (f"{name}-sqlite.json" if name in ON_POSTGRES else f"{name}.json"))
         if args.postgres and name in ON_POSTGRES:
-            run(name, [*plan[name], "--database-url", args.postgres], RESULTS / f"{name}-postgresql.json")
-    print(f"bench: summary -> {write_summary()}")
+            run(name, [*plan[name], "--database-url", args.postgres], folder / f"{name}-postgresql.json")
+    print(f"bench: summary -> {write_summary(folder)}")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ def table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def _load() -> dict[str, dict[str, Any]]:
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.glob("*.json"))}
+def _load(folder: Path) -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
 
 
 def machine_section(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -97,8 +97,9 @@ def faq_section(results: dict[str, dict[str, Any]]) -> list[str]:
             *table(["matcher", "knowledge base", "phrasings", "p50 ms", "p99 ms"], latency)]
 
 
-def write_summary() -> Path:
-    results = _load()
+def write_summary(folder: Path = RESULTS) -> Path:
+    """`folder`/summary.md from the JSON results in `folder`."""
+    results = _load(folder)
     lines = ["# Benchmark results", "",
              "Figures from one shared 2-core machine on which other work ran at the same time (see the load",
              "averages): read them as orders of magnitude; every figure is the median of repeated runs.", ""]
@@ -106,7 +107,7 @@ def write_summary() -> Path:
     for section in (turns_section, api_section, memory_section, faq_section):
         lines += section(results)
     lines += ["## Reproduce", "", REPRODUCE, ""]
-    path = RESULTS / "summary.md"
+    path = folder / "summary.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
