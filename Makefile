@@ -32,8 +32,13 @@ test: system lint typecheck
 	$(BIN)/helpdesk i18n check
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
+# Benchmarks (bench/README.md): quick runs by default (under 5 minutes), `make bench FULL=1` for the README's
+# figures; BENCH_POSTGRES_URL=postgresql://... measures PostgreSQL too (in scratch databases of its own).
+# Results: bench/results/*.json and summary.md (full; quick ones in bench/results/quick/). Never part of `make test`.
 bench: install
-	$(BIN)/python bench/kb_latency.py
+	bash scripts/system-packages.sh bench/debian-packages.txt
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m bench.run $(if $(FULL),--full) $(if $(BENCH_POSTGRES_URL),--postgres $(BENCH_POSTGRES_URL))
 
 # The knowledge base's static word vectors (distilled once from all-MiniLM-L6-v2 on ONNX; ~1 minute, 17 MB in
 # the data folder). The bot and the kb commands use them when present; without them matching is lexical only.

@@ -32,7 +32,7 @@ STATUSES = ["new"] * 10 + ["open"] * 15 + ["escalated"] * 5 + ["waiting_on_user"
 ULBS = ["od.jatni", "od.dhenkanal", "od.puri", "od.cuttack"]
 
 
-def _rows(count: int) -> list[dict[str, Any]]:
+def ticket_rows(count: int) -> list[dict[str, Any]]:
     rng = random.Random(7)
     now = utcnow()
     rows = []
@@ -53,7 +53,7 @@ def _rows(count: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _prepare(url: str, count: int) -> float:
+def load_tickets(url: str, count: int) -> float:
     if url.startswith("postgresql"):
         engine = create_engine(sync_url(url))
         with engine.begin() as conn:
@@ -63,7 +63,7 @@ def _prepare(url: str, count: int) -> float:
     upgrade(url)
     engine = create_engine(sync_url(url))
     started = time.perf_counter()
-    rows = _rows(count)
+    rows = ticket_rows(count)
     with engine.begin() as conn:
         for i in range(0, len(rows), 5000):
             conn.execute(insert(TicketRow), rows[i:i + 5000])
@@ -110,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        load_s = _prepare(url, args.tickets)
+        load_s = load_tickets(url, args.tickets)
         results = asyncio.run(_measure(url, args.repeat))
     backend = url.split(":", 1)[0]
     report = {"benchmark": "queue", "backend": backend, "tickets": args.tickets, "load_s": round(load_s, 1),

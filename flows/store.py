@@ -43,19 +43,19 @@ class SqlConversationStore:
         return (await self._session.execute(statement)).first() is not None
 
     async def load_for_update(self, user: UserRef, initial_state: str) -> StoredConversation:
-        """The user's conversation, created if new, locked until the transaction ends (PostgreSQL)."""
-        await self._session.execute(
-            _insert(self._session, ConversationRow)
-            .values(channel=user.channel, user_id=user.user_id, state=initial_state, data={}, version=0,
-                    updated_at=utcnow())
-            .on_conflict_do_nothing()
+        """The user's conversation, created if new, locked until the transaction ends (PostgreSQL).
+
+        One statement: an upsert whose conflict branch rewrites nothing but takes the row lock (as FOR UPDATE
+        would) and returns the row, new or old.
+        """
+        insert = _insert(self._session, ConversationRow).values(
+            channel=user.channel, user_id=user.user_id, state=initial_state, data={}, version=0, updated_at=utcnow()
         )
-        query = (
-            select(ConversationRow.state, ConversationRow.data, ConversationRow.version)
-            .where(ConversationRow.channel == user.channel, ConversationRow.user_id == user.user_id)
-            .with_for_update()
-        )
-        row = (await self._session.execute(query)).one()
+        statement = insert.on_conflict_do_update(
+            index_elements=[ConversationRow.channel, ConversationRow.user_id],
+            set_={"version": ConversationRow.version},
+        ).returning(ConversationRow.state, ConversationRow.data, ConversationRow.version)
+        row = (await self._session.execute(statement)).one()
         return StoredConversation(state=row.state, data=dict(row.data or {}), version=row.version)
 
     async def peek(self, user: UserRef) -> StoredConversation | None:

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures and never assert; see bench/README.md."""
