@@ -67,6 +67,8 @@ def _sqlite_begin(conn: Any) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An asyncio engine for `url`; SQLite gets WAL, foreign keys and serialised writers."""
+    if not is_sqlite(url):  # a connection dropped while the server was unreachable is replaced, not reused
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(async_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_connect)

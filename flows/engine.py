@@ -78,19 +78,22 @@ class Engine:
         self._machine = build_machine()
         self._locks = UserLocks()
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Apply one event; a message id seen before yields no replies and changes nothing."""
+    async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]:
+        """Apply one event; a message id seen before changes nothing and yields no replies, or with `replay`
+        the replies it yielded the first time (for a client retrying after a lost response)."""
         async with self._locks.hold(inbound.user), self._sessions() as session, session.begin():
             conversations = SqlConversationStore(session)
             if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
-                return []
+                return await conversations.replies_of(inbound.user, inbound.message_id) if replay else []
             stored = await conversations.load_for_update(inbound.user, S.NEW.value)
             conv = Conversation(stored.state, stored.data, self._context(session, inbound.user))
             delivered = await self._take_pending(session, conv)
             await self._apply(conv, inbound)
             stored.state, stored.data = conv.state, conv.data
             await conversations.save(inbound.user, stored)
+            if inbound.message_id:
+                await conversations.remember_replies(inbound.user, inbound.message_id, delivered + conv.replies)
             return delivered + conv.replies
 
     async def pending(self, user: UserRef) -> list[Reply]:
