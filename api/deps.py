@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -90,3 +90,7 @@ def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> i
 
 
 IfMatch = Annotated[int, Depends(if_match)]
+
+
+# A row id in a path: bounded to the database's INTEGER, so a huge number is a 422, not a driver overflow
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
