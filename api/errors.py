@@ -54,7 +54,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-          412: "stale_version", 422: "invalid_input", 428: "precondition_required", 503: "unavailable"}
+          412: "stale_version", 422: "invalid_input", 428: "precondition_required", 503: "unavailable",
+          429: "rate_limited"}
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
     telegram_file_url: str | None = None  # file download base URL override
     attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
+    chat_messages_per_minute: int = Field(default=60, ge=0)  # per chat user; over it they are asked to slow down
+    api_requests_per_minute: int = Field(default=600, ge=0)  # per API token; over it 429 with Retry-After
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)  # an HTTP request body larger than this is a 413
 
     @property
     def attachments_dir(self) -> Path:

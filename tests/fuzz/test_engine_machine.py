@@ -61,7 +61,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.folder = tempfile.TemporaryDirectory()
         shutil.copy(template_database(), Path(self.folder.name) / "fuzz.db")
         url = f"sqlite:///{Path(self.folder.name) / 'fuzz.db'}"
-        self.settings = Settings(database_url=url, data_dir=Path(self.folder.name) / "data")
+        self.settings = Settings(database_url=url, data_dir=Path(self.folder.name) / "data",
+                                 chat_messages_per_minute=0)  # a fuzzer types faster than any user
         self.db: AsyncEngine = make_engine(url)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessions(self.db)
         self.engine = self._new_engine()
