@@ -20,6 +20,7 @@ from app.sla_cli import sla_app
 from app.tickets_cli import tickets_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
+from core import logmask
 from core.settings import Settings
 
 cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True)
@@ -37,6 +38,7 @@ cli.registered_commands += server_app.registered_commands
 def _root(ctx: typer.Context) -> None:
     """Build the settings once; every command finds them in ctx.obj."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logmask.install()  # no Aadhaar-like or phone number in any log line
     ctx.obj = Settings()
 
 
