@@ -108,8 +108,8 @@ def test_two_servers_apply_each_users_events_one_at_a_time_and_deliver_each_webh
     assert len(receiver.deliveries) == USERS and set(receiver.deliveries.values()) == {1}, receiver.deliveries
     db = create_engine(sync_url(database_url))
     with db.connect() as conn:
-        events = dict(conn.execute(text(
-            "SELECT c.user_id, c.version FROM conversations c WHERE c.channel = 'http'")).all())
+        rows = conn.execute(text("SELECT user_id, version FROM conversations WHERE channel = 'http'")).all()
+        events: dict[str, int] = {user_id: version for user_id, version in rows}
         filed = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()
     db.dispose()
     assert filed == USERS
