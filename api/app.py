@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.deps import ApiContext
+from api.limits import BodySizeLimit
 from api.metrics import install_metrics
 from api.routes import dashboard, operators, problems, system, tickets, webhooks
 
@@ -37,4 +38,5 @@ def create_app(
     for router in extra_routers:
         app.include_router(router)
     install_metrics(app, ctx.sessions)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
     return app

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.permissions import allowed
 from api.tokens import Principal, SqlTokenStore
+from core.ratelimit import RateLimiter
 from core.settings import Settings
 from tickets.desk import SqlTicketDesk
 from tickets.store import DueFunction
@@ -25,6 +27,10 @@ class ApiContext:
     sessions: async_sessionmaker[AsyncSession]
     due: DueFunction | None = None
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
+    api_limiter: RateLimiter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
 
 
 def context(request: Request) -> ApiContext:
@@ -51,6 +57,10 @@ async def principal(
     if credentials is None:
         raise HTTPException(401, "an API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
+    wait = ctx.api_limiter.retry_after(hashlib.sha256(credentials.credentials.encode()).digest())
+    if wait:
+        raise HTTPException(429, f"too many requests with this token: at most {ctx.settings.api_requests_per_minute}"
+                                 " a minute", headers={"Retry-After": str(max(1, round(wait)))})
     async with ctx.sessions() as s:
         who = await SqlTokenStore(s).principal(credentials.credentials)
     if who is None:
@@ -90,3 +100,7 @@ def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> i
 
 
 IfMatch = Annotated[int, Depends(if_match)]
+
+
+# A row id in a path: bounded to the database's INTEGER, so a huge number is a 422, not a driver overflow
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import (
@@ -16,6 +19,8 @@ from core.errors import (
     PermissionDenied,
     StaleVersion,
 )
+
+log = logging.getLogger(__name__)
 
 STATUS: list[tuple[type[HelpdeskError], int, str]] = [
     (StaleVersion, 412, "stale_version"),
@@ -49,7 +54,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-          412: "stale_version", 422: "invalid_input", 428: "precondition_required", 503: "unavailable"}
+          412: "stale_version", 422: "invalid_input", 428: "precondition_required", 503: "unavailable",
+          429: "rate_limited"}
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
@@ -60,7 +66,18 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable (or busy past its timeout): a retryable 503, never a 500 traceback."""
+    log.warning("database unavailable during %s %s: %s", request.method, request.url.path,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    response = error_response(503, "unavailable", "the database is unreachable; nothing was changed, retry later")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(HelpdeskError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(InterfaceError, _database_down)

@@ -24,6 +24,7 @@ from app.tickets_cli import tickets_app
 from app.voice_cli import voice_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
+from core import logmask
 from core.settings import Settings
 
 cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True)
@@ -45,6 +46,7 @@ cli.registered_commands += server_app.registered_commands
 def _root(ctx: typer.Context) -> None:
     """Build the settings once; every command finds them in ctx.obj."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logmask.install()  # no Aadhaar-like or phone number in any log line
     ctx.obj = Settings()
 
 

@@ -20,7 +20,7 @@ CHANNEL = "http"
 
 
 class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Reply]: ...
+    async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]: ...
     async def state_of(self, user: UserRef) -> str | None: ...
     async def pending(self, user: UserRef) -> list[Reply]: ...
 
@@ -49,7 +49,7 @@ def chat_router(engine: ChatEngine, settings: Settings) -> APIRouter:
             inbound = parse_message(message, CHANNEL, user_prefix=f"{who}:")
         except BadMessage as err:
             raise HTTPException(422, str(err)) from err
-        replies = await engine.handle(inbound)
+        replies = await engine.handle(inbound, replay=True)  # a retried id gets its first answer again
         return reply_json(replies, await engine.state_of(inbound.user))
 
     @router.get("/messages")

@@ -76,6 +76,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
+    else:  # a connection dropped while the server was unreachable is replaced, not reused
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(async_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_connect)

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     problem_spot_seconds: float = Field(default=300, gt=0)  # period of the spotting job
     problem_match_similarity: float = Field(default=0.45, gt=0, le=1)  # a user's words vs an open problem
     problem_notify_per_second: dict[str, float] = Field(default_factory=lambda: {"telegram": 25.0})
+    chat_messages_per_minute: int = Field(default=60, ge=0)  # per chat user; over it they are asked to slow down
+    api_requests_per_minute: int = Field(default=600, ge=0)  # per API token; over it 429 with Retry-After
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)  # an HTTP request body larger than this is a 413
 
     @property
     def attachments_dir(self) -> Path:

@@ -13,6 +13,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
 from core.messages import Inbound, Reply, UserRef
+from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
@@ -89,21 +90,35 @@ class Engine:
         self._catalog = catalog
         self._machine = build_machine()
         self._locks = UserLocks()
+        self._inbound = RateLimiter(settings.chat_messages_per_minute)
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Apply one event; a message id seen before yields no replies and changes nothing."""
+    async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]:
+        """Apply one event; a message id seen before changes nothing and yields no replies, or with `replay`
+        the replies it yielded the first time (for a client retrying after a lost response)."""
         async with self._locks.hold(inbound.user), self._sessions() as session, session.begin():
             conversations = SqlConversationStore(session)
+            if self._inbound.retry_after(inbound.user):  # not claimed: the same id may be sent again later
+                return [await self._slow_down(conversations, inbound.user)]
             if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
-                return []
+                return await conversations.replies_of(inbound.user, inbound.message_id) if replay else []
             stored = await conversations.load_for_update(inbound.user, S.NEW.value)
             conv = Conversation(stored.state, stored.data, self._context(session, inbound.user))
             delivered = await self._take_pending(session, conv)
             await self._apply(conv, inbound)
             stored.state, stored.data = conv.state, conv.data
             await conversations.save(inbound.user, stored)
+            if inbound.message_id:
+                await conversations.remember_replies(inbound.user, inbound.message_id, delivered + conv.replies)
             return delivered + conv.replies
+
+    async def _slow_down(self, conversations: SqlConversationStore, user: UserRef) -> Reply:
+        """Over the per-user message limit: say so in the user's language; nothing is applied or saved."""
+        log.warning("%s is over %d messages a minute; asked to slow down", user,
+                    self._settings.chat_messages_per_minute)
+        stored = await conversations.peek(user)
+        language = str((stored.data if stored else {}).get("profile", {}).get("language", "en"))
+        return Reply(self._catalog.text("slow_down", language, limit=self._settings.chat_messages_per_minute))
 
     async def pending(self, user: UserRef) -> list[Reply]:
         """Messages from the helpdesk waiting for this user (for pull channels polling between messages)."""

@@ -33,3 +33,5 @@ class ProcessedEventRow(Base):
     user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # what the event answered, for a channel that replays it to a client retrying after a lost response
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import ConflictError
-from core.messages import UserRef
+from core.messages import Choice, Reply, UserRef
 from flows.models import ConversationRow, ProcessedEventRow
 
 
@@ -24,6 +24,14 @@ class StoredConversation:
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _reply_json(reply: Reply) -> dict[str, Any]:
+    return {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices], "ticket": reply.ticket}
+
+
+def _reply_of(data: dict[str, Any]) -> Reply:
+    return Reply(data["text"], tuple(Choice(i, label) for i, label in data["choices"]), data.get("ticket"))
 
 
 class SqlConversationStore:
@@ -41,6 +49,24 @@ class SqlConversationStore:
             .returning(ProcessedEventRow.message_id)
         )
         return (await self._session.execute(statement)).first() is not None
+
+    async def remember_replies(self, user: UserRef, message_id: str, replies: list[Reply]) -> None:
+        """Keep what a processed event answered, in the same transaction as its effects."""
+        await self._session.execute(
+            update(ProcessedEventRow)
+            .where(ProcessedEventRow.channel == user.channel, ProcessedEventRow.user_id == user.user_id,
+                   ProcessedEventRow.message_id == message_id)
+            .values(replies=[_reply_json(r) for r in replies])
+        )
+
+    async def replies_of(self, user: UserRef, message_id: str) -> list[Reply]:
+        """What a processed event answered ([] for one processed before replies were kept)."""
+        stored = await self._session.scalar(
+            select(ProcessedEventRow.replies)
+            .where(ProcessedEventRow.channel == user.channel, ProcessedEventRow.user_id == user.user_id,
+                   ProcessedEventRow.message_id == message_id)
+        )
+        return [_reply_of(r) for r in stored or []]
 
     async def load_for_update(self, user: UserRef, initial_state: str) -> StoredConversation:
         """The user's conversation, created if new, locked until the transaction ends (PostgreSQL).

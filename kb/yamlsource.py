@@ -80,7 +80,13 @@ def read_yaml(path: Path) -> tuple[YamlDocument | None, list[Problem]]:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         return None, [Problem(file, line, None, f"bad YAML: {err.problem or err}")]
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as err:
+    except UnicodeDecodeError as err:  # name the line the bad bytes are on, as for any other YAML error
+        line = err.object[: err.start].count(b"\n") + 1
+        return None, [Problem(file, line, None, f"not UTF-8 text: byte {err.object[err.start]:#04x} cannot be read")]
+    except yaml.reader.ReaderError as err:  # a control character: name its line
+        line = path.read_text(encoding="utf-8")[: err.position].count("\n") + 1
+        return None, [Problem(file, line, None, f"character {err.character!r} is not allowed in YAML")]
+    except (yaml.YAMLError, OSError) as err:
         return None, [Problem(file, None, None, f"cannot read: {err}")]
     repeated = [Problem(file, line, key, "key given twice in the same mapping") for line, key in loader.repeated]
     return YamlDocument(file, data, loader.lines), repeated

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from api.deps import Caller, Context, Session, require
+from api.deps import Caller, Context, RowId, Session, require
 from api.permissions import allowed
 from api.tokens import Principal
 from core.settings import Settings
@@ -107,7 +107,7 @@ async def notifications(s: Session, ctx: Context,
 
 
 @router.post("/api/notifications/{notification_id}/read")
-async def mark_read(notification_id: int, s: Session, ctx: Context,
+async def mark_read(notification_id: RowId, s: Session, ctx: Context,
                     who: Annotated[Principal, Depends(require("notifications"))]) -> NotificationPublic:
     """Mark a notification read (a team's, for the whole team)."""
     return NotificationPublic.of(await SqlNotifications(s).mark_read(notification_id, inboxes(who, ctx.settings)))

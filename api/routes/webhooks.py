@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field, HttpUrl
 
-from api.deps import Session, require
+from api.deps import RowId, Session, require
 from api.tokens import Principal
 from tickets.webhooks import SqlWebhooks, Webhook
 
@@ -57,7 +57,7 @@ async def list_webhooks(s: Session, who: Admin) -> WebhooksPublic:
 
 
 @router.delete("/{webhook_id}", status_code=204)
-async def delete(webhook_id: int, s: Session, who: Admin) -> Response:
+async def delete(webhook_id: RowId, s: Session, who: Admin) -> Response:
     """Unsubscribe: the URL gets nothing more, not even deliveries already queued."""
     await SqlWebhooks(s).delete(webhook_id)
     return Response(status_code=204)
