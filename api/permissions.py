@@ -29,6 +29,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "notifications": frozenset({"operator", "tier", "admin"}),
     "dashboard": frozenset({"operator", "kb_maintainer", "admin"}),
     "webhooks": frozenset({"admin"}),
+    "console": frozenset({"operator", "tier", "kb_maintainer", "admin"}),  # sign in to the web console
+    "kb_view": frozenset({"operator", "tier", "kb_maintainer", "admin"}),
+    "kb_edit": frozenset({"kb_maintainer", "admin"}),
 }
 
 

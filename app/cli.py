@@ -18,6 +18,7 @@ from app.kb_cli import kb_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
 from app.tickets_cli import tickets_app
+from app.users_cli import users_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
 from core.settings import Settings
@@ -30,6 +31,7 @@ cli.add_typer(flow_app, name="flow")
 cli.add_typer(sla_app, name="sla")
 cli.add_typer(i18n_app, name="i18n")
 cli.add_typer(tokens_app, name="tokens")
+cli.add_typer(users_app, name="users")
 cli.registered_commands += server_app.registered_commands
 
 

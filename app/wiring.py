@@ -25,6 +25,7 @@ from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
 from tickets.sla_job import check_config
 from tickets.store import DueFunction
+from web.app import install as install_web
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -91,4 +92,6 @@ def build_app(services: Services) -> FastAPI:
             yield
 
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
-    return create_app(ctx, [chat_router(services.engine, services.settings)], lifespan)
+    app = create_app(ctx, [chat_router(services.engine, services.settings)], lifespan)
+    install_web(app, ctx, services.engine, services.matcher, Catalog.load(MESSAGES_DIR))
+    return app

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
     telegram_file_url: str | None = None  # file download base URL override
     attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
+    web_session_secret: str | None = None  # signs console cookies; default: made once in the data folder
+    web_frame_ancestors: str = "'self'"  # sites that may embed the web chat in an iframe (CSP frame-ancestors)
 
     @property
     def attachments_dir(self) -> Path:
