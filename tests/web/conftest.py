@@ -85,9 +85,10 @@ def new_page(browser: Browser, width: int = 1100, height: int = 900) -> Page:
     return context.new_page()
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """A screenshot under .artifacts/screenshots (ignored by git; `make screenshots` copies some to docs/)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def sign_in(page: Page, server: str, name: str, start: str = "/console") -> None:

@@ -8,6 +8,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import add_user, new_page, shoot, sign_in
@@ -75,11 +76,12 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     assert re.fullmatch(r"HD-\S+", number)
     expect(user.locator("#log .bubble.me").filter(has_text="<script>")).to_have_count(1)
     assert user.title() != "pwned"
-    shoot(user, "web-chat")
 
     operator = new_page(browser)
     sign_in(operator, server, "priya")
     expect(operator).to_have_url(re.compile(r"/console/queue$"))
+    [cookie] = [c for c in operator.context.cookies() if c["name"] == "hd_console"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     row = operator.locator(".tickets li", has_text=number)
     expect(row).to_contain_text("unassigned")
     shoot(operator, "queue")
@@ -109,7 +111,10 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     expect(operator.locator("#status")).to_have_text("resolved")
     expect(operator.locator("#audit")).to_contain_text("escalate")
     shoot(operator, "ticket")
-    expect(user.locator("#log")).to_contain_text(number, timeout=20_000)
+    expect(user.locator("#log")).to_contain_text(f"marked your ticket {number} as resolved", timeout=20_000)
+    user.get_by_role("button", name="ଓଡ଼ିଆ").click()  # the language switch: the bot answers in Odia
+    expect(user.locator("#log .bubble.bot").last).to_contain_text("ଓଡ଼ିଆ")
+    shoot(user, "web-chat", full_page=False)
 
     operator.goto(f"{server}/console/dashboard")
     expect(operator.locator("#filed")).to_have_text("1")
@@ -117,6 +122,7 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     shoot(operator, "dashboard")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # files and roles: the database adds nothing
 def test_a_kb_edit_names_the_wrong_field_and_roles_are_enforced(
     server: str, env: dict[str, str], browser: Browser
 ) -> None:
