@@ -40,9 +40,11 @@ def _texts(web: WebContext, lang: str) -> dict[str, str]:
 
 
 def _bubbles(web: WebContext, request: Request, sid: str, replies: list[Reply], mine: str | None = None,
-             photo: str | None = None) -> HTMLResponse:
+             photo: str | None = None, lang: str | None = None) -> HTMLResponse:
+    """New bubbles for the log; after a language switch also the switch itself, showing the new language."""
+    texts = _texts(web, lang) if lang else None
     return page(web, request, "chat_bubbles.html", frame_ancestors=web.api.settings.web_frame_ancestors,
-                sid=sid, replies=replies, mine=mine, photo=photo)
+                sid=sid, replies=replies, mine=mine, photo=photo, lang=lang, switched=lang is not None, texts=texts)
 
 
 @router.get("")
@@ -69,7 +71,7 @@ async def send(
         if code is None:
             raise HTTPException(422, f"lang: must be one of {', '.join(LANGUAGES)}")
         await web.engine.handle(Inbound(user, text="language"))
-        return _bubbles(web, request, sid, await web.engine.handle(Inbound(user, choice=code)))
+        return _bubbles(web, request, sid, await web.engine.handle(Inbound(user, choice=code)), lang=code)
     attachments: tuple[Attachment, ...] = ()
     if photo is not None and photo.filename:
         attachments = (await _store_photo(web, photo),)

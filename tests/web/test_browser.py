@@ -114,7 +114,13 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     expect(user.locator("#log")).to_contain_text(f"marked your ticket {number} as resolved", timeout=20_000)
     user.get_by_role("button", name="ଓଡ଼ିଆ").click()  # the language switch: the bot answers in Odia
     expect(user.locator("#log .bubble.bot").last).to_contain_text("ଓଡ଼ିଆ")
+    expect(user.get_by_role("button", name="ଓଡ଼ିଆ")).to_have_attribute("aria-current", "true")
     shoot(user, "web-chat", full_page=False)
+
+    operator.goto(f"{server}/console/kb/gaps")
+    expect(operator.locator(".card").first).to_contain_text("<script>document.title")
+    shoot(operator, "gaps")
+    assert operator.title() != "pwned"
 
     operator.goto(f"{server}/console/dashboard")
     expect(operator.locator("#filed")).to_have_text("1")
