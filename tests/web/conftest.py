@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.api.conftest import app, client, file_ticket, services  # noqa: F401 (the real app, in process)
 from tests.jsonchat import helpdesk_env
 
 ROOT = Path(__file__).resolve().parents[2]
