@@ -8,6 +8,7 @@ into place.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import os
 import tempfile
@@ -30,6 +31,11 @@ class Draft:
 
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
+
+
+def fingerprint(entry: Entry) -> str:
+    """A short digest of the entry as loaded: a form that started from another version is refused."""
+    return hashlib.sha256(entry.model_dump_json().encode()).hexdigest()[:16]
 
 
 def form_of(entry: Entry) -> dict[str, str]:

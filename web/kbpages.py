@@ -15,7 +15,7 @@ from kb.loader import default_kb_dir
 from kb.schema import AUDIENCES, Entry
 from tickets.store import SqlTicketStore
 from web.context import Web, WebContext
-from web.kbedit import Draft, form_of, parse, write_entry
+from web.kbedit import Draft, fingerprint, form_of, parse, write_entry
 from web.render import page
 from web.session import Signed, console
 
@@ -76,19 +76,24 @@ async def edit_entry(web: Web, request: Request, entry_id: str,
     entry = web.matcher.knowledge_base.get(entry_id)
     if entry is None:
         raise NotFound(f"no knowledge-base entry {entry_id!r}")
-    return _form(web, request, signed, Draft(form_of(entry)), creating=False)
+    return _form(web, request, signed, Draft(form_of(entry) | {"fingerprint": fingerprint(entry)}), creating=False)
 
 
 async def _values(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {name: str(form.get(name, "")) for name in FORM_FIELDS}
+    return {name: str(form.get(name, "")) for name in (*FORM_FIELDS, "fingerprint")}
 
 
 async def _save(web: WebContext, request: Request, signed: Signed, replaces: str | None) -> Response:
     values = await _values(request)
     kb = web.matcher.knowledge_base
     old = kb.get(replaces) if replaces else None
+    seen = values.pop("fingerprint", "")
     entry, draft = parse(values, old.model_dump()["translations"] if old else {})
+    draft.values["fingerprint"] = seen  # a corrected form still answers for the version it started from
+    if old is not None and seen != fingerprint(old):
+        return _form(web, request, signed, draft, creating=False, status=409,
+                     problem="someone changed this entry since you opened it; reload the page to edit their version")
     if entry is not None and entry.id != replaces and kb.get(entry.id) is not None:
         draft.errors["id"] = f"an entry with id {entry.id!r} exists already"
         entry = None

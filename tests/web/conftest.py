@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from core.settings import Settings
 from tests.api.conftest import app, client, file_ticket, services  # noqa: F401 (the real app, in process)
 from tests.jsonchat import helpdesk_env
 
@@ -29,13 +30,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def kb_copy(tmp_path: Path) -> Path:
+    """A copy of the knowledge base that edits may change (never the repository's own files)."""
+    kb = tmp_path / "kb" / "content"
+    if not kb.exists():
+        shutil.copytree(ROOT / "kb" / "content", kb)
+        shutil.copy(ROOT / "kb" / "synonyms.yaml", kb.parent / "synonyms.yaml")
+    return kb
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", kb_dir=kb_copy(tmp_path))
+
+
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    """The server's environment, with a copy of the knowledge base that edits may change."""
-    kb = tmp_path / "kb" / "content"
-    shutil.copytree(ROOT / "kb" / "content", kb)
-    shutil.copy(ROOT / "kb" / "synonyms.yaml", kb.parent / "synonyms.yaml")
-    return helpdesk_env(database_url, tmp_path / "data") | {"HELPDESK_KB_DIR": str(kb)}
+    """The server's environment, with its own copy of the knowledge base."""
+    return helpdesk_env(database_url, tmp_path / "data") | {"HELPDESK_KB_DIR": str(kb_copy(tmp_path))}
 
 
 def add_user(env: dict[str, str], name: str, role: str, team: str | None = None) -> None:

@@ -102,3 +102,19 @@ def test_every_console_route_is_in_the_table(app: FastAPI) -> None:
     served = {r.path for r in app.routes if isinstance(r, APIRoute) and "GET" in (r.methods or ())
               and r.path.startswith("/console/") and r.path != "/console/sign-in"}
     assert served - listed == set()
+
+
+async def test_a_kb_edit_from_an_older_version_of_the_entry_is_refused(
+    client: httpx.AsyncClient, services: Services,
+) -> None:
+    csrf = await _signed_in(client, services, "kb_maintainer")
+    form = (await client.get("/console/kb/employee-login/edit")).text
+    values = dict(re.findall(r'<input type="(?:hidden|text)" (?:id="f-\w+" )?name="(\w+)" value="([^"]*)"', form))
+    values |= {"csrf": csrf, "module": "login", "audience": "employee",
+               "alternates": "login web app\nemployee login\nsign in as engineer", "answer": "First answer."}
+    first = await client.post("/console/kb/employee-login/edit", data=values)
+    assert first.status_code == 303, first.text[:500]
+    second = await client.post("/console/kb/employee-login/edit", data=values | {"answer": "Second answer."})
+    assert second.status_code == 409 and "someone changed this entry" in second.text
+    entry = services.matcher.knowledge_base.get("employee-login")
+    assert entry is not None and entry.answer == "First answer."
