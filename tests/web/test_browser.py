@@ -85,6 +85,9 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     row = operator.locator(".tickets li", has_text=number)
     expect(row).to_contain_text("unassigned")
     shoot(operator, "queue")
+    operator.set_viewport_size({"width": 360, "height": 740})
+    assert operator.locator("html").evaluate("html => html.scrollWidth") <= 360
+    operator.set_viewport_size({"width": 1100, "height": 900})
 
     row.get_by_role("link", name=number).click()
     expect(operator.locator(".desc").first).to_contain_text("<img src=x onerror=")
@@ -111,6 +114,11 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     expect(operator.locator("#status")).to_have_text("resolved")
     expect(operator.locator("#audit")).to_contain_text("escalate")
     shoot(operator, "ticket")
+    operator.set_viewport_size({"width": 360, "height": 740})
+    page_width = operator.locator("html").evaluate("html => html.scrollWidth")
+    assert page_width <= 360, "the ticket page scrolls sideways on a phone"
+    shoot(operator, "ticket-360")
+    operator.set_viewport_size({"width": 1100, "height": 900})
     expect(user.locator("#log")).to_contain_text(f"marked your ticket {number} as resolved", timeout=20_000)
     user.get_by_role("button", name="ଓଡ଼ିଆ").click()  # the language switch: the bot answers in Odia
     expect(user.locator("#log .bubble.bot").last).to_contain_text("ଓଡ଼ିଆ")
