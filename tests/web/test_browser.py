@@ -156,7 +156,7 @@ def test_a_kb_edit_names_the_wrong_field_and_roles_are_enforced(
     maintainer.get_by_role("button", name="Save").click()
     expect(maintainer.locator("[data-field=alternates]")).to_contain_text("at least 3")
     expect(maintainer.locator("[data-field=reviewed]")).to_contain_text("expected a date")
-    expect(maintainer.locator("#f-answer")).not_to_have_class("invalid")
+    expect(maintainer.locator(".field.invalid")).to_have_count(2)  # only the two wrong fields are marked
     shoot(maintainer, "kb-edit-invalid")
 
     maintainer.get_by_label("Other ways users ask it").fill("login web app\nemployee login\nsign in as engineer")
