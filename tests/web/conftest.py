@@ -78,8 +78,8 @@ def server(env: dict[str, str]) -> Iterator[str]:
     proc.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module")  # not longer: Playwright's sync API holds an event loop while it runs,
+def browser() -> Iterator[Browser]:  # which the asyncio tests of later modules could not start beside
     if not CHROMIUM.exists():
         pytest.fail("the browser tests need Chromium: apt-get install chromium (scripts/debian-packages.txt)")
     with sync_playwright() as playwright:
