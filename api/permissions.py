@@ -36,6 +36,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "problems_manage": frozenset({"operator", "admin"}),  # create, link, unlink; accept or dismiss proposals
     "problems_update": frozenset({"operator", "tier", "admin"}),  # status (fixed), workaround, JIRA key
     "problems_broadcast": frozenset({"operator", "admin"}),
+    "console": frozenset({"operator", "tier", "kb_maintainer", "admin"}),  # sign in to the web console
+    "kb_view": frozenset({"operator", "tier", "kb_maintainer", "admin"}),
+    "kb_edit": frozenset({"kb_maintainer", "admin"}),
 }
 
 

@@ -21,6 +21,7 @@ from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
 from app.telegram_cli import telegram_app
 from app.tickets_cli import tickets_app
+from app.users_cli import users_app
 from app.voice_cli import voice_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
@@ -39,6 +40,7 @@ cli.add_typer(jira_app, name="jira")
 cli.add_typer(voice_app, name="voice")
 cli.add_typer(telegram_app, name="telegram")
 cli.add_typer(problems_app, name="problems")
+cli.add_typer(users_app, name="users")
 cli.registered_commands += server_app.registered_commands
 
 

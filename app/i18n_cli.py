@@ -28,7 +28,7 @@ from tickets.routing import response_target
 
 ROOT = Path(flows.__file__).resolve().parent.parent
 MESSAGES_DIR = ROOT / "flows" / "messages"
-SCANNED = ("app", "api", "bot", "core", "flows", "tickets")
+SCANNED = ("app", "api", "bot", "core", "flows", "tickets", "web")
 KEY_CALLS = {"t": 0, "say": 0, "text": 0, "_option": 2}  # function name -> position of the key argument
 KEYED_CALLS = {"_keyed"}  # _keyed("role", ROLES): the keys "role.<code>"
 

@@ -27,6 +27,7 @@ from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
 from tickets.sla_job import check_config
 from tickets.store import DueFunction
+from web.app import install as install_web
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -100,7 +101,9 @@ def build_app(services: Services) -> FastAPI:
         routers.append(services.telegram.router())
     if services.settings.voice_auth_token:
         routers.append(build_voice_router(services))
-    return create_app(ctx, routers, lifespan)
+    app = create_app(ctx, routers, lifespan)
+    install_web(app, ctx, services.engine, services.matcher, Catalog.load(MESSAGES_DIR))
+    return app
 
 
 def build_voice_router(services: Services) -> APIRouter:

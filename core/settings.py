@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     chat_messages_per_minute: int = Field(default=60, ge=0)  # per chat user; over it they are asked to slow down
     api_requests_per_minute: int = Field(default=600, ge=0)  # per API token; over it 429 with Retry-After
     max_request_bytes: int = Field(default=1024 * 1024, gt=0)  # an HTTP request body larger than this is a 413
+    web_session_secret: str | None = None  # signs console cookies; default: made once in the data folder
+    web_frame_ancestors: str = "'self'"  # sites that may embed the web chat in an iframe (CSP frame-ancestors)
 
     @property
     def attachments_dir(self) -> Path:

@@ -1,0 +1,111 @@
+"""Browser tests: a real `helpdesk serve` process, and the system Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from core.settings import Settings
+from tests.api.conftest import app, client, file_ticket, services  # noqa: F401 (the real app, in process)
+from tests.jsonchat import helpdesk_env
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / ".artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "correct horse battery"  # noqa: S105 (the test accounts' password)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def kb_copy(tmp_path: Path) -> Path:
+    """A copy of the knowledge base that edits may change (never the repository's own files)."""
+    kb = tmp_path / "kb" / "content"
+    if not kb.exists():
+        shutil.copytree(ROOT / "kb" / "content", kb)
+        shutil.copy(ROOT / "kb" / "synonyms.yaml", kb.parent / "synonyms.yaml")
+    return kb
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", kb_dir=kb_copy(tmp_path))
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The server's environment, with its own copy of the knowledge base."""
+    return helpdesk_env(database_url, tmp_path / "data") | {"HELPDESK_KB_DIR": str(kb_copy(tmp_path))}
+
+
+def add_user(env: dict[str, str], name: str, role: str, team: str | None = None) -> None:
+    extra = ["--team", team] if team else []
+    done = subprocess.run([sys.executable, "-m", "app", "users", "create", name, "--role", role, *extra],
+                          env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def server(env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"helpdesk serve did not start: {proc.communicate()[1]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")  # not longer: Playwright's sync API holds an event loop while it runs,
+def browser() -> Iterator[Browser]:  # which the asyncio tests of later modules could not start beside
+    if not CHROMIUM.exists():
+        pytest.fail("the browser tests need Chromium: apt-get install chromium (scripts/debian-packages.txt)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield launched
+        launched.close()
+
+
+def new_page(browser: Browser, width: int = 1100, height: int = 900) -> Page:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """A screenshot under .artifacts/screenshots (ignored by git; `make screenshots` copies some to docs/)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def sign_in(page: Page, server: str, name: str, start: str = "/console") -> None:
+    page.goto(f"{server}{start}")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,1 @@
+"""The browser side: the users' web chat and the operators' console, server-rendered with Jinja2 and htmx."""

@@ -1,0 +1,49 @@
+"""Puts the browser pages on the FastAPI app: static files, the web chat, the console."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from itsdangerous import URLSafeTimedSerializer
+
+from api.deps import ApiContext
+from core.i18n import Catalog
+from tickets.attachments import AttachmentStore
+from web import chat, console, dashboard, kbpages, signin
+from web.context import HERE, ChatEngine, WebContext, session_secret, templates
+from web.render import page
+from web.session import Forbidden, SignInRequired
+
+if TYPE_CHECKING:
+    from kb.matcher import LexicalMatcher
+
+
+def install(app: FastAPI, api: ApiContext, engine: ChatEngine, matcher: LexicalMatcher, catalog: Catalog) -> None:
+    settings = api.settings
+    secret = session_secret(settings.web_session_secret, settings.data_dir)
+    app.state.web = WebContext(
+        api, engine, matcher, AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes), catalog,
+        templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"),
+    )
+    app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    for module in (chat, signin, console, kbpages, dashboard):
+        app.include_router(module.router)
+    app.add_exception_handler(SignInRequired, _to_sign_in)
+    app.add_exception_handler(Forbidden, _forbidden)
+
+
+async def _to_sign_in(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    target = f"/console/sign-in?next={exc.next_url}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, Forbidden)
+    web: WebContext = request.app.state.web
+    return page(web, request, "forbidden.html", status=403, who=exc.who, action=exc.action.replace("_", " "))
