@@ -25,6 +25,7 @@ class ApiContext:
     sessions: async_sessionmaker[AsyncSession]
     due: DueFunction | None = None
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
+    read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
 
 
 def context(request: Request) -> ApiContext:
@@ -42,6 +43,15 @@ async def session(ctx: Context) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(session)]
+
+
+async def read_session(ctx: Context) -> AsyncIterator[AsyncSession]:
+    """A transaction for a request that only reads: on SQLite it waits for no writer (core.db.make_read_engine)."""
+    async with (ctx.read_sessions or ctx.sessions)() as s, s.begin():
+        yield s
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `helpdesk tokens create`")
 
 
@@ -51,7 +61,7 @@ async def principal(
     if credentials is None:
         raise HTTPException(401, "an API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    async with ctx.sessions() as s:
+    async with (ctx.read_sessions or ctx.sessions)() as s:
         who = await SqlTokenStore(s).principal(credentials.credentials)
     if who is None:
         raise HTTPException(401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
@@ -77,6 +87,13 @@ def desk(ctx: Context, s: Session) -> SqlTicketDesk:
 
 
 Desk = Annotated[SqlTicketDesk, Depends(desk)]
+
+
+def read_desk(ctx: Context, s: ReadSession) -> SqlTicketDesk:
+    return SqlTicketDesk(s, ctx.settings, ctx.due)
+
+
+ReadDesk = Annotated[SqlTicketDesk, Depends(read_desk)]
 
 
 def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int:

@@ -83,6 +83,32 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
+    """SQLite: an engine for read-only requests, or None where the main engine serves reads as well.
+
+    Its transactions are deferred (a plain BEGIN) and never take the write lock, so with WAL they run beside
+    the writer on the main engine's one connection and see the last commit; `query_only` makes a write
+    through it fail instead of waiting. PostgreSQL's readers never wait for writers, so it needs none.
+    """
+    if not is_sqlite(url):
+        return None
+    engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "connect", _sqlite_read_only)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
+    return engine
+
+
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
