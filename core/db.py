@@ -76,6 +76,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
+    # Every session and connection here ends its transaction (commit, rollback, or close, which rolls back),
+    # so the pool's own rollback on check-in is a redundant round trip (to aiosqlite's thread, or the server).
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(async_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
@@ -102,7 +105,7 @@ def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
     """
     if not is_sqlite(url):
         return None
-    engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0)
+    engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "connect", _sqlite_read_only)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
