@@ -103,8 +103,8 @@ def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
     the writer on the main engine's one connection and see the last commit; `query_only` makes a write
     through it fail instead of waiting. PostgreSQL's readers never wait for writers, so it needs none.
     """
-    if not is_sqlite(url):
-        return None
+    if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
+        return None  # an in-memory database exists only on the connection that made it
     engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "connect", _sqlite_read_only)
