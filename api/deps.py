@@ -27,6 +27,7 @@ class ApiContext:
     sessions: async_sessionmaker[AsyncSession]
     due: DueFunction | None = None
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
+    read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
     api_limiter: RateLimiter = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -48,6 +49,15 @@ async def session(ctx: Context) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(session)]
+
+
+async def read_session(ctx: Context) -> AsyncIterator[AsyncSession]:
+    """A transaction for a request that only reads: on SQLite it waits for no writer (core.db.make_read_engine)."""
+    async with (ctx.read_sessions or ctx.sessions)() as s, s.begin():
+        yield s
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `helpdesk tokens create`")
 
 
@@ -61,7 +71,7 @@ async def principal(
     if wait:
         raise HTTPException(429, f"too many requests with this token: at most {ctx.settings.api_requests_per_minute}"
                                  " a minute", headers={"Retry-After": str(max(1, round(wait)))})
-    async with ctx.sessions() as s:
+    async with (ctx.read_sessions or ctx.sessions)() as s:
         who = await SqlTokenStore(s).principal(credentials.credentials)
     if who is None:
         raise HTTPException(401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
@@ -87,6 +97,13 @@ def desk(ctx: Context, s: Session) -> SqlTicketDesk:
 
 
 Desk = Annotated[SqlTicketDesk, Depends(desk)]
+
+
+def read_desk(ctx: Context, s: ReadSession) -> SqlTicketDesk:
+    return SqlTicketDesk(s, ctx.settings, ctx.due)
+
+
+ReadDesk = Annotated[SqlTicketDesk, Depends(read_desk)]
 
 
 def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int:

@@ -18,7 +18,7 @@ from api.deps import ApiContext
 from app.background import running
 from bot.http_chat import chat_router
 from bot.telegram_channel import TelegramChannel
-from core.db import make_engine, make_sessions, upgrade
+from core.db import make_engine, make_read_engine, make_sessions, upgrade
 from core.i18n import Catalog
 from core.settings import Settings
 from flows.engine import Engine
@@ -45,6 +45,7 @@ class Services:
     due: DueFunction
     policy: SlaPolicy
     telegram: TelegramChannel | None = None  # with HELPDESK_TELEGRAM_TOKEN: webhook route, inbox, delivery
+    read_db: AsyncEngine | None = None  # SQLite: connections for read-only API requests (core.db.make_read_engine)
 
 
 def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
@@ -77,7 +78,8 @@ def build_services(settings: Settings) -> Services:
     due = sla_due(policy)
     engine = Engine(sessions, matcher, settings, catalog, due)
     telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
-    return Services(settings, db, sessions, matcher, engine, due, policy, telegram)
+    read_db = make_read_engine(settings.resolved_database_url())
+    return Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db)
 
 
 def build_app(services: Services) -> FastAPI:
@@ -96,6 +98,7 @@ def build_app(services: Services) -> FastAPI:
             yield
 
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
+    ctx.read_sessions = make_sessions(services.read_db) if services.read_db else None
     routers = [chat_router(services.engine, services.settings), jira_router(services.sessions, services.settings)]
     if services.telegram is not None:
         routers.append(services.telegram.router())

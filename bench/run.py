@@ -22,14 +22,16 @@ QUICK: dict[str, list[str]] = {
     "api_load": ["--tickets", "20000", "--connections", "10", "--seconds", "3", "--repeat", "2"],
     "memory": ["--idle", "2"],
     "faq": ["--phrasings", "5"],
+    "sla_sweep": ["--tickets", "20000"],
 }
 FULL: dict[str, list[str]] = {
     "turns": ["--users", "10", "100", "1000", "--seconds", "3", "--repeat", "3"],
     "api_load": ["--tickets", "100000", "--connections", "1", "10", "50", "--seconds", "5", "--repeat", "3"],
     "memory": ["--idle", "5"],
     "faq": ["--phrasings", "1", "5", "10"],
+    "sla_sweep": ["--tickets", "100000"],
 }
-ON_POSTGRES = ("turns", "api_load")
+ON_POSTGRES = ("turns", "api_load", "sla_sweep")
 
 
 def run(name: str, options: list[str], out: Path) -> None:

@@ -74,6 +74,13 @@ def api_section(results: dict[str, dict[str, Any]]) -> list[str]:
     return ["## Operator API under wrk (bench/api_load.py)", "", *table(head, rows)] if rows else []
 
 
+def sweep_section(results: dict[str, dict[str, Any]]) -> list[str]:
+    rows = [[r["backend"], f"{r['tickets']:,}", f"{r['active']:,}", name, f["seconds"], f["checked"], f["changed"]]
+            for r in results.values() if r["benchmark"] == "sla_sweep" for name, f in r["passes"].items()]
+    head = ["database", "tickets", "active", "pass", "seconds", "tickets loaded", "changed"]
+    return ["## One SLA sweep pass (bench/sla_sweep.py)", "", *table(head, rows)] if rows else []
+
+
 def memory_section(results: dict[str, dict[str, Any]]) -> list[str]:
     r = results.get("memory")
     if r is None:
@@ -104,7 +111,7 @@ def write_summary(folder: Path = RESULTS) -> Path:
              "Figures from one shared 2-core machine on which other work ran at the same time (see the load",
              "averages): read them as orders of magnitude; every figure is the median of repeated runs.", ""]
     lines += machine_section(results) if results else ["No results yet.", ""]
-    for section in (turns_section, api_section, memory_section, faq_section):
+    for section in (turns_section, api_section, sweep_section, memory_section, faq_section):
         lines += section(results)
     lines += ["## Reproduce", "", REPRODUCE, ""]
     path = folder / "summary.md"

@@ -78,10 +78,39 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 0)
     else:  # a connection dropped while the server was unreachable is replaced, not reused
         kwargs.setdefault("pool_pre_ping", True)
+    # Every session and connection here ends its transaction (commit, rollback, or close, which rolls back),
+    # so the pool's own rollback on check-in is a redundant round trip (to aiosqlite's thread, or the server).
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(async_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
+    """SQLite: an engine for read-only requests, or None where the main engine serves reads as well.
+
+    Its transactions are deferred (a plain BEGIN) and never take the write lock, so with WAL they run beside
+    the writer on the main engine's one connection and see the last commit; `query_only` makes a write
+    through it fail instead of waiting. PostgreSQL's readers never wait for writers, so it needs none.
+    """
+    if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
+        return None  # an in-memory database exists only on the connection that made it
+    engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "connect", _sqlite_read_only)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
     return engine
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ class StoredConversation:
     state: str
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    checked: bool | None = None  # the value of load_for_update's `check`, if one was given
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -68,11 +69,14 @@ class SqlConversationStore:
         )
         return [_reply_of(r) for r in stored or []]
 
-    async def load_for_update(self, user: UserRef, initial_state: str) -> StoredConversation:
+    async def load_for_update(
+        self, user: UserRef, initial_state: str, check: ColumnElement[bool] | None = None
+    ) -> StoredConversation:
         """The user's conversation, created if new, locked until the transaction ends (PostgreSQL).
 
         One statement: an upsert whose conflict branch rewrites nothing but takes the row lock (as FOR UPDATE
-        would) and returns the row, new or old.
+        would) and returns the row, new or old; and `check` (a boolean SQL expression, e.g. an EXISTS) read in
+        the same round trip into `checked`.
         """
         insert = _insert(self._session, ConversationRow).values(
             channel=user.channel, user_id=user.user_id, state=initial_state, data={}, version=0, updated_at=utcnow()
@@ -80,9 +84,11 @@ class SqlConversationStore:
         statement = insert.on_conflict_do_update(
             index_elements=[ConversationRow.channel, ConversationRow.user_id],
             set_={"version": ConversationRow.version},
-        ).returning(ConversationRow.state, ConversationRow.data, ConversationRow.version)
+        ).returning(ConversationRow.state, ConversationRow.data, ConversationRow.version,
+                    (check if check is not None else literal(None)).label("checked"))
         row = (await self._session.execute(statement)).one()
-        return StoredConversation(state=row.state, data=dict(row.data or {}), version=row.version)
+        checked = None if row.checked is None else bool(row.checked)
+        return StoredConversation(state=row.state, data=dict(row.data or {}), version=row.version, checked=checked)
 
     async def peek(self, user: UserRef) -> StoredConversation | None:
         query = select(ConversationRow.state, ConversationRow.data, ConversationRow.version).where(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -50,6 +50,12 @@ class SqlOutbox:
     ) -> None:
         self._session.add(OutboxRow(channel=channel, user_id=user_id, kind=kind, payload=payload,
                                     ticket_id=ticket_id, attempts=0, next_attempt_at=utcnow()))
+
+    @staticmethod
+    def any_for_user(channel: str, user_id: str) -> ColumnElement[bool]:
+        """SQL: whether `take_for_user` would find anything now (to ask inside another statement)."""
+        return exists().where(OutboxRow.channel == channel, OutboxRow.user_id == user_id,
+                              OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= utcnow())
 
     async def take_for_user(self, channel: str, user_id: str) -> list[OutboxItem]:
         """A user's due items, oldest first, marked delivered in this transaction (the user's next message

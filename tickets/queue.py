@@ -63,13 +63,13 @@ async def queue_page(
     session: AsyncSession, f: QueueFilter, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[Ticket], str | None]:
     """One page of the queue, soonest due first, and the cursor of the next page (None at the end)."""
-    query = _filtered(select(TicketRow), f)
+    query = _filtered(select(*TicketRow.__table__.columns), f)  # Core rows: no ORM identity map to fill
     if cursor:
         due, number = decode_cursor(cursor)
         query = query.where(or_(TicketRow.response_due_at > due,
                                 and_(TicketRow.response_due_at == due, TicketRow.number > number)))
     query = query.order_by(TicketRow.response_due_at, TicketRow.number).limit(limit + 1)
-    tickets = [ticket_of(r) for r in await session.scalars(query)]
+    tickets = [ticket_of(r) for r in await session.execute(query)]
     more = len(tickets) > limit
     tickets = tickets[:limit]
     return tickets, encode_cursor(tickets[-1]) if more and tickets else None

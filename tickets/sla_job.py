@@ -21,6 +21,12 @@ notified but escalates no further.
 Every change goes through SqlTicketDesk, so it is versioned, audited (actor "sla-job") and raises
 `ticket.updated`. Workers take tickets with FOR UPDATE SKIP LOCKED and act only on a status change, so
 any number of them can sweep at once and a ticket is escalated and notified once.
+
+A pass given a SweepMemo (as `run` does) reads only the active tickets' ids and versions, and loads and
+clocks only those it has not seen at their current version or whose status may have changed since: a
+clock's status cannot change before its at-risk point or due time, and any change to a ticket (a reply, a
+priority, a pause) bumps its version. A pass then costs one light query plus work in proportion to the
+tickets whose status can have changed; the first pass of a process reads everything.
 """
 
 from __future__ import annotations
@@ -29,9 +35,9 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import utcnow
@@ -78,6 +84,39 @@ class _Tally:
                            got.get("escalated", ()), got.get("on_time", ()))
 
 
+@dataclass
+class SweepMemo:
+    """One process's memory between passes: ticket id -> (version, checked at, earliest status change).
+
+    Only an optimisation: a ticket missing from it, at another version, or past its moment is swept as
+    without it. Keep one per database (ids mean different tickets in different databases).
+    """
+
+    seen: dict[int, tuple[int, datetime, datetime]] = field(default_factory=dict)
+
+    def due(self, active: Sequence[tuple[int, int]], now: datetime) -> list[int]:
+        """The ids among `active` (id, version) to sweep at `now`; forgets tickets no longer active."""
+        self.seen = {i: self.seen[i] for i, _ in active if i in self.seen}
+        due = []
+        for ticket_id, version in active:
+            known = self.seen.get(ticket_id)
+            if known is None or known[0] != version or not known[1] <= now < known[2]:
+                due.append(ticket_id)
+        return due
+
+    def swept(self, row: TicketRow, reading: SlaReading, policy: SlaPolicy, now: datetime) -> None:
+        """Remember that `row` is swept at `now` to `reading`'s status, and when that can change next."""
+        if reading.status == "at_risk":
+            until = reading.due
+        elif reading.status == "on_time":
+            # Business time never runs faster than wall time, so the at-risk point is at least this far off.
+            to_risk = reading.target * policy.at_risk_fraction - reading.elapsed
+            until = now + max(min(to_risk, reading.due - now), timedelta(0))
+        else:  # breached stays breached until the ticket itself changes
+            until = datetime.max.replace(tzinfo=now.tzinfo)
+        self.seen[row.id] = (row.version, now, until)
+
+
 def escalation_chain(settings: Settings, category: str) -> list[str | None]:
     """Who holds a ticket at each level: None for L1, the routed tier team, then the final team if any."""
     chain: list[str | None] = [None, route(category, settings)]
@@ -100,31 +139,53 @@ def clock_reading(row: TicketRow, policy: SlaPolicy, now: datetime) -> SlaReadin
 
 async def sweep(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, policy: SlaPolicy,
-    now: datetime | None = None, batch: int = 200,
+    now: datetime | None = None, batch: int = 200, memo: SweepMemo | None = None,
 ) -> SweepResult:
-    """One pass over the active tickets, `batch` per transaction; safe to run in several workers at once."""
+    """One pass over the active tickets, `batch` per transaction; safe to run in several workers at once.
+
+    With `memo`, only the tickets it cannot vouch for are loaded (see the module's docstring).
+    """
     check_config(settings)
     now = now or utcnow()
     tally = _Tally()
-    after = 0
-    while True:
-        async with sessions() as session, session.begin():
-            query = (select(TicketRow).where(TicketRow.status.in_(SWEPT), TicketRow.id > after)
-                     .order_by(TicketRow.id).limit(batch).with_for_update(skip_locked=True))
-            rows = list(await session.scalars(query))
-            for row in rows:
-                await _sweep_one(session, settings, policy, row, now, tally)
-        tally.checked += len(rows)
-        if len(rows) < batch:
-            return tally.result()
-        after = rows[-1].id
+    if memo is None:
+        after = 0
+        while True:
+            query = select(TicketRow).where(TicketRow.id > after).order_by(TicketRow.id).limit(batch)
+            rows = await _sweep_batch(sessions, settings, policy, query, now, tally, None)
+            if len(rows) < batch:
+                return tally.result()
+            after = rows[-1].id
+    async with sessions() as session, session.begin():
+        active = [(i, v) for i, v in await session.execute(
+            select(TicketRow.id, TicketRow.version).where(TicketRow.status.in_(SWEPT)))]
+    due = memo.due(active, now)
+    for start in range(0, len(due), batch):
+        query = select(TicketRow).where(TicketRow.id.in_(due[start:start + batch])).order_by(TicketRow.id)
+        await _sweep_batch(sessions, settings, policy, query, now, tally, memo)
+    return tally.result()
+
+
+async def _sweep_batch(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, policy: SlaPolicy, query: Select[TicketRow],
+    now: datetime, tally: _Tally, memo: SweepMemo | None,
+) -> list[TicketRow]:
+    """Lock the active tickets `query` selects (skipping those another worker holds) and sweep them."""
+    async with sessions() as session, session.begin():
+        query = query.where(TicketRow.status.in_(SWEPT)).with_for_update(skip_locked=True)
+        rows = list(await session.scalars(query))
+        for row in rows:
+            await _sweep_one(session, settings, policy, row, now, tally, memo)
+    tally.checked += len(rows)
+    return rows
 
 
 async def run(sessions: async_sessionmaker[AsyncSession], settings: Settings, policy: SlaPolicy) -> None:
     """Sweep every `settings.sla_sweep_seconds` until cancelled; a failed sweep is logged and retried."""
+    memo = SweepMemo()
     while True:
         try:
-            result = await sweep(sessions, settings, policy)
+            result = await sweep(sessions, settings, policy, memo=memo)
             if result.changed:
                 log.info("SLA sweep: %d checked, %d at risk, %d breached, %d escalated", result.checked,
                          len(result.at_risk), len(result.breached), len(result.escalated))
@@ -141,7 +202,8 @@ def check_config(settings: Settings) -> None:
 
 
 async def _sweep_one(
-    session: AsyncSession, settings: Settings, policy: SlaPolicy, row: TicketRow, now: datetime, tally: _Tally
+    session: AsyncSession, settings: Settings, policy: SlaPolicy, row: TicketRow, now: datetime, tally: _Tally,
+    memo: SweepMemo | None = None,
 ) -> None:
     try:
         reading = clock_reading(row, policy, now)
@@ -150,6 +212,8 @@ async def _sweep_one(
         log.warning("SLA sweep skips ticket %s: %s", row.number, err)
         return
     if reading.status == row.sla_status and not await _on_finished_clock(session, row):
+        if memo is not None:
+            memo.swept(row, reading, policy, now)
         return
     number, desk = row.number or "", SqlTicketDesk(session, settings)
     kind = "response" if row.first_response_at is None else "resolution"
@@ -163,6 +227,8 @@ async def _sweep_one(
     else:
         await _breach(session, desk, settings, row, chain, f"{kind} was due {due}", tally)
     tally.add(reading.status, number)
+    if memo is not None:  # `row` holds the version the changes above gave it (a rollback leaves a mismatch)
+        memo.swept(row, reading, policy, now)
 
 
 async def _breach(

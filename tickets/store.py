@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -76,9 +77,17 @@ class Ticket(TicketDraft):
 _LIST_FIELDS = ("attachments", "transcript", "faq_offered", "faq_rejected", "pauses")
 
 
-def ticket_of(row: TicketRow) -> Ticket:
-    """The immutable view of a ticket row."""
-    values = {f.name: getattr(row, f.name) for f in fields(Ticket)}
+_TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
+_read_ticket_fields = attrgetter(*_TICKET_FIELDS)
+
+
+def ticket_of(row: TicketRow | Row[Any]) -> Ticket:
+    """The immutable view of a ticket row (an ORM one, or a Core row of the tickets table's columns)."""
+    if isinstance(row, Row):
+        mapping = row._asdict()
+        values = {name: mapping[name] for name in _TICKET_FIELDS}
+    else:
+        values = dict(zip(_TICKET_FIELDS, _read_ticket_fields(row), strict=True))
     for name in _LIST_FIELDS:
         values[name] = list(values[name] or [])
     values["number"] = row.number or ""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import Desk, IfMatch, Session, require
+from api.deps import Desk, IfMatch, ReadDesk, ReadSession, require
 from api.permissions import can_see, shown_to
 from api.schemas import (
     AssignIn,
@@ -43,7 +43,7 @@ def _tagged(response: Response, ticket: Ticket, who: Principal | None = None) ->
 
 @router.get("")
 async def queue(
-    s: Session, who: Annotated[Principal, Depends(require("queue"))],
+    s: ReadSession, who: Annotated[Principal, Depends(require("queue"))],
     status: str | None = None, priority: str | None = None, team: str | None = None, ulb: str | None = None,
     category: str | None = None, assignee: str | None = None,
     sla: Annotated[str | None, Query(description="at_risk or breached")] = None,
@@ -59,7 +59,7 @@ async def queue(
 
 
 @router.get("/{number}")
-async def detail(number: str, desk: Desk, who: Annotated[Principal, Depends(require("view"))],
+async def detail(number: str, desk: ReadDesk, who: Annotated[Principal, Depends(require("view"))],
                  response: Response) -> TicketDetailPublic:
     """One ticket: the bot transcript, rejected FAQ answers, attachments, messages and audit trail."""
     await _visible(desk, number, who)

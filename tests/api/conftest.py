@@ -23,6 +23,8 @@ async def services(settings: Settings, tmp_path: Path) -> AsyncIterator[Services
     built = build_services(settings)
     yield built
     await built.db.dispose()
+    if built.read_db is not None:
+        await built.read_db.dispose()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tickets.desk import SqlTicketDesk, TicketEvent, sla_due
 from tickets.models import NotificationRow, TicketRow
 from tickets.notifications import Notification, SqlNotifications
 from tickets.sla import SlaPolicy
-from tickets.sla_job import sweep
+from tickets.sla_job import SweepMemo, sweep
 from tickets.store import SqlTicketStore, Ticket, TicketDraft
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -236,3 +236,39 @@ async def test_workers_on_separate_connections_escalate_each_ticket_once(
     for ticket in tickets:
         escalations = [e for e in await _events(sessions, settings, ticket.number) if e.action == "escalate"]
         assert len(escalations) == 1
+
+
+async def test_a_remembering_sweep_reloads_only_tickets_that_can_have_changed(
+    sessions: Sessions, settings: Settings, policy: SlaPolicy
+) -> None:
+    quiet, answered = await _file(sessions, settings), await _file(sessions, settings, priority="P1")
+    memo = SweepMemo()
+    start = _due(answered) - timedelta(hours=3)
+    first = await sweep(sessions, settings, policy, now=start, memo=memo)
+    again = await sweep(sessions, settings, policy, now=start + MINUTE, memo=memo)
+    assert (first.checked, first.changed, again.checked) == (2, 0, 0)
+    await _act(sessions, settings, "set_priority", quiet.number, "lead", "P4", "a cosmetic fault", None)
+    moved = await sweep(sessions, settings, policy, now=start + 2 * MINUTE, memo=memo)
+    assert moved.checked == 1 and moved.changed == 0
+    at_risk = await sweep(sessions, settings, policy, now=_due(answered) - MINUTE, memo=memo)
+    assert at_risk.at_risk == (answered.number,)
+    breached = await sweep(sessions, settings, policy, now=_due(answered) + timedelta(hours=2), memo=memo)
+    assert breached.escalated == (answered.number,)
+    later = await sweep(sessions, settings, policy, now=_due(answered) + timedelta(days=30), memo=memo)
+    assert later.escalated == (quiet.number,)
+    quiet_again = await sweep(sessions, settings, policy, now=_due(answered) + timedelta(days=31), memo=memo)
+    assert (quiet_again.checked, quiet_again.changed) == (0, 0)
+
+
+async def test_a_remembering_sweep_gives_the_same_outcomes_as_a_full_one(
+    sessions: Sessions, settings: Settings, policy: SlaPolicy
+) -> None:
+    tickets = [await _file(sessions, settings, priority=p) for p in ("P1", "P2", "P3", "P4")]
+    memo, start = SweepMemo(), _due(tickets[0]) - timedelta(hours=4)
+    outcomes = []
+    for hours in range(0, 24 * 14, 3):
+        now = start + timedelta(hours=hours)
+        result = await sweep(sessions, settings, policy, now=now, memo=memo, batch=2)
+        outcomes += [(n, "at_risk") for n in result.at_risk] + [(n, "breached") for n in result.breached]
+        assert (await sweep(sessions, settings, policy, now=now)).changed == 0  # nothing left for a full pass
+    assert sorted(outcomes) == sorted([(t.number, s) for t in tickets for s in ("at_risk", "breached")])
