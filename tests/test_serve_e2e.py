@@ -3,10 +3,6 @@ ticket through `helpdesk serve`, and the reply reaches that user in the console 
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,13 +11,8 @@ import httpx
 import pytest
 
 from tests.jsonchat import JsonChat, helpdesk, helpdesk_env
+from tests.serving import serving
 from tests.test_console_process import walk_to_module_question
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -31,23 +22,8 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def server(env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"helpdesk serve did not start: {proc.communicate()[1]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with serving(env) as url:
+        yield url
 
 
 def test_a_console_ticket_is_worked_over_http_and_the_reply_reaches_only_that_user(

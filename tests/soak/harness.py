@@ -13,7 +13,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from core.db import sync_url
+from tests.serving import free_port
 
 KEY = "soak-key"
 INTEGRATION = "soak"
@@ -42,12 +42,6 @@ PATH = {
     "confirming": "file it",
 }
 START_TIMEOUT_S = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def soak_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:

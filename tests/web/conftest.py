@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from core.settings import Settings
 from tests.api.conftest import app, client, file_ticket, services  # noqa: F401 (the real app, in process)
 from tests.jsonchat import helpdesk_env
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"  # noqa: S105 (the test accounts' password)
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def kb_copy(tmp_path: Path) -> Path:
@@ -59,23 +52,8 @@ def add_user(env: dict[str, str], name: str, role: str, team: str | None = None)
 
 @pytest.fixture
 def server(env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"helpdesk serve did not start: {proc.communicate()[1]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with serving(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")  # not longer: Playwright's sync API holds an event loop while it runs,
