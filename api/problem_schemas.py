@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas import EventPublic
 from tickets.problem_spotting import Proposal
 from tickets.problems import Problem, ProblemEvent
 
@@ -38,22 +39,13 @@ class ProblemPublic(BaseModel):
         return cls.model_validate(problem, from_attributes=True)
 
 
-class ProblemEventPublic(BaseModel):
-    at: datetime
-    actor: str
-    action: str
-    before: dict[str, Any]
-    after: dict[str, Any]
-    reason: str | None
-
-
 class ProblemDetailPublic(ProblemPublic):
-    events: list[ProblemEventPublic]
+    events: list[EventPublic]
 
     @classmethod
     def build(cls, problem: Problem, events: list[ProblemEvent]) -> ProblemDetailPublic:
         return cls(**ProblemPublic.of(problem).model_dump(),
-                   events=[ProblemEventPublic.model_validate(e, from_attributes=True) for e in events])
+                   events=[EventPublic.model_validate(e, from_attributes=True) for e in events])
 
 
 class ProblemsPublic(BaseModel):
