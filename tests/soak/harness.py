@@ -254,7 +254,8 @@ class Soak:
                 while any(not task.done() for task in users):
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        raise TimeoutError(f"soak did not finish in {timeout_s} s: {self._progress()}")
+                        raise TimeoutError(f"soak did not finish in {timeout_s} s: {self._progress()}; "
+                                           f"their outbox rows: {self._outbox_of_stuck()}")
                     done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         task.result()
@@ -265,6 +266,19 @@ class Soak:
     def _progress(self) -> str:
         stuck = [f"{u.name}@{u.state}/{u.ticket}" for u in self.users if not u.done]
         return f"kills {self.kills}, answered {len(self.answered)}, not done: {stuck[:10]}"
+
+    def _outbox_of_stuck(self) -> list[tuple[Any, ...]]:
+        """What the database holds for users still waiting, to tell a lost reply from a slow one."""
+        keys = [f"{INTEGRATION}:{u.name}" for u in self.users if not u.done][:10]
+        db = create_engine(sync_url(self.server.env["HELPDESK_DATABASE_URL"]))
+        try:
+            with db.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT user_id, kind, attempts, next_attempt_at, delivered_at FROM outbox WHERE channel = 'http'"
+                )).all()
+        finally:
+            db.dispose()
+        return [tuple(r) for r in rows if r[0] in keys]
 
     def report(self, database_url: str) -> Report:
         """Compare what the users were told with what the database holds."""
