@@ -9,12 +9,14 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from telegram import Update
 from telegram.error import TelegramError
 
 from api.tokens import ROLES, SqlTokenStore
 from app.wiring import MESSAGES_DIR, Services, build_app, build_services, open_database
 from bot.telegram import make_bot, set_commands
+from core import logmask
 from core.errors import ConfigError, InvalidInput
 from core.i18n import Catalog
 from core.settings import Settings
@@ -57,12 +59,21 @@ def serve(
         raise typer.Exit(2)
     services = services_or_exit(settings)
     app = build_app(services)
+    server = masked_server(app, host, port)
     if telegram is None:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        server.run()
         return
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     asyncio.run(_serve_with_polling(server, services) if telegram == TelegramMode.polling
                 else _serve_with_webhook(server, services))
+
+
+def masked_server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+    """A uvicorn server whose own log lines are masked too: its Config sets up handlers of its own on the
+    `uvicorn` loggers, which do not propagate to the root logger's masked ones."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    for name in ("uvicorn", "uvicorn.access"):
+        logmask.install(logging.getLogger(name))
+    return server
 
 
 async def _commands(services: Services) -> None:

@@ -52,3 +52,15 @@ def test_the_cli_masks_what_the_engine_logs(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert "slow down" in done.stderr, done.stderr
     assert "9123456789" not in done.stderr and "XXXXXX6789" in done.stderr
+
+
+def test_uvicorns_own_log_lines_are_masked_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """uvicorn's handlers do not propagate to the root logger; `helpdesk serve` masks them as well."""
+    from fastapi import FastAPI
+
+    from app.server_cli import masked_server
+
+    masked_server(FastAPI(), "127.0.0.1", 0)
+    logging.getLogger("uvicorn.error").error("Exception in ASGI application for +91 98765 43210")
+    err = capsys.readouterr().err
+    assert "XXXXXX3210" in err and "98765" not in err
