@@ -87,8 +87,10 @@ class SqlOutbox:
         return [_item(r) for r in await self._session.scalars(query)]
 
     async def delivered(self, item_id: int) -> None:
+        """Mark an item delivered; once only, so a sender that marks its own item in the transaction of its
+        effect (the JIRA hand-off) and the worker marking it after do not count two attempts."""
         await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == item_id)
+            update(OutboxRow).where(OutboxRow.id == item_id, OutboxRow.delivered_at.is_(None))
             .values(delivered_at=utcnow(), attempts=OutboxRow.attempts + 1, last_error=None)
         )
 

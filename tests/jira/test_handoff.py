@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 
 from app.wiring import Services
 from core.db import utcnow
@@ -12,6 +13,7 @@ from jira_link.sender import JiraSender
 from tests.jira.conftest import FileBug
 from tests.jira.fake_jira import FakeJira
 from tickets.delivery import deliver_due
+from tickets.models import OutboxRow
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"screenshot of the bill error" * 10
 
@@ -56,6 +58,9 @@ async def test_escalating_a_bug_creates_one_jira_issue_with_the_ticket_s_details
     assert issue["attachment_bytes"]["bill-error.png"] == PNG
     assert ticket["jira_key"] == issue["key"]
     assert any(e["action"] == "jira_link" and issue["key"] in (e["reason"] or "") for e in ticket["events"])
+    async with services.sessions() as session:
+        attempts = await session.scalar(select(OutboxRow.attempts).where(OutboxRow.channel == "jira"))
+    assert attempts == 1  # created at the first try, and counted once
 
 
 async def test_jira_failing_twice_first_still_gives_exactly_one_issue(
