@@ -66,15 +66,26 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.up = asyncio.Event()
+        self.starts = 0
+        self.log_path: Path | None = None
+
+    def log_tail(self) -> str:
+        """The end of the running server's log (empty when it logged nothing)."""
+        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path else ""
 
     async def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # the server's log goes to a file: an unread pipe fills up and then blocks the server mid-request
+        self.starts += 1
+        self.log_path = log_path = Path(self.env["HELPDESK_DATA_DIR"]).parent / f"serve-{self.port}-{self.starts}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("wb") as log_file:
+            self.proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(self.port)],
+                                         env=self.env, stdout=subprocess.DEVNULL, stderr=log_file)
         deadline = time.monotonic() + START_TIMEOUT_S
         async with httpx.AsyncClient(timeout=1) as http:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    error = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                    error = log_path.read_text(errors="replace")[-4000:]
                     raise RuntimeError(f"helpdesk serve exited: {error}")
                 try:
                     if (await http.get(f"{self.url}/readyz")).status_code == 200:
@@ -154,6 +165,7 @@ class Soak:
         self.filed: asyncio.Queue[str] = asyncio.Queue()
         self.answered: set[str] = set()
         self.killed_all = asyncio.Event()
+        self.last_server_error = ""  # shown if the run times out: a 5xx repeated for ever looks like a hang
 
     async def _post(self, http: httpx.AsyncClient, path: str, **kwargs: Any) -> httpx.Response | None:
         """One attempt; None when the server was down or failed (the caller retries the same request)."""
@@ -161,7 +173,10 @@ class Soak:
             response = await http.post(f"{self.server.url}{path}", **kwargs)
         except httpx.TransportError:
             return None
-        return None if response.status_code >= 500 else response
+        if response.status_code >= 500:
+            self.last_server_error = f"{response.status_code} {response.text[:300]}"
+            return None
+        return response
 
     async def _send(self, http: httpx.AsyncClient, user: User, body: dict[str, Any]) -> dict[str, Any]:
         user.sent += 1
@@ -255,7 +270,8 @@ class Soak:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise TimeoutError(f"soak did not finish in {timeout_s} s: {self._progress()}; "
-                                           f"their outbox rows: {self._outbox_of_stuck()}")
+                                           f"their outbox rows: {self._outbox_of_stuck()}; "
+                                           f"last 5xx: {self.last_server_error}; server log: {self.server.log_tail()}")
                     done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         task.result()
