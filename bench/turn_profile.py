@@ -55,7 +55,8 @@ def grouped(root: Frame) -> dict[str, float]:
 
 async def profile(turns: int, count: int, tree: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        services = build_services(Settings(database_url=f"sqlite:///{tmp}/t.db", data_dir=Path(tmp)))
+        services = build_services(Settings(database_url=f"sqlite:///{tmp}/t.db", data_dir=Path(tmp),
+                                                chat_messages_per_minute=0))
         users = [SimulatedUser(UserRef("bench", f"u{n}"), random.Random(n)) for n in range(count)]
         profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()

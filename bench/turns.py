@@ -272,7 +272,7 @@ async def measure_users(services: Services, meter: Meter, count: int, args: argp
 
 
 async def measure(url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    services = build_services(Settings(database_url=url, data_dir=data_dir))
+    services = build_services(Settings(database_url=url, data_dir=data_dir, chat_messages_per_minute=0))
     meter = Meter()
     meter.watch(services)
     results: dict[str, Any] = {}

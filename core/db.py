@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from core import sqlite_inline
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -49,14 +51,21 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take BEGIN away from the driver so that every transaction starts as BEGIN IMMEDIATE below: a writer
-    # then waits for the lock up front instead of failing on upgrade from a read lock.
-    dbapi_connection.isolation_level = None
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    """A blocking sqlite3 connection (migrations, tools): WAL, and waits for the lock up to 30 s."""
+    # Take BEGIN away from the driver so that every transaction starts as BEGIN IMMEDIATE below: a writer
+    # then waits for the lock up front instead of failing on upgrade from a read lock.
+    dbapi_connection.isolation_level = None
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
@@ -72,6 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     two could never run at once anyway, and a second connection would wait for the lock in SQLite's busy
     handler, which sleeps in steps of up to 100 ms; waiting for the pool's one connection hands over at once
     (bench/README.md: the queue's p99 at 10 concurrent clients fell from 1.8 s to 0.5 s on a loaded machine).
+    That connection runs on the event loop's thread (core.sqlite_inline), not in aiosqlite's worker thread.
     """
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 1)
@@ -81,11 +91,17 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Every session and connection here ends its transaction (commit, rollback, or close, which rolls back),
     # so the pool's own rollback on check-in is a redundant round trip (to aiosqlite's thread, or the server).
     kwargs.setdefault("pool_reset_on_return", None)
-    engine = create_async_engine(async_url(url), **kwargs)
-    if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    if not is_sqlite(url):
+        return create_async_engine(async_url(url), **kwargs)
+    engine = create_async_engine(async_url(url), async_creator=sqlite_inline.connector(_sqlite_path(url)), **kwargs)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_path(url: str) -> str:
+    database = make_url(url).database
+    return database if database else ":memory:"
 
 
 def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:

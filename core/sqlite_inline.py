@@ -1,0 +1,152 @@
+"""SQLite for SQLAlchemy's asyncio engine, called on the event loop's own thread instead of a worker thread.
+
+SQLAlchemy's aiosqlite driver hands every call (cursor, execute, fetch, close, BEGIN, COMMIT) to a thread of
+its own and waits for the answer; with WAL and `synchronous=NORMAL` a conversation turn's statements take
+microseconds each, and those hand-overs were over half of a turn (bench/README.md). This module gives
+SQLAlchemy the same interface as an aiosqlite connection (through `create_async_engine(async_creator=...)`),
+but each call runs sqlite3 directly and returns at once.
+
+What would block the loop is the one wait SQLite can have: another connection holding the write lock. The
+connection therefore has no busy timeout of its own; a statement that finds the database locked is retried
+after an asyncio sleep (1 ms growing to 50 ms, up to `busy_timeout` seconds in all), so the loop goes on
+serving while another process, or another engine in this one, finishes its transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+LOCKED_MESSAGES = ("database is locked", "database table is locked")
+FIRST_RETRY_SECONDS = 0.001
+LONGEST_RETRY_SECONDS = 0.05
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    return str(error).startswith(LOCKED_MESSAGES)
+
+
+class InlineCursor:
+    """An aiosqlite-shaped cursor whose coroutines finish without waiting on anything but a held lock."""
+
+    def __init__(self, connection: InlineConnection) -> None:
+        self._connection = connection
+        self._cursor = connection._conn.cursor()
+
+    async def __aenter__(self) -> InlineCursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
+        await self._connection._locked_retry(self._cursor.execute, sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
+        rows = list(parameters)  # a generator could not be replayed after a locked attempt
+        await self._connection._locked_retry(self._cursor.executemany, sql, rows)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+
+class InlineConnection:
+    """An aiosqlite-shaped connection over one sqlite3 connection used only from the event loop's thread."""
+
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
+        self._conn = conn
+        self._connection: sqlite3.Connection | None = conn  # SQLAlchemy's adapter checks it is still open
+        self.busy_timeout = busy_timeout
+
+    async def _locked_retry(self, call: Callable[..., Any], *args: Any) -> Any:
+        deadline = time.monotonic() + self.busy_timeout
+        pause = FIRST_RETRY_SECONDS
+        while True:
+            try:
+                return call(*args)
+            except sqlite3.OperationalError as error:
+                if not _is_locked(error) or time.monotonic() + pause > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+
+    def cursor(self) -> InlineCursor:
+        return InlineCursor(self)
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
+        return await self.cursor().execute(sql, parameters)
+
+    async def commit(self) -> None:
+        await self._locked_retry(self._conn.commit)
+
+    async def rollback(self) -> None:
+        self._conn.rollback()
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            self._connection = None
+            self._conn.close()
+
+    def stop(self) -> None:
+        """Close at once (SQLAlchemy's terminate, when a connection is invalidated outside the loop)."""
+        if self._connection is not None:
+            self._connection = None
+            self._conn.close()
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._conn.create_function(*args, **kwargs)
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+
+def connector(database: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
+    """An `async_creator` for `create_async_engine`: each call opens one inline connection to `database`.
+
+    The connection is in autocommit mode as far as the sqlite3 module goes (`isolation_level=None`): the
+    engine issues BEGIN IMMEDIATE or BEGIN itself (core.db), and COMMIT / ROLLBACK through SQLAlchemy.
+    """
+
+    async def connect() -> InlineConnection:
+        # used from the loop's thread only; the pool may still close it from another (garbage collection)
+        conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False,
+                               uri=database.startswith("file:"))
+        conn.execute("PRAGMA busy_timeout=0")  # waits for the lock are asyncio sleeps (_locked_retry)
+        return InlineConnection(conn, busy_timeout)
+
+    return connect

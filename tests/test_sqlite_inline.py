@@ -1,0 +1,67 @@
+"""SQLite run on the event loop's thread (core.sqlite_inline): a lock held elsewhere never freezes the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from core.db import make_engine, upgrade
+
+
+def _writer_holding_lock(path: Path) -> sqlite3.Connection:
+    """Another process's connection (as `helpdesk tokens create` would be) in the middle of a write."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO api_tokens (name, role, token_hash, created_at) "
+                  "VALUES ('cli', 'operator', 'h', '2026-01-01')")
+    return other
+
+
+async def test_loop_keeps_serving_while_another_connection_holds_the_write_lock(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    other = _writer_holding_lock(path)
+
+    async def write() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO api_tokens (name, role, token_hash, created_at) "
+                                    "VALUES ('api', 'operator', 'h2', '2026-01-01')"))
+
+    writing = asyncio.create_task(write())
+    ticks = 0
+    for _ in range(20):  # the loop answers other work while the write waits for the lock
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 20 and not writing.done()
+    other.commit()
+    await asyncio.wait_for(writing, timeout=5)
+    async with engine.connect() as conn:
+        names = (await conn.execute(text("SELECT name FROM api_tokens ORDER BY id"))).scalars().all()
+    assert names == ["cli", "api"]
+    other.close()
+    await engine.dispose()
+
+
+async def test_write_gives_up_with_database_locked_after_the_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    other = _writer_holding_lock(path)
+    try:
+        async with engine.connect() as conn:
+            driver = await conn.get_raw_connection()
+            driver.driver_connection.busy_timeout = 0.2  # type: ignore[union-attr]
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="database is locked"):
+                await conn.execute(text("UPDATE api_tokens SET name = 'x'"))
+            assert 0.15 < time.monotonic() - started < 2
+    finally:
+        other.close()
+        await engine.dispose()
