@@ -34,7 +34,7 @@ class ApiContext:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
 
 
-def context(request: Request) -> ApiContext:
+async def context(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.helpdesk
     return ctx
 
@@ -92,21 +92,21 @@ def require(action: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]
     return check
 
 
-def desk(ctx: Context, s: Session) -> SqlTicketDesk:
+async def desk(ctx: Context, s: Session) -> SqlTicketDesk:
     return SqlTicketDesk(s, ctx.settings, ctx.due)
 
 
 Desk = Annotated[SqlTicketDesk, Depends(desk)]
 
 
-def read_desk(ctx: Context, s: ReadSession) -> SqlTicketDesk:
+async def read_desk(ctx: Context, s: ReadSession) -> SqlTicketDesk:
     return SqlTicketDesk(s, ctx.settings, ctx.due)
 
 
 ReadDesk = Annotated[SqlTicketDesk, Depends(read_desk)]
 
 
-def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
+async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int:
     """The ticket version the caller last saw: `If-Match: "7"` (the ETag the API returned)."""
     if value is None:
         raise HTTPException(428, "If-Match is required: send the ticket's ETag (its version) from your last read")

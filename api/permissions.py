@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeVar
 
 from api.tokens import Principal
+from tickets.queue import QueueEntry
 from tickets.store import Ticket
+
+Shown = TypeVar("Shown", Ticket, QueueEntry)
 
 TICKET_ACTIONS = ("claim", "assign", "reply", "note", "set_priority", "set_category", "escalate", "wait",
                   "resolve", "close", "reopen")
@@ -55,7 +59,7 @@ def can_see(principal: Principal, escalated_to: str | None) -> bool:
 SEES_CALLER_NUMBER = frozenset({"operator", "admin"})
 
 
-def shown_to(principal: Principal, ticket: Ticket) -> Ticket:
+def shown_to(principal: Principal, ticket: Shown) -> Shown:
     """The ticket as this caller may see it: a voice ticket's phone number masked for roles that do not call."""
     if ticket.channel != "voice" or principal.role in SEES_CALLER_NUMBER:
         return ticket

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tickets.desk import TicketEvent, TicketMessage
+from tickets.queue import QueueEntry
 from tickets.store import Ticket
 
 
@@ -38,7 +39,7 @@ class TicketPublic(BaseModel):
     jira_key: str | None = Field(default=None, description="the vendor's JIRA issue, once handed off")
 
     @classmethod
-    def of(cls, ticket: Ticket) -> TicketPublic:
+    def of(cls, ticket: Ticket | QueueEntry) -> TicketPublic:
         return cls.model_validate(ticket, from_attributes=True)
 
 

@@ -28,7 +28,7 @@ class ChatEngine(Protocol):
 def chat_router(engine: ChatEngine, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/chat", tags=["chat"])
 
-    def integration(key: Annotated[str | None, Header(alias="X-Channel-Key")] = None) -> str:
+    async def integration(key: Annotated[str | None, Header(alias="X-Channel-Key")] = None) -> str:
         """The name of the integration whose channel key was sent (compared in constant time)."""
         if key is None:
             raise HTTPException(401, "X-Channel-Key header is required")

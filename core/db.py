@@ -123,8 +123,9 @@ def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
     """
     if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
         return None  # an in-memory database exists only on the connection that made it
-    engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None)
-    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None,
+                                 async_creator=sqlite_inline.connector(_sqlite_path(url)))
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "connect", _sqlite_read_only)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
     return engine

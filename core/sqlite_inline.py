@@ -17,12 +17,28 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
+_OFF_LOOP: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
 LOCKED_MESSAGES = ("database is locked", "database table is locked")
 FIRST_RETRY_SECONDS = 0.001
 LONGEST_RETRY_SECONDS = 0.05
+
+
+@contextmanager
+def off_the_loop() -> Iterator[None]:
+    """Statements in this block run in a worker thread: for reads that scan many rows (a dashboard's counts
+    over every ticket), which would otherwise hold up every other request and conversation for their length.
+    (SQLAlchemy's greenlets carry the task's context, so the flag reaches the driver.)"""
+    token = _OFF_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _OFF_LOOP.reset(token)
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:
@@ -35,6 +51,7 @@ class InlineCursor:
     def __init__(self, connection: InlineConnection) -> None:
         self._connection = connection
         self._cursor = connection._conn.cursor()
+        self._rows: deque[Any] | None = None  # a statement run in a thread brings its rows back with it
 
     async def __aenter__(self) -> InlineCursor:
         return self
@@ -43,8 +60,15 @@ class InlineCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        await self._connection._locked_retry(self._cursor.execute, sql, parameters)
+        if self._connection.in_thread or _OFF_LOOP.get():
+            self._rows = await self._connection._locked_retry(self._execute_and_fetch, sql, parameters)
+        else:
+            await self._connection._locked_retry(self._cursor.execute, sql, parameters)
         return self
+
+    def _execute_and_fetch(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> deque[Any] | None:
+        self._cursor.execute(sql, parameters)
+        return deque(self._cursor.fetchall()) if self._cursor.description else None
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
         rows = list(parameters)  # a generator could not be replayed after a locked attempt
@@ -52,12 +76,20 @@ class InlineCursor:
         return self
 
     async def fetchone(self) -> Any:
+        if self._rows is not None:
+            return self._rows.popleft() if self._rows else None
         return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+        size = size if size is not None else self._cursor.arraysize
+        if self._rows is not None:
+            return [self._rows.popleft() for _ in range(min(size, len(self._rows)))]
+        return self._cursor.fetchmany(size)
 
     async def fetchall(self) -> list[Any]:
+        if self._rows is not None:
+            rows, self._rows = list(self._rows), deque()
+            return rows
         return self._cursor.fetchall()
 
     async def close(self) -> None:
@@ -87,17 +119,18 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-shaped connection over one sqlite3 connection used only from the event loop's thread."""
 
-    def __init__(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float, in_thread: bool = False) -> None:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn  # SQLAlchemy's adapter checks it is still open
         self.busy_timeout = busy_timeout
+        self.in_thread = in_thread
 
     async def _locked_retry(self, call: Callable[..., Any], *args: Any) -> Any:
         deadline = time.monotonic() + self.busy_timeout
         pause = FIRST_RETRY_SECONDS
         while True:
             try:
-                return call(*args)
+                return await asyncio.to_thread(call, *args) if self.in_thread or _OFF_LOOP.get() else call(*args)
             except sqlite3.OperationalError as error:
                 if not _is_locked(error) or time.monotonic() + pause > deadline:
                     raise
@@ -135,8 +168,12 @@ class InlineConnection:
         return self._conn.isolation_level
 
 
-def connector(database: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
+def connector(database: str, busy_timeout: float = 30.0, in_thread: bool = False) -> Callable[[], Any]:
     """An `async_creator` for `create_async_engine`: each call opens one inline connection to `database`.
+
+    With `in_thread`, each statement (with all its rows) runs in asyncio's default thread pool instead: one
+    hand-over per statement rather than aiosqlite's several, for readers whose queries may take long (a
+    dashboard's aggregates over every ticket) and would otherwise hold up the loop.
 
     The connection is in autocommit mode as far as the sqlite3 module goes (`isolation_level=None`): the
     engine issues BEGIN IMMEDIATE or BEGIN itself (core.db), and COMMIT / ROLLBACK through SQLAlchemy.
@@ -147,6 +184,6 @@ def connector(database: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
         conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False,
                                uri=database.startswith("file:"))
         conn.execute("PRAGMA busy_timeout=0")  # waits for the lock are asyncio sleeps (_locked_retry)
-        return InlineConnection(conn, busy_timeout)
+        return InlineConnection(conn, busy_timeout, in_thread)
 
     return connect

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput
 from tickets.lifecycle import ACTIVE_SQL, STATUSES
 from tickets.models import TicketRow
-from tickets.store import Ticket, ticket_of
 
 FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 
@@ -32,7 +31,38 @@ class QueueFilter:
     escalated_to: str | None = None  # set for tier teams: only their tickets
 
 
-def encode_cursor(ticket: Ticket) -> str:
+@dataclass(frozen=True)
+class QueueEntry:
+    """A ticket as a queue lists it: no transcript, attachments or history (the detail view reads those)."""
+
+    number: str
+    status: str
+    priority: str
+    priority_reason: str
+    category: str
+    module: str
+    ulb: str | None
+    channel: str
+    user_id: str
+    language: str
+    team: str
+    assignee: str | None
+    escalated_to: str | None
+    description: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    sla_status: str
+    version: int
+    jira_key: str | None
+
+
+_ENTRY_COLUMNS = [TicketRow.__table__.c[f.name] for f in fields(QueueEntry)]
+
+
+def encode_cursor(ticket: QueueEntry) -> str:
     due = (ticket.response_due_at or FAR_FUTURE).isoformat()
     return base64.urlsafe_b64encode(json.dumps([due, ticket.number]).encode()).decode()
 
@@ -61,15 +91,15 @@ def _filtered(query: Select[Any], f: QueueFilter) -> Select[Any]:
 
 async def queue_page(
     session: AsyncSession, f: QueueFilter, cursor: str | None = None, limit: int = 50
-) -> tuple[list[Ticket], str | None]:
+) -> tuple[list[QueueEntry], str | None]:
     """One page of the queue, soonest due first, and the cursor of the next page (None at the end)."""
-    query = _filtered(select(*TicketRow.__table__.columns), f)  # Core rows: no ORM identity map to fill
+    query = _filtered(select(*_ENTRY_COLUMNS), f)  # Core rows of the listed columns: no ORM, no JSON to decode
     if cursor:
         due, number = decode_cursor(cursor)
         query = query.where(or_(TicketRow.response_due_at > due,
                                 and_(TicketRow.response_due_at == due, TicketRow.number > number)))
     query = query.order_by(TicketRow.response_due_at, TicketRow.number).limit(limit + 1)
-    tickets = [ticket_of(r) for r in await session.execute(query)]
+    tickets = [QueueEntry(*r) for r in await session.execute(query)]
     more = len(tickets) > limit
     tickets = tickets[:limit]
     return tickets, encode_cursor(tickets[-1]) if more and tickets else None

@@ -16,7 +16,7 @@ from tickets.desk import PRIORITIES, SqlTicketDesk
 from tickets.lifecycle import STATUSES
 from tickets.models import OutboxRow
 from tickets.priority import CATEGORIES
-from tickets.queue import QueueFilter, queue_page
+from tickets.queue import QueueEntry, QueueFilter, queue_page
 from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
 from web.render import page
@@ -37,7 +37,7 @@ async def home(signed: Annotated[Signed, Depends(console("console"))]) -> Respon
     return RedirectResponse("/console/queue" if allowed(signed.who, "queue") else "/console/kb", status_code=303)
 
 
-def sla_clock(ticket: Ticket, now: datetime) -> tuple[str, str]:
+def sla_clock(ticket: Ticket | QueueEntry, now: datetime) -> tuple[str, str]:
     """(on_time | at_risk | breached, "2h 05m left" / "1h 10m over") for the response target."""
     due = ticket.response_due_at
     if due is None or ticket.first_response_at is not None:
@@ -48,17 +48,17 @@ def sla_clock(ticket: Ticket, now: datetime) -> tuple[str, str]:
     return state, f"{hours}h {rest:02d}m {'over' if minutes < 0 else 'left'}"
 
 
-async def _queue(web: WebContext, signed: Signed, f: QueueFilter) -> list[tuple[Ticket, str, str]]:
+async def _queue(web: WebContext, signed: Signed, f: QueueFilter) -> list[tuple[QueueEntry, str, str]]:
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
-    async with web.api.sessions() as s:
+    async with (web.api.read_sessions or web.api.sessions)() as s:
         tickets, _ = await queue_page(s, f, limit=200)
     now = utcnow()
     return [(t, *sla_clock(t, now)) for t in tickets]
 
 
-def _filters(status: str | None = None, priority: str | None = None, category: str | None = None,
-             ulb: str | None = None, assignee: str | None = None, sla: str | None = None) -> QueueFilter:
+async def _filters(status: str | None = None, priority: str | None = None, category: str | None = None,
+                   ulb: str | None = None, assignee: str | None = None, sla: str | None = None) -> QueueFilter:
     def given(value: str | None) -> str | None:
         return value or None
     return QueueFilter(status=given(status), priority=given(priority), category=given(category), ulb=given(ulb),

@@ -59,7 +59,7 @@ def session_secret(configured: str | None, data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def web_context(request: Request) -> WebContext:
+async def web_context(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.web
     return ctx
 

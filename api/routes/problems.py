@@ -29,7 +29,7 @@ from tickets.problems import Problem, SqlProblems
 router = APIRouter(prefix="/api/problems", tags=["problems"])
 
 
-def problems(ctx: Context, s: Session) -> SqlProblems:
+async def problems(ctx: Context, s: Session) -> SqlProblems:
     return SqlProblems(s, ctx.settings, ctx.due)
 
 
