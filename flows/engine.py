@@ -102,8 +102,7 @@ class Engine:
             if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
                 return await conversations.replies_of(inbound.user, inbound.message_id) if replay else []
-            waiting = SqlOutbox.any_for_user(inbound.user.channel, inbound.user.user_id)
-            stored = await conversations.load_for_update(inbound.user, S.NEW.value, check=waiting)
+            stored = await conversations.load_for_update(inbound.user, S.NEW.value, check=SqlOutbox.PENDING_FOR_USER)
             conv = Conversation(stored.state, stored.data, self._context(session, inbound.user))
             delivered = await self._take_pending(session, conv) if stored.checked is not False else []
             await self._apply(conv, inbound)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, literal, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +24,59 @@ class StoredConversation:
     checked: bool | None = None  # the value of load_for_update's `check`, if one was given
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+# The statements of every conversation turn are built once, with bind parameters, rather than per turn:
+# building one and computing its cache key cost SQLAlchemy ~0.1-0.2 ms each, a large part of a turn's CPU
+# (bench/README.md). Parameters: p_channel, p_user (the user), p_now, and per statement the rest.
+# On the tables, not the mapped classes: the ORM's bulk paths (and its evaluation of an UPDATE's criteria
+# against every loaded object) cost more than the statements.
+_EVENTS = cast(Table, ProcessedEventRow.__table__)
+_CONVERSATIONS = cast(Table, ConversationRow.__table__)
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_EVENTS)
+        .values(channel=bindparam("p_channel"), user_id=bindparam("p_user"), message_id=bindparam("p_message"),
+                processed_at=bindparam("p_now"))
+        .on_conflict_do_nothing()
+        .returning(_EVENTS.c.message_id)
+    )
+
+
+_REMEMBER = (
+    update(_EVENTS)
+    .where(_EVENTS.c.channel == bindparam("p_channel"), _EVENTS.c.user_id == bindparam("p_user"),
+           _EVENTS.c.message_id == bindparam("p_message"))
+    .values(replies=bindparam("p_replies", type_=_EVENTS.c.replies.type))
+)
+
+
+@cache
+def _upsert_statement(dialect: str, check: ColumnElement[bool] | None) -> Any:
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_CONVERSATIONS).values(
+        channel=bindparam("p_channel"), user_id=bindparam("p_user"), state=bindparam("p_state"), data={}, version=0,
+        updated_at=bindparam("p_now"),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[_CONVERSATIONS.c.channel, _CONVERSATIONS.c.user_id],
+        set_={"version": _CONVERSATIONS.c.version},
+    ).returning(_CONVERSATIONS.c.state, _CONVERSATIONS.c.data, _CONVERSATIONS.c.version,
+                (check if check is not None else literal(None)).label("checked"))
+
+
+_SAVE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.channel == bindparam("p_channel"), _CONVERSATIONS.c.user_id == bindparam("p_user"),
+           _CONVERSATIONS.c.version == bindparam("p_version"))
+    .values(state=bindparam("p_state"), data=bindparam("p_data", type_=_CONVERSATIONS.c.data.type),
+            version=bindparam("p_version") + 1, updated_at=bindparam("p_now"))
+)
 
 
 def _reply_json(reply: Reply) -> dict[str, Any]:
@@ -43,22 +95,14 @@ class SqlConversationStore:
 
     async def claim_event(self, user: UserRef, message_id: str) -> bool:
         """Record the event's key; False when it was already processed (a retried delivery)."""
-        statement = (
-            _insert(self._session, ProcessedEventRow)
-            .values(channel=user.channel, user_id=user.user_id, message_id=message_id, processed_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(ProcessedEventRow.message_id)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow()}
+        return (await self._session.execute(_claim_statement(_dialect(self._session)), params)).first() is not None
 
     async def remember_replies(self, user: UserRef, message_id: str, replies: list[Reply]) -> None:
         """Keep what a processed event answered, in the same transaction as its effects."""
-        await self._session.execute(
-            update(ProcessedEventRow)
-            .where(ProcessedEventRow.channel == user.channel, ProcessedEventRow.user_id == user.user_id,
-                   ProcessedEventRow.message_id == message_id)
-            .values(replies=[_reply_json(r) for r in replies])
-        )
+        params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id,
+                  "p_replies": [_reply_json(r) for r in replies]}
+        await self._session.execute(_REMEMBER, params)
 
     async def replies_of(self, user: UserRef, message_id: str) -> list[Reply]:
         """What a processed event answered ([] for one processed before replies were kept)."""
@@ -76,17 +120,12 @@ class SqlConversationStore:
 
         One statement: an upsert whose conflict branch rewrites nothing but takes the row lock (as FOR UPDATE
         would) and returns the row, new or old; and `check` (a boolean SQL expression, e.g. an EXISTS) read in
-        the same round trip into `checked`.
+        the same round trip into `checked`. `check` is a constant built once, and its bind parameters are
+        p_channel, p_user and p_now (see SqlOutbox.PENDING_FOR_USER).
         """
-        insert = _insert(self._session, ConversationRow).values(
-            channel=user.channel, user_id=user.user_id, state=initial_state, data={}, version=0, updated_at=utcnow()
-        )
-        statement = insert.on_conflict_do_update(
-            index_elements=[ConversationRow.channel, ConversationRow.user_id],
-            set_={"version": ConversationRow.version},
-        ).returning(ConversationRow.state, ConversationRow.data, ConversationRow.version,
-                    (check if check is not None else literal(None)).label("checked"))
-        row = (await self._session.execute(statement)).one()
+        statement = _upsert_statement(_dialect(self._session), check)
+        params = {"p_channel": user.channel, "p_user": user.user_id, "p_state": initial_state, "p_now": utcnow()}
+        row = (await self._session.execute(statement, params)).one()
         checked = None if row.checked is None else bool(row.checked)
         return StoredConversation(state=row.state, data=dict(row.data or {}), version=row.version, checked=checked)
 
@@ -99,16 +138,9 @@ class SqlConversationStore:
 
     async def save(self, user: UserRef, conversation: StoredConversation) -> None:
         """Write the new state; the version check turns a lost update into an error instead of data loss."""
-        result = await self._session.execute(
-            update(ConversationRow)
-            .where(
-                ConversationRow.channel == user.channel,
-                ConversationRow.user_id == user.user_id,
-                ConversationRow.version == conversation.version,
-            )
-            .values(state=conversation.state, data=conversation.data, version=conversation.version + 1,
-                    updated_at=utcnow())
-        )
+        result = await self._session.execute(_SAVE, {
+            "p_channel": user.channel, "p_user": user.user_id, "p_version": conversation.version,
+            "p_state": conversation.state, "p_data": conversation.data, "p_now": utcnow()})
         if getattr(result, "rowcount", 0) != 1:
             raise ConflictError(f"conversation of {user} changed underneath")
         conversation.version += 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -51,11 +51,11 @@ class SqlOutbox:
         self._session.add(OutboxRow(channel=channel, user_id=user_id, kind=kind, payload=payload,
                                     ticket_id=ticket_id, attempts=0, next_attempt_at=utcnow()))
 
-    @staticmethod
-    def any_for_user(channel: str, user_id: str) -> ColumnElement[bool]:
-        """SQL: whether `take_for_user` would find anything now (to ask inside another statement)."""
-        return exists().where(OutboxRow.channel == channel, OutboxRow.user_id == user_id,
-                              OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= utcnow())
+    # SQL: whether `take_for_user` would find anything for user p_user of channel p_channel at p_now, to be
+    # asked inside another statement (the conversation upsert, flows.store; built once, bound per turn)
+    PENDING_FOR_USER: ColumnElement[bool] = exists().where(
+        OutboxRow.channel == bindparam("p_channel"), OutboxRow.user_id == bindparam("p_user"),
+        OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= bindparam("p_now"))
 
     async def take_for_user(self, channel: str, user_id: str) -> list[OutboxItem]:
         """A user's due items, oldest first, marked delivered in this transaction (the user's next message

@@ -8,7 +8,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -94,6 +94,21 @@ def ticket_of(row: TicketRow | Row[Any]) -> Ticket:
     return Ticket(**values)
 
 
+def _users_latest(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The newest ticket of user p_user of channel p_channel meeting `conditions`: asked on every conversation
+    turn, so built once (Core rows of every column, as ticket_of takes them)."""
+    return (
+        select(*TicketRow.__table__.columns)
+        .where(TicketRow.channel == bindparam("p_channel"), TicketRow.user_id == bindparam("p_user"), *conditions)
+        .order_by(TicketRow.id.desc())
+        .limit(1)
+    )
+
+
+_LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
+_LATEST_UNRATED = _users_latest(TicketRow.status == "resolved", TicketRow.csat_fixed.is_(None))
+
+
 class TicketStore(Protocol):
     async def file(self, draft: TicketDraft) -> Ticket: ...
     async def get(self, number: str) -> Ticket: ...
@@ -158,25 +173,12 @@ class SqlTicketStore:
 
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None:
         """The user's newest ticket that the helpdesk is still working on, if any."""
-        query = (
-            select(TicketRow)
-            .where(TicketRow.channel == channel, TicketRow.user_id == user_id, TicketRow.status.in_(ACTIVE))
-            .order_by(TicketRow.id.desc())
-            .limit(1)
-        )
-        row = await self._session.scalar(query)
+        row = (await self._session.execute(_LATEST_ACTIVE, {"p_channel": channel, "p_user": user_id})).first()
         return None if row is None else ticket_of(row)
 
     async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None:
         """The user's newest resolved ticket they have not yet said is fixed or not."""
-        query = (
-            select(TicketRow)
-            .where(TicketRow.channel == channel, TicketRow.user_id == user_id, TicketRow.status == "resolved",
-                   TicketRow.csat_fixed.is_(None))
-            .order_by(TicketRow.id.desc())
-            .limit(1)
-        )
-        row = await self._session.scalar(query)
+        row = (await self._session.execute(_LATEST_UNRATED, {"p_channel": channel, "p_user": user_id})).first()
         return None if row is None else ticket_of(row)
 
     async def count_deflections(self) -> int:
