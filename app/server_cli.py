@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from enum import StrEnum
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -15,8 +17,10 @@ from telegram.error import TelegramError
 
 from api.tokens import ROLES, SqlTokenStore
 from app.wiring import MESSAGES_DIR, Services, build_app, build_services, open_database
+from app.workers import supervise
 from bot.telegram import make_bot, set_commands
 from core import logmask
+from core.db import upgrade
 from core.errors import ConfigError, InvalidInput
 from core.i18n import Catalog
 from core.settings import Settings
@@ -51,20 +55,39 @@ def serve(
         help="Also run the Telegram bot (needs HELPDESK_TELEGRAM_TOKEN): 'polling' long-polls the Bot API; "
              "'webhook' takes updates on POST /telegram/webhook (register it with `helpdesk telegram set-webhook`).",
     )] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Server processes on the one port (one core each); the Telegram bot needs 'webhook' mode "
+                    "with more than one, since only one process may poll the Bot API.")] = 1,
 ) -> None:
     """Run the HTTP server: operator API, HTTP chat channel, health checks; with --telegram, the bot too."""
     settings: Settings = ctx.obj
     if telegram is not None and not settings.telegram_token:
         typer.echo("error: --telegram needs a bot token: set HELPDESK_TELEGRAM_TOKEN (from BotFather)", err=True)
         raise typer.Exit(2)
-    services = services_or_exit(settings)
-    app = build_app(services)
-    server = masked_server(app, host, port)
+    if workers > 1 and telegram == TelegramMode.polling:
+        typer.echo("error: --workers > 1 needs --telegram webhook: the Bot API lets one process poll", err=True)
+        raise typer.Exit(2)
+    if workers == 1:
+        _serve_one(settings, host, port, telegram, None)
+        return
+    upgrade(settings.resolved_database_url())  # once, before the workers: two migrating at once would collide
+    raise typer.Exit(supervise(partial(_serve_one, settings, host, port, telegram), host, port, workers))
+
+
+def _serve_one(settings: Settings, host: str, port: int, telegram: TelegramMode | None,
+               sock: socket.socket | None) -> None:
+    """One server process, on `sock` if given (a worker of `--workers`), else listening on host:port itself."""
+    try:
+        services = services_or_exit(settings)
+    except typer.Exit as err:  # in a worker process: its exit code tells the supervisor
+        raise SystemExit(err.exit_code) from err
+    server = masked_server(build_app(services), host, port)
+    sockets = [sock] if sock is not None else None
     if telegram is None:
-        server.run()
+        server.run(sockets=sockets)
         return
     asyncio.run(_serve_with_polling(server, services) if telegram == TelegramMode.polling
-                else _serve_with_webhook(server, services))
+                else _serve_with_webhook(server, services, sockets))
 
 
 def masked_server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
@@ -85,10 +108,11 @@ async def _commands(services: Services) -> None:
         log.warning("telegram: could not set the command menu: %s", err)
 
 
-async def _serve_with_webhook(server: uvicorn.Server, services: Services) -> None:
+async def _serve_with_webhook(server: uvicorn.Server, services: Services,
+                              sockets: list[socket.socket] | None = None) -> None:
     """The HTTP server; its webhook route and inbox worker take the updates (`helpdesk telegram set-webhook`)."""
     await _commands(services)
-    await server.serve()
+    await server.serve(sockets=sockets)
 
 
 async def _serve_with_polling(server: uvicorn.Server, services: Services) -> None:

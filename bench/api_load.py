@@ -83,10 +83,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+def serving(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, int]]:
     """`helpdesk serve` in a subprocess, ready (its /healthz answers) when this yields its base URL and pid."""
     port = free_port()
-    server = subprocess.Popen([HELPDESK, "serve", "--port", str(port)], env=env)
+    server = subprocess.Popen([HELPDESK, "serve", "--port", str(port), "--workers", str(workers)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -140,9 +140,13 @@ def wait_idle(pid: int, limit_s: float = 300) -> float:
     started, calm = time.monotonic(), 0
     tick = os.sysconf("SC_CLK_TCK")
 
-    def cpu_s() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    def cpu_s() -> float:  # the server's and its workers' (`--workers`): utime + stime
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for process in [str(pid), *children]:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / tick
 
     while calm < 2 and time.monotonic() - started < limit_s:
         before = cpu_s()
@@ -197,7 +201,7 @@ def measure(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     token = subprocess.run([HELPDESK, "tokens", "create", "--name", "bench", "--role", "operator"], env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
     results: dict[str, Any] = {}
-    with serving(env) as (base, pid):
+    with serving(env, args.workers) as (base, pid):
         warm_s = warm_up(base, token) + wait_idle(pid)
         for name, (method, paths, body) in endpoints(active_numbers(url)).items():
             script = work / "load.lua"
@@ -219,6 +223,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sweep-seconds", type=int, help="the server's SLA sweep period (default: as shipped); "
                         "a long one keeps the sweep's later passes out of the measurement")
+    parser.add_argument("--workers", type=int, default=1, help="helpdesk serve --workers: server processes")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -227,11 +232,13 @@ def main() -> None:
         backend = "sqlite" if is_sqlite(url) else "postgresql"
         report = {"benchmark": "api_load", "backend": backend, "tickets": args.tickets, "seconds": args.seconds,
                   "repeat": args.repeat, "sla_sweep_seconds": args.sweep_seconds or "as shipped",
+                  "workers": args.workers,
                   "machine": machine(), **measure(url, args, Path(work))}
     if args.format == "json":
         print(json.dumps(report, indent=2))
         return
-    print(f"operator API with {args.tickets:,} tickets on {backend} (medians of {args.repeat} runs)")
+    print(f"operator API with {args.tickets:,} tickets on {backend}, {args.workers} server process(es) "
+          f"(medians of {args.repeat} runs)")
     for name, by_connections in report["results"].items():
         for connections, r in by_connections.items():
             print(f"  {name:30} {connections:>3} conn  {r['requests_per_s']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms"
