@@ -48,7 +48,10 @@ async def session(ctx: Context) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-Session = Annotated[AsyncSession, Depends(session)]
+# scope="function": commit before the response goes out. FastAPI's default runs the code after `yield` once
+# the response is sent, so a 200 could precede a commit that a crash or a failed COMMIT then lost (the soak:
+# an operator's reply acknowledged, never stored, and its user waiting for it for ever).
+Session = Annotated[AsyncSession, Depends(session, scope="function")]
 
 
 async def read_session(ctx: Context) -> AsyncIterator[AsyncSession]:
@@ -57,7 +60,7 @@ async def read_session(ctx: Context) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-ReadSession = Annotated[AsyncSession, Depends(read_session)]
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `helpdesk tokens create`")
 
 
