@@ -86,7 +86,8 @@ def free_port() -> int:
 def serving(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, int]]:
     """`helpdesk serve` in a subprocess, ready (its /healthz answers) when this yields its base URL and pid."""
     port = free_port()
-    server = subprocess.Popen([HELPDESK, "serve", "--port", str(port), "--workers", str(workers)], env=env)
+    more = ["--workers", str(workers)] if workers > 1 else []
+    server = subprocess.Popen([HELPDESK, "serve", "--port", str(port), *more], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
