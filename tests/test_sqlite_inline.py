@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import make_engine, upgrade
 from core.sqlite_inline import off_the_loop
@@ -24,11 +26,24 @@ def _writer_holding_lock(path: Path) -> sqlite3.Connection:
     return other
 
 
-async def test_loop_keeps_serving_while_another_connection_holds_the_write_lock(tmp_path: Path) -> None:
+@pytest.fixture
+async def engine(database: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite:///{database}")
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
     path = tmp_path / "h.db"
     upgrade(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
-    other = _writer_holding_lock(path)
+    return path
+
+
+async def test_loop_keeps_serving_while_another_connection_holds_the_write_lock(
+    database: Path, engine: AsyncEngine
+) -> None:
+    other = _writer_holding_lock(database)
 
     async def write() -> None:
         async with engine.begin() as conn:
@@ -47,14 +62,10 @@ async def test_loop_keeps_serving_while_another_connection_holds_the_write_lock(
         names = (await conn.execute(text("SELECT name FROM api_tokens ORDER BY id"))).scalars().all()
     assert names == ["cli", "api"]
     other.close()
-    await engine.dispose()
 
 
-async def test_write_gives_up_with_database_locked_after_the_busy_timeout(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
-    upgrade(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
-    other = _writer_holding_lock(path)
+async def test_write_gives_up_with_database_locked_after_the_busy_timeout(database: Path, engine: AsyncEngine) -> None:
+    other = _writer_holding_lock(database)
     try:
         async with engine.connect() as conn:
             driver = await conn.get_raw_connection()
@@ -65,13 +76,9 @@ async def test_write_gives_up_with_database_locked_after_the_busy_timeout(tmp_pa
             assert 0.15 < time.monotonic() - started < 2
     finally:
         other.close()
-        await engine.dispose()
 
 
-async def test_a_long_read_off_the_loop_lets_other_work_go_on(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
-    upgrade(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
+async def test_a_long_read_off_the_loop_lets_other_work_go_on(engine: AsyncEngine) -> None:
     count_to = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
                     "SELECT count(*) FROM c")
 
@@ -88,4 +95,3 @@ async def test_a_long_read_off_the_loop_lets_other_work_go_on(tmp_path: Path) ->
         ticks += 1
     assert await reading == 2000000
     assert ticks >= 5  # the loop answered other work all along (a query on the loop's thread allows none)
-    await engine.dispose()
