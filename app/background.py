@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from jira_link.sender import JiraSender
 from tickets import problem_spotting, sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
@@ -30,6 +29,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         telegram = services.telegram.sender()
         senders["telegram"] = telegram
     if services.settings.jira_url:
+        from jira_link.sender import JiraSender  # the jira client costs ~6 MiB: loaded only when configured
+
         senders["jira"] = JiraSender(services.sessions, services.settings)
 
     async def delivery(stop: asyncio.Event) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from core.settings import Settings
-from jira_link.check import run_check
 
 jira_app = typer.Typer(help="The JIRA hand-off for bugs and enhancements.", no_args_is_help=True)
 
@@ -13,6 +12,8 @@ jira_app = typer.Typer(help="The JIRA hand-off for bugs and enhancements.", no_a
 @jira_app.command("check")
 def check(ctx: typer.Context) -> None:
     """Connect to JIRA and verify the project, issue types, priorities and statuses the settings name."""
+    from jira_link.check import run_check  # not at import: every other command would load the jira client
+
     settings: Settings = ctx.obj
     report = run_check(settings)
     for line in report.ok:
