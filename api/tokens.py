@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,7 +62,10 @@ class SqlTokenStore:
         return token
 
     async def principal(self, token: str) -> Principal | None:
-        row = await self._session.scalar(
-            select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.revoked_at.is_(None))
-        )
+        row = (await self._session.execute(_BY_HASH, {"p_hash": hash_token(token)})).first()
         return None if row is None else Principal(row.name, row.role, row.team)
+
+
+# Every API request asks this: built once, and read as plain columns (no ORM object to load).
+_BY_HASH = select(ApiTokenRow.name, ApiTokenRow.role, ApiTokenRow.team).where(
+    ApiTokenRow.token_hash == bindparam("p_hash"), ApiTokenRow.revoked_at.is_(None))
