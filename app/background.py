@@ -4,6 +4,7 @@ Telegram) and sweeping SLA clocks. Each loop is safe to run in any number of pro
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,11 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
 async def running(services: Services) -> AsyncIterator[None]:
     """Start the loops, yield while the server runs, then stop them and wait for them."""
     stop = asyncio.Event()
+    # What start-up built (the knowledge base's index, catalogues, SQLAlchemy's mappings) lives as long as
+    # the process: moved out of the collector's sight, so that its full collections stop walking it (they
+    # were pauses in every request that met one; bench/README.md).
+    gc.collect()
+    gc.freeze()
     async with httpx.AsyncClient(timeout=10.0) as http:
         tasks = [asyncio.create_task(loop(stop)) for loop in loops(services, http)]
         try:
