@@ -33,6 +33,10 @@ class ApiContext:
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
 
+    def readers(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for work that only reads: the read-only pool where there is one (SQLite), else the main."""
+        return self.read_sessions or self.sessions
+
 
 async def context(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.helpdesk
@@ -56,7 +60,7 @@ Session = Annotated[AsyncSession, Depends(session, scope="function")]
 
 async def read_session(ctx: Context) -> AsyncIterator[AsyncSession]:
     """A transaction for a request that only reads: on SQLite it waits for no writer (core.db.make_read_engine)."""
-    async with (ctx.read_sessions or ctx.sessions)() as s, s.begin():
+    async with ctx.readers()() as s, s.begin():
         yield s
 
 
@@ -74,7 +78,7 @@ async def principal(
     if wait:
         raise HTTPException(429, f"too many requests with this token: at most {ctx.settings.api_requests_per_minute}"
                                  " a minute", headers={"Retry-After": str(max(1, round(wait)))})
-    async with (ctx.read_sessions or ctx.sessions)() as s:
+    async with ctx.readers()() as s:
         who = await SqlTokenStore(s).principal(credentials.credentials)
     if who is None:
         raise HTTPException(401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})

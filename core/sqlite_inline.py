@@ -60,7 +60,7 @@ class InlineCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        if self._connection.in_thread or _OFF_LOOP.get():
+        if _OFF_LOOP.get():
             self._rows = await self._connection._locked_retry(self._execute_and_fetch, sql, parameters)
         else:
             await self._connection._locked_retry(self._cursor.execute, sql, parameters)
@@ -119,18 +119,17 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-shaped connection over one sqlite3 connection used only from the event loop's thread."""
 
-    def __init__(self, conn: sqlite3.Connection, busy_timeout: float, in_thread: bool = False) -> None:
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn  # SQLAlchemy's adapter checks it is still open
         self.busy_timeout = busy_timeout
-        self.in_thread = in_thread
 
     async def _locked_retry(self, call: Callable[..., Any], *args: Any) -> Any:
         deadline = time.monotonic() + self.busy_timeout
         pause = FIRST_RETRY_SECONDS
         while True:
             try:
-                return await asyncio.to_thread(call, *args) if self.in_thread or _OFF_LOOP.get() else call(*args)
+                return await asyncio.to_thread(call, *args) if _OFF_LOOP.get() else call(*args)
             except sqlite3.OperationalError as error:
                 if not _is_locked(error) or time.monotonic() + pause > deadline:
                     raise
@@ -150,9 +149,7 @@ class InlineConnection:
         self._conn.rollback()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection = None
-            self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
         """Close at once (SQLAlchemy's terminate, when a connection is invalidated outside the loop)."""
@@ -168,22 +165,22 @@ class InlineConnection:
         return self._conn.isolation_level
 
 
-def connector(database: str, busy_timeout: float = 30.0, in_thread: bool = False) -> Callable[[], Any]:
+def connector(database: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
     """An `async_creator` for `create_async_engine`: each call opens one inline connection to `database`.
 
-    With `in_thread`, each statement (with all its rows) runs in asyncio's default thread pool instead: one
-    hand-over per statement rather than aiosqlite's several, for readers whose queries may take long (a
-    dashboard's aggregates over every ticket) and would otherwise hold up the loop.
+    Inside `off_the_loop()`, each statement (with all its rows) runs in asyncio's default thread pool instead:
+    one hand-over per statement rather than aiosqlite's several.
 
     The connection is in autocommit mode as far as the sqlite3 module goes (`isolation_level=None`): the
     engine issues BEGIN IMMEDIATE or BEGIN itself (core.db), and COMMIT / ROLLBACK through SQLAlchemy.
     """
 
     async def connect() -> InlineConnection:
-        # used from the loop's thread only; the pool may still close it from another (garbage collection)
+        # used from the loop's thread, and from a worker thread in off_the_loop() blocks (one statement at a
+        # time either way); the pool may also close it from another (garbage collection)
         conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False,
                                uri=database.startswith("file:"))
         conn.execute("PRAGMA busy_timeout=0")  # waits for the lock are asyncio sleeps (_locked_retry)
-        return InlineConnection(conn, busy_timeout, in_thread)
+        return InlineConnection(conn, busy_timeout)
 
     return connect

@@ -51,7 +51,7 @@ def sla_clock(ticket: Ticket | QueueEntry, now: datetime) -> tuple[str, str]:
 async def _queue(web: WebContext, signed: Signed, f: QueueFilter) -> list[tuple[QueueEntry, str, str]]:
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
-    async with (web.api.read_sessions or web.api.sessions)() as s:
+    async with web.api.readers()() as s:
         tickets, _ = await queue_page(s, f, limit=200)
     now = utcnow()
     return [(t, *sla_clock(t, now)) for t in tickets]

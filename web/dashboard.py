@@ -62,7 +62,7 @@ async def show(web: Web, request: Request, signed: Annotated[Signed, Depends(con
         period = _period(start, end, zone)
     except InvalidInput as err:
         period, problem = _period(None, None, zone), str(err)
-    async with (web.api.read_sessions or web.api.sessions)() as s, s.begin():
+    async with web.api.readers()() as s, s.begin():
         with off_the_loop():  # counts over every ticket in the period: not on the loop that serves chats
             figures = await dashboard(s, period)
             per_day, by_module = await _per_day(s, period), await _by_module(s, period)
