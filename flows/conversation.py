@@ -46,8 +46,7 @@ class FlowContext:
 class Conversation:
     """The model `transitions` drives: state, collected data, and the replies of the current event."""
 
-    state: str
-    trigger: Callable[..., Awaitable[bool]]  # bound by the machine while the event is applied
+    state: str  # transitions reads and sets it (flows.engine.Engine._fire)
 
     def __init__(self, state: str, data: dict[str, Any], ctx: FlowContext) -> None:
         self.state = state
