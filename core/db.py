@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from core import sqlite_inline
+from core.sqlite_writer import SqliteWriter, WriteTransaction
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,29 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class SqliteEngine(AsyncEngine):
+    """The asyncio engine of a SQLite file, with the conversation engine's writer beside its pool."""
+
+    writer: SqliteWriter
+
+    async def dispose(self, close: bool = True) -> None:
+        await self.writer.close()
+        await super().dispose(close)
+
+
+@asynccontextmanager
+async def write_transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[WriteTransaction]:
+    """A write transaction, committed when the block ends: on a SQLite file the writer's (core.sqlite_writer),
+    elsewhere a session's from `sessions`."""
+    bind = sessions.kw.get("bind")
+    if isinstance(bind, SqliteEngine):
+        async with bind.writer.transaction() as transaction:
+            yield transaction
+        return
+    async with sessions() as session, session.begin():
+        yield WriteTransaction(session)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An asyncio engine for `url`; SQLite gets WAL, foreign keys and serialised writers.
 
@@ -93,9 +120,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_reset_on_return", None)
     if not is_sqlite(url):
         return create_async_engine(async_url(url), **kwargs)
-    engine = create_async_engine(async_url(url), async_creator=sqlite_inline.connector(_sqlite_path(url)), **kwargs)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    path, writers = _sqlite_path(url), asyncio.Lock()
+    pooled = create_async_engine(async_url(url), async_creator=sqlite_inline.connector(path, writers=writers), **kwargs)
+    event.listen(pooled.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(pooled.sync_engine, "begin", _sqlite_begin)
+    engine = SqliteEngine(pooled.sync_engine)
+    engine.writer = SqliteWriter(path, writers, lambda conn: _sqlite_pragmas(conn, None))
     return engine
 
 

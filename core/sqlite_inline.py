@@ -25,6 +25,7 @@ from typing import Any
 
 _OFF_LOOP: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
 LOCKED_MESSAGES = ("database is locked", "database table is locked")
+BEGIN_WRITE = "BEGIN IMMEDIATE"
 FIRST_RETRY_SECONDS = 0.001
 LONGEST_RETRY_SECONDS = 0.05
 
@@ -60,7 +61,9 @@ class InlineCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InlineCursor:
-        if _OFF_LOOP.get():
+        if sql == BEGIN_WRITE:  # core.db's "begin" listener: a write transaction, in turn with this process's others
+            await self._connection.begin_write()
+        elif _OFF_LOOP.get():
             self._rows = await self._connection._locked_retry(self._execute_and_fetch, sql, parameters)
         else:
             await self._connection._locked_retry(self._cursor.execute, sql, parameters)
@@ -119,10 +122,41 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-shaped connection over one sqlite3 connection used only from the event loop's thread."""
 
-    def __init__(self, conn: sqlite3.Connection, busy_timeout: float) -> None:
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float, writers: asyncio.Lock | None = None) -> None:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn  # SQLAlchemy's adapter checks it is still open
         self.busy_timeout = busy_timeout
+        self._writers = writers
+        self._writing = False  # holds `writers` (from begin_write to commit or rollback)
+
+    @property
+    def closed(self) -> bool:
+        return self._connection is None
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The sqlite3 connection, for statements run on it directly (core.sqlite_direct) on the loop's thread."""
+        return self._conn
+
+    async def begin_write(self) -> None:
+        """BEGIN IMMEDIATE, once this process's other connections to the file have ended their writes.
+
+        They take turns through one asyncio lock (`writers`, shared by the connections core.db opens to one
+        file), handed over as soon as a COMMIT or ROLLBACK releases it, instead of each polling SQLite's lock
+        with sleeps; only another process's writer is waited for that way (`_locked_retry`)."""
+        if self._writers is not None and not self._writing:
+            await self._writers.acquire()
+            self._writing = True
+        try:
+            await self._locked_retry(self._conn.execute, BEGIN_WRITE)
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._writing and self._writers is not None:
+            self._writing = False
+            self._writers.release()
 
     async def _locked_retry(self, call: Callable[..., Any], *args: Any) -> Any:
         deadline = time.monotonic() + self.busy_timeout
@@ -144,9 +178,13 @@ class InlineConnection:
 
     async def commit(self) -> None:
         await self._locked_retry(self._conn.commit)
+        self._release()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
+        try:
+            self._conn.rollback()
+        finally:
+            self._release()
 
     async def close(self) -> None:
         self.stop()
@@ -156,6 +194,7 @@ class InlineConnection:
         if self._connection is not None:
             self._connection = None
             self._conn.close()
+        self._release()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
@@ -165,7 +204,7 @@ class InlineConnection:
         return self._conn.isolation_level
 
 
-def connector(database: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
+def connector(database: str, busy_timeout: float = 30.0, writers: asyncio.Lock | None = None) -> Callable[[], Any]:
     """An `async_creator` for `create_async_engine`: each call opens one inline connection to `database`.
 
     Inside `off_the_loop()`, each statement (with all its rows) runs in asyncio's default thread pool instead:
@@ -173,14 +212,18 @@ def connector(database: str, busy_timeout: float = 30.0) -> Callable[[], Any]:
 
     The connection is in autocommit mode as far as the sqlite3 module goes (`isolation_level=None`): the
     engine issues BEGIN IMMEDIATE or BEGIN itself (core.db), and COMMIT / ROLLBACK through SQLAlchemy.
+    With `writers`, each BEGIN IMMEDIATE first waits its turn on that lock (InlineConnection.begin_write).
     """
 
     async def connect() -> InlineConnection:
-        # used from the loop's thread, and from a worker thread in off_the_loop() blocks (one statement at a
-        # time either way); the pool may also close it from another (garbage collection)
-        conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False,
-                               uri=database.startswith("file:"))
-        conn.execute("PRAGMA busy_timeout=0")  # waits for the lock are asyncio sleeps (_locked_retry)
-        return InlineConnection(conn, busy_timeout)
+        return open_inline(database, busy_timeout, writers)
 
     return connect
+
+
+def open_inline(database: str, busy_timeout: float = 30.0, writers: asyncio.Lock | None = None) -> InlineConnection:
+    # used from the loop's thread, and from a worker thread in off_the_loop() blocks (one statement at a
+    # time either way); the pool may also close it from another (garbage collection)
+    conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False, uri=database.startswith("file:"))
+    conn.execute("PRAGMA busy_timeout=0")  # waits for the lock are asyncio sleeps (_locked_retry)
+    return InlineConnection(conn, busy_timeout, writers)

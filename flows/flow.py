@@ -2,8 +2,9 @@
 
 Triggers: `begin` (first contact), `text` (free text), `picked` (a menu choice), `solved` / `not_solved`
 (the FAQ offer), `confirm` / `edit_*` (the summary) and the global commands. For one trigger the first
-transition whose conditions hold wins. Conditions of one transition are evaluated together (the asyncio
-machine gathers them), so each must be safe to call on its own. `flows/diagram.md` is generated from this list.
+transition whose conditions hold wins. Conditions of one transition are evaluated in the order listed
+(flows.engine.InOrderMachine), but each must still be safe to call on its own. `flows/diagram.md` is
+generated from this list.
 """
 
 from __future__ import annotations

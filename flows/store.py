@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.errors import ConflictError
 from core.messages import Choice, Reply, UserRef
+from core.sqlite_direct import Prebuilt
 from flows.models import ConversationRow, ProcessedEventRow
 
 
@@ -22,10 +24,6 @@ class StoredConversation:
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
     checked: bool | None = None  # the value of load_for_update's `check`, if one was given
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
 
 
 # The statements of every conversation turn are built once, with bind parameters, rather than per turn:
@@ -88,21 +86,23 @@ def _reply_of(data: dict[str, Any]) -> Reply:
 
 
 class SqlConversationStore:
-    """Conversation rows inside the caller's transaction."""
+    """Conversation rows inside the caller's transaction; with `sqlite` (the transaction's own connection, on
+    SQLite) a turn's statements run on it directly (core.sqlite_direct)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sqlite: sqlite3.Connection | None = None) -> None:
         self._session = session
+        self._sql = Prebuilt(session, sqlite)
 
     async def claim_event(self, user: UserRef, message_id: str) -> bool:
         """Record the event's key; False when it was already processed (a retried delivery)."""
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow()}
-        return (await self._session.execute(_claim_statement(_dialect(self._session)), params)).first() is not None
+        return await self._sql.first(_claim_statement(self._sql.dialect), params) is not None
 
     async def remember_replies(self, user: UserRef, message_id: str, replies: list[Reply]) -> None:
         """Keep what a processed event answered, in the same transaction as its effects."""
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id,
                   "p_replies": [_reply_json(r) for r in replies]}
-        await self._session.execute(_REMEMBER, params)
+        await self._sql.rowcount(_REMEMBER, params)
 
     async def replies_of(self, user: UserRef, message_id: str) -> list[Reply]:
         """What a processed event answered ([] for one processed before replies were kept)."""
@@ -123,11 +123,13 @@ class SqlConversationStore:
         the same round trip into `checked`. `check` is a constant built once, and its bind parameters are
         p_channel, p_user and p_now (see SqlOutbox.PENDING_FOR_USER).
         """
-        statement = _upsert_statement(_dialect(self._session), check)
+        statement = _upsert_statement(self._sql.dialect, check)
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_state": initial_state, "p_now": utcnow()}
-        row = (await self._session.execute(statement, params)).one()
-        checked = None if row.checked is None else bool(row.checked)
-        return StoredConversation(state=row.state, data=dict(row.data or {}), version=row.version, checked=checked)
+        row = await self._sql.first(statement, params)
+        if row is None:
+            raise RuntimeError("the conversation upsert returned no row")
+        checked = None if row["checked"] is None else bool(row["checked"])
+        return StoredConversation(row["state"], dict(row["data"] or {}), row["version"], checked)
 
     async def peek(self, user: UserRef) -> StoredConversation | None:
         query = select(ConversationRow.state, ConversationRow.data, ConversationRow.version).where(
@@ -138,9 +140,10 @@ class SqlConversationStore:
 
     async def save(self, user: UserRef, conversation: StoredConversation) -> None:
         """Write the new state; the version check turns a lost update into an error instead of data loss."""
-        result = await self._session.execute(_SAVE, {
+        saved = await self._sql.rowcount(_SAVE, {
             "p_channel": user.channel, "p_user": user.user_id, "p_version": conversation.version,
             "p_state": conversation.state, "p_data": conversation.data, "p_now": utcnow()})
-        if getattr(result, "rowcount", 0) != 1:
+        if saved != 1:
             raise ConflictError(f"conversation of {user} changed underneath")
         conversation.version += 1
+

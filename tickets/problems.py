@@ -9,18 +9,20 @@ message is taken as the answer to "is it fixed?" as for any resolved ticket.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import ConflictError, InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
+from core.sqlite_direct import Prebuilt
 from tickets.desk import SqlTicketDesk
 from tickets.lifecycle import ACTIVE
 from tickets.models import OutboxRow, TicketEventRow, TicketRow
@@ -31,6 +33,18 @@ STATUSES = ("investigating", "identified", "fixed")
 OPEN = ("investigating", "identified")
 AUDITED = ("title", "description", "status", "team", "workaround", "jira_key")
 MATCH_TEXTS = 50  # newest linked descriptions a user's words are compared with
+
+# asked on every turn that describes a problem, so built once (core.sqlite_direct.Prebuilt)
+_OPEN_PROBLEMS = (
+    select(ProblemRow.id, ProblemRow.title, ProblemRow.description, ProblemRow.workaround, ProblemRow.ulb)
+    .where(ProblemRow.status.in_(OPEN)).order_by(ProblemRow.id)
+)
+_LINKED_DESCRIPTIONS = (
+    select(TicketRow.description)
+    .join(ProblemLinkRow, ProblemLinkRow.ticket_id == TicketRow.id)
+    .where(ProblemLinkRow.problem_id == bindparam("p_problem"))
+    .order_by(TicketRow.id.desc()).limit(MATCH_TEXTS)
+)
 
 
 @dataclass(frozen=True)
@@ -92,11 +106,13 @@ class Joiner:
 class SqlProblems:
     """Problem actions inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None) -> None:
+    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None,
+                 sqlite: sqlite3.Connection | None = None) -> None:
         self._session = session
         self._settings = settings
         self._due = due
         self._desk = SqlTicketDesk(session, settings, due)
+        self._sql = Prebuilt(session, sqlite)  # on a conversation turn's connection (core.sqlite_direct)
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, problem_id: int, *, for_update: bool = False) -> ProblemRow:
@@ -129,17 +145,14 @@ class SqlProblems:
 
     async def known(self, ulb: str | None) -> list[KnownProblem]:
         """Open problems a user of `ulb` may be reporting again (a problem without a ULB is everyone's)."""
-        query = select(ProblemRow).where(ProblemRow.status.in_(OPEN)).order_by(ProblemRow.id)
         found = []
-        for row in await self._session.scalars(query):
-            if row.ulb is not None and row.ulb != ulb:
+        for row in await self._sql.all(_OPEN_PROBLEMS, {}):
+            if row["ulb"] is not None and row["ulb"] != ulb:
                 continue
-            descriptions = (select(TicketRow.description)
-                            .join(ProblemLinkRow, ProblemLinkRow.ticket_id == TicketRow.id)
-                            .where(ProblemLinkRow.problem_id == row.id)
-                            .order_by(TicketRow.id.desc()).limit(MATCH_TEXTS))
-            texts = [row.title, row.description, *await self._session.scalars(descriptions)]
-            found.append(KnownProblem(row.id, row.title, row.workaround, row.ulb, tuple(t for t in texts if t)))
+            descriptions = await self._sql.all(_LINKED_DESCRIPTIONS, {"p_problem": row["id"]})
+            texts = [row["title"], row["description"], *(d["description"] for d in descriptions)]
+            found.append(KnownProblem(row["id"], row["title"], row["workaround"], row["ulb"],
+                                      tuple(t for t in texts if t)))
         return found
 
     # -- changes ---------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import NotFound
+from core.sqlite_direct import Prebuilt
 from tickets.events import ticket_event
 from tickets.lifecycle import ACTIVE
 from tickets.models import DeflectionRow, TicketRow
@@ -81,16 +83,18 @@ _TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
 _read_ticket_fields = attrgetter(*_TICKET_FIELDS)
 
 
-def ticket_of(row: TicketRow | Row[Any]) -> Ticket:
-    """The immutable view of a ticket row (an ORM one, or a Core row of the tickets table's columns)."""
-    if isinstance(row, Row):
-        mapping = row._asdict()
+def ticket_of(row: TicketRow | Row[Any] | Mapping[str, Any]) -> Ticket:
+    """The immutable view of a ticket row (an ORM one, or a Core row or mapping of the tickets table's columns)."""
+    if isinstance(row, Row | Mapping):
+        mapping = row._asdict() if isinstance(row, Row) else row
         values = {name: mapping[name] for name in _TICKET_FIELDS}
+        number = mapping["number"]
     else:
         values = dict(zip(_TICKET_FIELDS, _read_ticket_fields(row), strict=True))
+        number = row.number
     for name in _LIST_FIELDS:
         values[name] = list(values[name] or [])
-    values["number"] = row.number or ""
+    values["number"] = number or ""
     return Ticket(**values)
 
 
@@ -124,12 +128,15 @@ class TicketStore(Protocol):
 
 
 class SqlTicketStore:
-    """Tickets in the SQL database, inside the caller's transaction."""
+    """Tickets in the SQL database, inside the caller's transaction (with `sqlite`, a conversation turn's
+    connection on SQLite, its per-turn lookups run on it directly: core.sqlite_direct)."""
 
-    def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None) -> None:
+    def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None,
+                 sqlite: sqlite3.Connection | None = None) -> None:
         self._session = session
         self._prefix = prefix
         self._due = due
+        self._sql = Prebuilt(session, sqlite)
 
     async def file(self, draft: TicketDraft) -> Ticket:
         """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
@@ -173,12 +180,12 @@ class SqlTicketStore:
 
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None:
         """The user's newest ticket that the helpdesk is still working on, if any."""
-        row = (await self._session.execute(_LATEST_ACTIVE, {"p_channel": channel, "p_user": user_id})).first()
+        row = await self._sql.first(_LATEST_ACTIVE, {"p_channel": channel, "p_user": user_id})
         return None if row is None else ticket_of(row)
 
     async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None:
         """The user's newest resolved ticket they have not yet said is fixed or not."""
-        row = (await self._session.execute(_LATEST_UNRATED, {"p_channel": channel, "p_user": user_id})).first()
+        row = await self._sql.first(_LATEST_UNRATED, {"p_channel": channel, "p_user": user_id})
         return None if row is None else ticket_of(row)
 
     async def count_deflections(self) -> int:

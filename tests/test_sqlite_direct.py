@@ -1,0 +1,144 @@
+"""A turn's statements run on sqlite3 directly (core.sqlite_direct, core.sqlite_writer): the same rows as
+through SQLAlchemy, one transaction with the session's work, and writers of one process taking turns."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.db import SqliteEngine, make_engine, make_sessions, upgrade, write_transaction
+from core.messages import Reply, UserRef
+from flows.store import SqlConversationStore
+from tickets.store import SqlTicketStore, TicketDraft
+
+USER = UserRef("telegram", "42")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "h.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+async def sessions(database: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(f"sqlite:///{database}")
+    assert isinstance(engine, SqliteEngine)
+    yield make_sessions(engine)
+    await engine.dispose()
+
+
+def _draft(description: str = "bill upload fails") -> TicketDraft:
+    return TicketDraft(channel=USER.channel, user_id=USER.user_id, role="employee", ulb="Cuttack", language="en",
+                       module="Bills", category="technical", priority="P2", priority_reason="many users",
+                       description=description, team="state_technical",
+                       transcript=[{"from": "user", "text": "x"}])
+
+
+def _stored_rows(database: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT channel, user_id, state, data, version, typeof(updated_at), "
+                            "length(updated_at) FROM conversations ORDER BY user_id").fetchall()
+
+
+async def test_a_turn_stores_what_the_orm_would_and_reads_it_back(
+    database: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    data = {"profile": {"language": "or", "ulb": "Puri"}, "transcript": [{"from": "user", "text": "ନମସ୍କାର"}]}
+    async with write_transaction(sessions) as turn:  # direct
+        assert turn.sqlite is not None
+        store = SqlConversationStore(turn.session, turn.sqlite)
+        assert await store.claim_event(USER, "m1")
+        assert not await store.claim_event(USER, "m1")
+        stored = await store.load_for_update(USER, "new")
+        stored.state, stored.data = "awaiting_problem", data
+        await store.save(USER, stored)
+        await store.remember_replies(USER, "m1", [Reply("ok")])
+    other = UserRef("telegram", "43")
+    async with sessions() as session, session.begin():  # through SQLAlchemy, for comparison
+        store = SqlConversationStore(session)
+        stored = await store.load_for_update(other, "new")
+        stored.state, stored.data = "awaiting_problem", data
+        await store.save(other, stored)
+
+    direct_row, orm_row = _stored_rows(database)
+    assert direct_row[2:] == orm_row[2:]  # same state, JSON text, version, and datetime format
+    async with sessions() as session:
+        store = SqlConversationStore(session)
+        peeked = await store.peek(USER)
+        assert peeked is not None and peeked.data == data and peeked.version == 1
+        assert [r.text for r in await store.replies_of(USER, "m1")] == ["ok"]
+
+
+async def test_ticket_lookups_read_the_same_directly_as_through_the_session(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        filed = await SqlTicketStore(session).file(_draft())
+    async with write_transaction(sessions) as turn:
+        direct = await SqlTicketStore(turn.session, sqlite=turn.sqlite).latest_active(USER.channel, USER.user_id)
+    async with sessions() as session:
+        through_orm = await SqlTicketStore(session).latest_active(USER.channel, USER.user_id)
+    assert direct == through_orm
+    assert direct is not None and direct.number == filed.number and direct.created_at is not None
+    assert direct.transcript == [{"from": "user", "text": "x"}]
+
+
+async def test_direct_statements_and_the_session_share_one_transaction(
+    database: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    with pytest.raises(RuntimeError, match="after both"):
+        async with write_transaction(sessions) as turn:
+            await SqlConversationStore(turn.session, turn.sqlite).claim_event(USER, "m1")
+            await SqlTicketStore(turn.session).file(_draft())
+            await turn.session.flush()
+            raise RuntimeError("after both")
+    with sqlite3.connect(database) as conn:  # neither the event nor the ticket was kept
+        assert conn.execute("SELECT count(*) FROM processed_events").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+
+    async with write_transaction(sessions) as turn:
+        await SqlConversationStore(turn.session, turn.sqlite).claim_event(USER, "m2")
+        await SqlTicketStore(turn.session).file(_draft())
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM processed_events").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (1,)
+
+
+async def test_a_pool_writer_waits_its_turn_behind_a_conversation_turn(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    order: list[str] = []
+    turn_open = asyncio.Event()
+    release = asyncio.Event()
+
+    async def turn() -> None:
+        async with write_transaction(sessions) as tx:
+            await SqlConversationStore(tx.session, tx.sqlite).claim_event(USER, "m1")
+            turn_open.set()
+            await release.wait()
+            order.append("turn")
+
+    async def api_write() -> None:
+        await turn_open.wait()
+        async with sessions() as session, session.begin():
+            await session.execute(text("INSERT INTO api_tokens (name, role, token_hash, created_at) "
+                                       "VALUES ('api', 'operator', 'h', '2026-01-01')"))
+            order.append("api")
+
+    turning, writing = asyncio.create_task(turn()), asyncio.create_task(api_write())
+    await asyncio.sleep(0.05)
+    assert not writing.done()  # waiting for the lock, not failed with "database is locked"
+    release.set()
+    await asyncio.wait_for(asyncio.gather(turning, writing), timeout=5)
+    assert order == ["turn", "api"]
+    async with write_transaction(sessions) as tx:  # the lock was handed back: the next turn goes ahead
+        assert await SqlConversationStore(tx.session, tx.sqlite).claim_event(USER, "m2")
+
