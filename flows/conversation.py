@@ -212,7 +212,7 @@ class Conversation:
                         self.language, case["description"], list(self.data.get("transcript", [])))
         ticket = await self.ctx.problems.join(int(case["problem"]["id"]), joiner)
         self.reply(lambda: self.t("problem.joined", number=ticket.number), ticket=ticket.number)
-        self.data["case"] = {}
+        self._close_case()
 
     def reject_faq(self, event: EventData) -> None:
         self.case["faq_rejected"] = [hit["id"] for hit in self.case.get("faq_offered", [])]
@@ -223,7 +223,7 @@ class Conversation:
             self.case.get("description", ""), self.profile.get("ulb"),
         )
         self.say("faq.deflected")
-        self.data["case"] = {}
+        self._close_case()
 
     async def file_ticket(self, event: EventData) -> None:
         case, priority = self.case, self.priority()
@@ -243,7 +243,7 @@ class Conversation:
         self.reply(lambda: self.t("filed", number=ticket.number, priority=priority.level,
                                   team=self.settings.team_name(team), target=self.t(target_key, n=amount)),
                    ticket=ticket.number)
-        self.data["case"] = {}
+        self._close_case()
 
     async def hold_message(self, event: EventData) -> None:
         """Keep the message while asking what it is about, and remember which ticket the question names."""
@@ -288,11 +288,23 @@ class Conversation:
     def start_editing(self, event: EventData) -> None:
         self.data["editing"] = True
 
+    def _close_case(self) -> None:
+        """The case is filed, joined to a problem or answered by the FAQ: its transcript has gone with it (the
+        ticket keeps a copy), and only what starts the next case is read again (new_case), so the lines in
+        between are not carried, and rewritten, on every turn until then."""
+        self.data["case"] = {}
+        self.data["transcript"] = []
+
     def new_case(self, event: EventData) -> None:
-        """Forget the previous problem; the transcript keeps only the message that starts this one."""
+        """Forget the previous problem; the transcript keeps only what starts this one: the message, or the
+        message held while asking whether it was about the open ticket, that question and its answer."""
         self.data["case"] = {}
         self.data.pop("editing", None)
-        self.data["transcript"] = self.data.get("transcript", [])[-1:]
+        transcript, held = self.data.get("transcript", []), self.data.get("held_text")
+        start = next((n for n in range(len(transcript) - 1, -1, -1)
+                      if held and transcript[n].get("from") == "user" and transcript[n].get("text") == held),
+                     len(transcript) - 1)
+        self.data["transcript"] = transcript[max(start, 0):]
 
     def drop_case(self, event: EventData) -> None:
         self.data["case"] = {}

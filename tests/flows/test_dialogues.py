@@ -9,6 +9,7 @@ from core.i18n import Catalog
 from core.messages import Inbound, UserRef
 from core.settings import Settings
 from flows.engine import Engine
+from flows.store import SqlConversationStore
 from tests.fakes import KeywordMatcher, ScriptedChat
 from tickets.store import SqlTicketStore, Ticket
 
@@ -44,6 +45,32 @@ async def test_happy_path_files_a_ticket_with_number_team_and_response_time(
     said = [line["text"] for line in ticket.transcript]
     assert "wage bill not generated after muster roll approval" in said
     assert "Which part of the app is it about?" in said
+
+
+async def test_a_filed_case_leaves_its_transcript_with_the_ticket_and_the_next_starts_afresh(
+    chat: ScriptedChat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.walk_to_confirm("wage bill not generated after muster roll approval")
+    await chat.pick("file it")
+    for _ in range(3):  # chatting on about the ticket: nothing of it is carried in the conversation
+        await chat.send("any news?")
+        await chat.pick("add it to")
+    async with sessions() as session:
+        stored = await SqlConversationStore(session).peek(chat.user)
+    assert stored is not None
+    carried = [line["text"] for line in stored.data["transcript"]]
+    assert "wage bill not generated after muster roll approval" not in carried
+    assert carried.count("any news?") == 3
+
+    await chat.send("measurement book will not submit")
+    await chat.pick("new problem")
+    for label in ("Bills", "not working", "only for me", "No", "file it"):
+        await chat.pick(label)
+    first, second = sorted(await tickets_of(sessions), key=lambda t: t.number)
+    assert "wage bill not generated after muster roll approval" in [line["text"] for line in first.transcript]
+    said = [line["text"] for line in second.transcript]
+    assert "measurement book will not submit" in said
+    assert "wage bill not generated after muster roll approval" not in said and "any news?" not in said
 
 
 async def test_solved_faq_ends_the_conversation_and_counts_a_deflection(
