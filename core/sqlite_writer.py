@@ -41,7 +41,7 @@ class SqliteWriter:
         self._setup = setup  # the pragmas every connection to the file gets (core.db)
         self._conn: InlineConnection | None = None
         self._engine: AsyncEngine | None = None
-        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._session: AsyncSession | None = None
         self._trace: Callable[[str], object] | None = None
 
     def trace(self, callback: Callable[[str], object] | None) -> None:
@@ -51,8 +51,8 @@ class SqliteWriter:
         if self._conn is not None and not self._conn.closed:
             self._conn.raw.set_trace_callback(callback)
 
-    async def _open(self) -> tuple[InlineConnection, async_sessionmaker[AsyncSession]]:
-        if self._conn is None or self._conn.closed or self._sessions is None:
+    async def _open(self) -> tuple[InlineConnection, AsyncSession]:
+        if self._conn is None or self._conn.closed or self._session is None:
             await self.close()  # what is left of one SQLAlchemy invalidated (closed) after an error
             conn = open_inline(self._path, writers=self._writers)
             self._setup(conn.raw)
@@ -67,16 +67,17 @@ class SqliteWriter:
                                          poolclass=StaticPool, pool_reset_on_return=None)
             async with engine.connect():  # SQLAlchemy's first connect ends in a ROLLBACK: now, not in a turn
                 pass
+            # one session for every turn (a turn at a time), emptied after each: making and closing one per
+            # turn was a twentieth of a turn's time
             self._conn, self._engine = conn, engine
-            self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        return self._conn, self._sessions
+            self._session = async_sessionmaker(engine, expire_on_commit=False)()
+        return self._conn, self._session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[WriteTransaction]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block raises."""
-        conn, sessions = await self._open()
+        conn, session = await self._open()
         await conn.begin_write()
-        session = sessions()
         try:
             yield WriteTransaction(session, conn.raw)
             if session.in_transaction():
@@ -90,11 +91,13 @@ class SqliteWriter:
                 await conn.rollback()
             raise
         finally:
-            await session.close()
+            session.expunge_all()  # the next turn loads afresh what it reads (expire_on_commit is off)
 
     async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
         if self._engine is not None:
             await self._engine.dispose()  # closes the connection if a session ever used it
         if self._conn is not None:
             self._conn.stop()
-        self._conn = self._engine = self._sessions = None
+        self._conn = self._engine = self._session = None

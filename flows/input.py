@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -28,12 +28,13 @@ class Option:
     trigger: str = "picked"
     value: str = ""
     aliases: tuple[str, ...] = field(default=())
-    translations: tuple[str, ...] = field(default=())  # the label in the other languages
+    # the label in the other languages, rendered only when typed words are read (not for every menu shown)
+    translations: Callable[[], tuple[str, ...]] = field(default=tuple, compare=False)
 
     def names(self) -> tuple[str, ...]:
         """Labels in every language, and each label's bracketed part and the rest (for "ମାପ ପୁସ୍ତକ (Measurement Book)")."""
         names: list[str] = []
-        for label in (self.label, *self.translations):
+        for label in (self.label, *self.translations()):
             names += [label, *_bracket_parts(label)]
         return tuple(dict.fromkeys(n for n in map(normalize, names) if n))
 

@@ -46,7 +46,11 @@ def _option(
     aliases: tuple[str, ...] = (), **params: object,
 ) -> Option:
     """An option labelled in the user's language that also answers to its label in the other languages."""
-    others = tuple(conv.catalog.text(key, lang, **params) for lang in LANGUAGES if lang != conv.language)
+    language, catalog = conv.language, conv.catalog
+
+    def others() -> tuple[str, ...]:
+        return tuple(catalog.text(key, lang, **params) for lang in LANGUAGES if lang != language)
+
     return Option(id, conv.t(key, **params), trigger, value, aliases, others)
 
 

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import SqliteEngine, make_engine, make_sessions, upgrade, write_transaction
 from core.messages import Reply, UserRef
 from flows.store import SqlConversationStore
+from tickets.models import TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
 
 USER = UserRef("telegram", "42")
@@ -142,3 +143,19 @@ async def test_a_pool_writer_waits_its_turn_behind_a_conversation_turn(
     async with write_transaction(sessions) as tx:  # the lock was handed back: the next turn goes ahead
         assert await SqlConversationStore(tx.session, tx.sqlite).claim_event(USER, "m2")
 
+
+
+async def test_each_turn_reads_what_others_changed_since_the_last(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        filed = await SqlTicketStore(session).file(_draft())
+    by_number = select(TicketRow).where(TicketRow.number == filed.number)
+    async with write_transaction(sessions) as turn:
+        earlier = await turn.session.scalar(by_number)  # still referenced when the next turn reads the row
+        assert earlier is not None and earlier.status == "new"
+    async with sessions() as session, session.begin():  # an operator, between the user's turns
+        await session.execute(text("UPDATE tickets SET status = 'assigned'"))
+    async with write_transaction(sessions) as turn:
+        now = await turn.session.scalar(by_number)
+        assert now is not None and now.status == "assigned"
