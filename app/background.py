@@ -62,15 +62,19 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     return [delivery, sla_sweep, spot_problems, *channel_loops]
 
 
+def settle_heap() -> None:
+    """What start-up built (the knowledge base's index, catalogues, SQLAlchemy's mappings) lives as long as
+    the process: moved out of the garbage collector's sight, so that its full collections stop walking it
+    (each was a pause of ~0.1 s in whatever request or turn met it; bench/README.md)."""
+    gc.collect()
+    gc.freeze()
+
+
 @asynccontextmanager
 async def running(services: Services) -> AsyncIterator[None]:
     """Start the loops, yield while the server runs, then stop them and wait for them."""
     stop = asyncio.Event()
-    # What start-up built (the knowledge base's index, catalogues, SQLAlchemy's mappings) lives as long as
-    # the process: moved out of the collector's sight, so that its full collections stop walking it (they
-    # were pauses in every request that met one; bench/README.md).
-    gc.collect()
-    gc.freeze()
+    settle_heap()
     async with httpx.AsyncClient(timeout=10.0) as http:
         tasks = [asyncio.create_task(loop(stop)) for loop in loops(services, http)]
         try:

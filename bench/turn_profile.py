@@ -5,8 +5,8 @@
 Runs on a fresh SQLite file with the shipped wiring (the `bench` extra installs pyinstrument). Prints the wall
 time per turn and the sampled time grouped by where it was spent: SQLite itself, SQLAlchemy and its asyncio
 bridge, the engine and flow, transitions, the matcher, JSON; with --tree, the call tree too. (SQLite runs on
-the event loop's thread, core/sqlite_inline.py; before it ran in aiosqlite's thread, and the first two groups
-measured the hand-overs.)
+the event loop's thread, core/sqlite_inline.py, and a turn's own statements on sqlite3 directly,
+core/sqlite_direct.py; before it ran in aiosqlite's thread, and the first two groups measured the hand-overs.)
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from pathlib import Path
 from pyinstrument import Profiler
 from pyinstrument.frame import Frame
 
+from app.background import settle_heap
 from app.wiring import build_services
 from bench.turns import SimulatedUser
 from core.messages import UserRef
 from core.settings import Settings
 
 SQLITE3_CALLS = {f"<built-in>:{c}" for c in ("Cursor.execute", "Cursor.fetchall", "Cursor.fetchone",
-                                              "Connection.commit", "Connection.rollback", "Connection.cursor")}
+                                              "Connection.commit", "Connection.rollback", "Connection.cursor",
+                                              "Connection.execute")}
 GROUPS: list[tuple[str, Callable[[str], bool]]] = [  # first match wins: (label, test on "file:function")
     ("event loop idle in epoll (a worker thread's answer, a timer)", lambda f: "epoll.poll" in f),
     ("SQLite itself (sqlite3: execute, fetch, commit)", lambda f: "sqlite_inline" in f or f in SQLITE3_CALLS),
@@ -37,7 +39,7 @@ GROUPS: list[tuple[str, Callable[[str], bool]]] = [  # first match wins: (label,
     ("SQLAlchemy: building, compiling, executing statements, ORM", lambda f: "sqlalchemy" in f),
     ("transitions (state machine)", lambda f: "transitions" in f),
     ("FAQ matcher (kb/)", lambda f: "/kb/" in f or "rapidfuzz" in f or "Stemmer" in f),
-    ("JSON encode/decode", lambda f: "json" in f),
+    ("JSON encode/decode", lambda f: "json" in f),  # orjson and json_columns too
     ("engine, flow, tickets, catalogs (our code)", lambda f: any(p in f for p in ("/flows/", "/tickets/", "/core/"))),
     ("asyncio event loop", lambda f: "asyncio" in f or "selectors" in f),
 ]
@@ -62,6 +64,7 @@ async def profile(turns: int, count: int, tree: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         services = build_services(Settings(database_url=f"sqlite:///{tmp}/t.db", data_dir=Path(tmp),
                                                 chat_messages_per_minute=0))
+        settle_heap()  # as `helpdesk serve` does once started
         users = [SimulatedUser(UserRef("bench", f"u{n}"), random.Random(n)) for n in range(count)]
         profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()

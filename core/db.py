@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from core import sqlite_inline
+from core.json_columns import SQLITE_JSON
+from core.sqlite_checkpoints import Checkpointer
 from core.sqlite_writer import SqliteWriter, WriteTransaction
 
 log = logging.getLogger(__name__)
@@ -82,9 +84,11 @@ class SqliteEngine(AsyncEngine):
     """The asyncio engine of a SQLite file, with the conversation engine's writer beside its pool."""
 
     writer: SqliteWriter
+    checkpoints: Checkpointer
 
     async def dispose(self, close: bool = True) -> None:
         await self.writer.close()
+        await self.checkpoints.close()
         await super().dispose(close)
 
 
@@ -121,11 +125,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(async_url(url), **kwargs)
     path, writers = _sqlite_path(url), asyncio.Lock()
-    pooled = create_async_engine(async_url(url), async_creator=sqlite_inline.connector(path, writers=writers), **kwargs)
+    checkpoints = Checkpointer(path, writers)
+    connect = sqlite_inline.connector(path, writers=writers, on_commit=checkpoints.committed)
+    pooled = create_async_engine(async_url(url), async_creator=connect, **SQLITE_JSON, **kwargs)
     event.listen(pooled.sync_engine, "connect", _sqlite_pragmas)
     event.listen(pooled.sync_engine, "begin", _sqlite_begin)
     engine = SqliteEngine(pooled.sync_engine)
-    engine.writer = SqliteWriter(path, writers, lambda conn: _sqlite_pragmas(conn, None))
+    engine.writer = SqliteWriter(path, writers, lambda conn: _sqlite_pragmas(conn, None), checkpoints.committed)
+    engine.checkpoints = checkpoints
     return engine
 
 
@@ -154,7 +161,7 @@ def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
     if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
         return None  # an in-memory database exists only on the connection that made it
     engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None,
-                                 async_creator=sqlite_inline.connector(_sqlite_path(url)))
+                                 async_creator=sqlite_inline.connector(_sqlite_path(url)), **SQLITE_JSON)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "connect", _sqlite_read_only)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
@@ -172,7 +179,7 @@ def upgrade(url: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    engine = create_engine(sync_url(url))
+    engine = create_engine(sync_url(url), **(SQLITE_JSON if is_sqlite(url) else {}))
     if is_sqlite(url):
         event.listen(engine, "connect", _sqlite_connect)
     try:

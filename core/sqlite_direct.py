@@ -18,7 +18,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
-DIALECT = sqlite.dialect()
+from core.json_columns import json_text, json_value
+
+DIALECT = sqlite.dialect(json_serializer=json_text, json_deserializer=json_value)
 Processor = Callable[[Any], Any] | None
 
 

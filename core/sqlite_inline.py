@@ -122,12 +122,14 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-shaped connection over one sqlite3 connection used only from the event loop's thread."""
 
-    def __init__(self, conn: sqlite3.Connection, busy_timeout: float, writers: asyncio.Lock | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float, writers: asyncio.Lock | None = None,
+                 on_commit: Callable[[], None] | None = None) -> None:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn  # SQLAlchemy's adapter checks it is still open
         self.busy_timeout = busy_timeout
         self._writers = writers
         self._writing = False  # holds `writers` (from begin_write to commit or rollback)
+        self._on_commit = on_commit  # after each write transaction's COMMIT (core.sqlite_checkpoints)
 
     @property
     def closed(self) -> bool:
@@ -177,8 +179,11 @@ class InlineConnection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
+        wrote = self._writing
         await self._locked_retry(self._conn.commit)
         self._release()
+        if wrote and self._on_commit is not None:
+            self._on_commit()
 
     async def rollback(self) -> None:
         try:
@@ -204,7 +209,10 @@ class InlineConnection:
         return self._conn.isolation_level
 
 
-def connector(database: str, busy_timeout: float = 30.0, writers: asyncio.Lock | None = None) -> Callable[[], Any]:
+def connector(
+    database: str, busy_timeout: float = 30.0, writers: asyncio.Lock | None = None,
+    on_commit: Callable[[], None] | None = None,
+) -> Callable[[], Any]:
     """An `async_creator` for `create_async_engine`: each call opens one inline connection to `database`.
 
     Inside `off_the_loop()`, each statement (with all its rows) runs in asyncio's default thread pool instead:
@@ -213,17 +221,24 @@ def connector(database: str, busy_timeout: float = 30.0, writers: asyncio.Lock |
     The connection is in autocommit mode as far as the sqlite3 module goes (`isolation_level=None`): the
     engine issues BEGIN IMMEDIATE or BEGIN itself (core.db), and COMMIT / ROLLBACK through SQLAlchemy.
     With `writers`, each BEGIN IMMEDIATE first waits its turn on that lock (InlineConnection.begin_write).
+    With `on_commit`, it is called after each write transaction's COMMIT, and the connection leaves WAL
+    checkpoints to it (core.sqlite_checkpoints).
     """
 
     async def connect() -> InlineConnection:
-        return open_inline(database, busy_timeout, writers)
+        return open_inline(database, busy_timeout, writers, on_commit)
 
     return connect
 
 
-def open_inline(database: str, busy_timeout: float = 30.0, writers: asyncio.Lock | None = None) -> InlineConnection:
+def open_inline(
+    database: str, busy_timeout: float = 30.0, writers: asyncio.Lock | None = None,
+    on_commit: Callable[[], None] | None = None,
+) -> InlineConnection:
     # used from the loop's thread, and from a worker thread in off_the_loop() blocks (one statement at a
     # time either way); the pool may also close it from another (garbage collection)
     conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False, uri=database.startswith("file:"))
     conn.execute("PRAGMA busy_timeout=0")  # waits for the lock are asyncio sleeps (_locked_retry)
-    return InlineConnection(conn, busy_timeout, writers)
+    if on_commit is not None:
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # a worker thread does them (core.sqlite_checkpoints)
+    return InlineConnection(conn, busy_timeout, writers, on_commit)

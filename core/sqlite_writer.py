@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from core.json_columns import SQLITE_JSON
 from core.sqlite_inline import InlineConnection, open_inline
 
 
@@ -35,9 +36,11 @@ class WriteTransaction:
 class SqliteWriter:
     """Opens write transactions on a connection of its own to one SQLite file (opened at first use)."""
 
-    def __init__(self, path: str, writers: asyncio.Lock, setup: Callable[[sqlite3.Connection], None]) -> None:
+    def __init__(self, path: str, writers: asyncio.Lock, setup: Callable[[sqlite3.Connection], None],
+                 on_commit: Callable[[], None] | None = None) -> None:
         self._path = path
         self._writers = writers
+        self._on_commit = on_commit
         self._setup = setup  # the pragmas every connection to the file gets (core.db)
         self._conn: InlineConnection | None = None
         self._engine: AsyncEngine | None = None
@@ -54,7 +57,7 @@ class SqliteWriter:
     async def _open(self) -> tuple[InlineConnection, AsyncSession]:
         if self._conn is None or self._conn.closed or self._session is None:
             await self.close()  # what is left of one SQLAlchemy invalidated (closed) after an error
-            conn = open_inline(self._path, writers=self._writers)
+            conn = open_inline(self._path, writers=self._writers, on_commit=self._on_commit)
             self._setup(conn.raw)
             conn.raw.set_trace_callback(self._trace)
 
@@ -64,7 +67,7 @@ class SqliteWriter:
             # StaticPool: every session gets this one connection, and only one turn holds it at a time (the
             # writers lock), so no pool bookkeeping is needed; no "begin" listener: the turn has begun already
             engine = create_async_engine("sqlite+aiosqlite://", async_creator=same_connection,
-                                         poolclass=StaticPool, pool_reset_on_return=None)
+                                         poolclass=StaticPool, pool_reset_on_return=None, **SQLITE_JSON)
             async with engine.connect():  # SQLAlchemy's first connect ends in a ROLLBACK: now, not in a turn
                 pass
             # one session for every turn (a turn at a time), emptied after each: making and closing one per

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import SqliteEngine, make_engine, make_sessions, upgrade, write_transaction
 from core.messages import Reply, UserRef
+from core.sqlite_checkpoints import Checkpointer
 from flows.store import SqlConversationStore
 from tickets.models import TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
@@ -159,3 +160,43 @@ async def test_each_turn_reads_what_others_changed_since_the_last(
     async with write_transaction(sessions) as turn:
         now = await turn.session.scalar(by_number)
         assert now is not None and now.status == "assigned"
+
+
+async def test_checkpoints_in_a_worker_thread_keep_the_log_short(
+    database: Path, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    for n in range(600):
+        data = {"transcript": [{"from": "user", "text": f"{n:05d}" * 40}] * 40}  # ~8 KB new: pages a turn
+        async with write_transaction(sessions) as turn:
+            store = SqlConversationStore(turn.session, turn.sqlite)
+            stored = await store.load_for_update(UserRef("telegram", str(n % 50)), "new")
+            stored.data = data
+            await store.save(UserRef("telegram", str(n % 50)), stored)
+        await asyncio.sleep(0.02 if n % 50 == 49 else 0)  # the loop goes round between turns, and now and
+        # then has nothing to do: a checkpoint finishes, and the next turn rewinds the log
+    await asyncio.sleep(0.1)
+    with sqlite3.connect(database) as conn:  # frames in the log not yet copied back, out of all in it
+        _busy, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    # 600 turns wrote over 2,000 pages; the log holds at most those since the last idle moment
+    assert logged < 1000 and logged - copied < 1000
+
+
+async def test_a_writer_never_idle_has_the_log_rewound_holding_the_writers_lock(tmp_path: Path) -> None:
+    path = str(tmp_path / "busy.db")
+    writers = asyncio.Lock()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data TEXT)")
+    checkpoints = Checkpointer(path, writers, every=20, restart_pages=300)
+    for n in range(600):
+        async with writers:  # as InlineConnection.begin_write ... commit
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT OR REPLACE INTO t VALUES (?, ?)", (n % 40, f"{n:05d}" * 2000))
+            conn.execute("COMMIT")
+            checkpoints.committed()
+        await asyncio.sleep(0)  # never idle: a checkpoint thread always finds new frames behind it
+    await checkpoints.close()
+    _busy, logged, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    conn.close()
+    assert logged < 600  # 600 writes of 3 pages each, rewound whenever it passed 300

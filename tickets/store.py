@@ -141,7 +141,8 @@ class SqlTicketStore:
     async def file(self, draft: TicketDraft) -> Ticket:
         """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
         now = utcnow()
-        row = TicketRow(**asdict(draft), status="new", created_at=now, updated_at=now, pauses=[])
+        fields_of_draft = {f.name: getattr(draft, f.name) for f in fields(draft)}  # asdict deep-copied the transcript
+        row = TicketRow(**fields_of_draft, status="new", created_at=now, updated_at=now, pauses=[])
         if self._due is not None:
             row.response_due_at = self._due(draft.priority, now, "response", [])
             row.resolution_due_at = self._due(draft.priority, now, "resolution", [])
