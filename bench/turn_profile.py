@@ -25,6 +25,7 @@ from pyinstrument.frame import Frame
 from app.background import settle_heap
 from app.wiring import build_services
 from bench.turns import SimulatedUser
+from core.db import utcnow
 from core.messages import UserRef
 from core.settings import Settings
 
@@ -39,7 +40,7 @@ GROUPS: list[tuple[str, Callable[[str], bool]]] = [  # first match wins: (label,
     ("SQLAlchemy: building, compiling, executing statements, ORM", lambda f: "sqlalchemy" in f),
     ("transitions (state machine)", lambda f: "transitions" in f),
     ("FAQ matcher (kb/)", lambda f: "/kb/" in f or "rapidfuzz" in f or "Stemmer" in f),
-    ("JSON encode/decode", lambda f: "json" in f),  # orjson and json_columns too
+    ("JSON encode/decode", lambda f: "json" in f or f in ("<built-in>:loads", "<built-in>:dumps")),  # orjson
     ("engine, flow, tickets, catalogs (our code)", lambda f: any(p in f for p in ("/flows/", "/tickets/", "/core/"))),
     ("asyncio event loop", lambda f: "asyncio" in f or "selectors" in f),
 ]
@@ -64,6 +65,7 @@ async def profile(turns: int, count: int, tree: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         services = build_services(Settings(database_url=f"sqlite:///{tmp}/t.db", data_dir=Path(tmp),
                                                 chat_messages_per_minute=0))
+        services.due("P4", utcnow(), "resolution", [])  # loads the holiday calendar, once per process
         settle_heap()  # as `helpdesk serve` does once started
         users = [SimulatedUser(UserRef("bench", f"u{n}"), random.Random(n)) for n in range(count)]
         profiler = Profiler(interval=0.001, async_mode="disabled")

@@ -40,7 +40,7 @@ from app.background import settle_heap
 from app.wiring import Services, build_services
 from bench.machine import machine
 from bench.scratch import scratch_database
-from core.db import SqliteEngine, _sqlite_begin, _sqlite_connect, is_sqlite, sync_url
+from core.db import SqliteEngine, _sqlite_begin, _sqlite_connect, is_sqlite, sync_url, utcnow
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 
@@ -285,6 +285,9 @@ async def measure_users(services: Services, meter: Meter, count: int, args: argp
 
 async def measure(url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     services = build_services(Settings(database_url=url, data_dir=data_dir, chat_messages_per_minute=0))
+    # The first ticket a process files loads the holiday calendar (~0.2 s, and ~17 MiB that an idle server
+    # does without): done here, before measuring, as it is once per process and not per turn
+    services.due("P4", utcnow(), "resolution", [])
     settle_heap()  # as `helpdesk serve` does once started (app.background.running)
     meter = Meter()
     meter.watch(services)

@@ -264,8 +264,4 @@ def sla_due(policy: SlaPolicy) -> DueFunction:
         return due_time(policy, priority, start, "resolution" if kind == "resolution" else "response", pauses,
                         now=utcnow())
 
-    # once now: the first use loads the holiday calendar (~0.2 s), which would otherwise stall the first turn
-    # that files a ticket, and every turn queued behind it
-    for priority in list(policy.resolution_hours)[:1]:
-        due(priority, utcnow(), "resolution", [])
     return due
