@@ -108,11 +108,13 @@ async def write_transaction(sessions: async_sessionmaker[AsyncSession]) -> Async
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An asyncio engine for `url`; SQLite gets WAL, foreign keys and serialised writers.
 
-    On SQLite the process keeps one connection: every transaction takes the write lock (BEGIN IMMEDIATE), so
-    two could never run at once anyway, and a second connection would wait for the lock in SQLite's busy
-    handler, which sleeps in steps of up to 100 ms; waiting for the pool's one connection hands over at once
-    (bench/README.md: the queue's p99 at 10 concurrent clients fell from 1.8 s to 0.5 s on a loaded machine).
-    That connection runs on the event loop's thread (core.sqlite_inline), not in aiosqlite's worker thread.
+    On SQLite (a SqliteEngine) the pool keeps one connection, and the conversation engine's turns have one
+    of their own (`writer`, core.sqlite_writer). Every write transaction takes the write lock (BEGIN
+    IMMEDIATE), so two could never run at once anyway; the two connections take turns through one asyncio
+    lock, handed over at COMMIT, instead of SQLite's busy handler, which sleeps in steps of up to 100 ms
+    (bench/README.md: the queue's p99 at 10 concurrent clients fell from 1.8 s to 0.5 s on a loaded machine
+    when the pool went down to one connection). Both run on the event loop's thread (core.sqlite_inline),
+    and leave WAL checkpoints to a worker thread (`checkpoints`, core.sqlite_checkpoints).
     """
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 1)
