@@ -46,6 +46,7 @@ class SqliteWriter:
         self._engine: AsyncEngine | None = None
         self._session: AsyncSession | None = None
         self._trace: Callable[[str], object] | None = None
+        self._opening = asyncio.Lock()  # two first turns at once must not open two connections
 
     def trace(self, callback: Callable[[str], object] | None) -> None:
         """Call `callback` with each statement the connection runs, its BEGIN and COMMIT included (sqlite3's
@@ -55,6 +56,12 @@ class SqliteWriter:
             self._conn.raw.set_trace_callback(callback)
 
     async def _open(self) -> tuple[InlineConnection, AsyncSession]:
+        if self._conn is not None and not self._conn.closed and self._session is not None:
+            return self._conn, self._session
+        async with self._opening:
+            return await self._open_now()
+
+    async def _open_now(self) -> tuple[InlineConnection, AsyncSession]:
         if self._conn is None or self._conn.closed or self._session is None:
             await self.close()  # what is left of one SQLAlchemy invalidated (closed) after an error
             conn = open_inline(self._path, writers=self._writers, on_commit=self._on_commit)

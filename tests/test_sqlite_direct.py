@@ -200,3 +200,18 @@ async def test_a_writer_never_idle_has_the_log_rewound_holding_the_writers_lock(
     _busy, logged, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     conn.close()
     assert logged < 600  # 600 writes of 3 pages each, rewound whenever it passed 300
+
+
+async def test_first_turns_arriving_together_share_one_connection(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    seen: list[sqlite3.Connection] = []
+
+    async def turn(n: int) -> None:
+        async with write_transaction(sessions) as tx:
+            assert tx.sqlite is not None
+            seen.append(tx.sqlite)
+            await SqlConversationStore(tx.session, tx.sqlite).claim_event(USER, f"m{n}")
+
+    await asyncio.gather(*(turn(n) for n in range(5)))
+    assert len({id(conn) for conn in seen}) == 1
