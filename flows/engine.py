@@ -55,7 +55,7 @@ class InOrderMachine(AsyncMachine):
     """transitions' asyncio machine, with a transition's callbacks and conditions awaited one after another.
 
     The stock machine runs each list through asyncio.gather, which wraps every callback in a task of its own:
-    some twenty tasks per turn, most of them for callbacks that never wait, and a fifth of a turn's time.
+    some twenty tasks per turn, most of them for callbacks that never wait: up to a fifth of a turn's time.
     The flow's callbacks do not rely on running at once (flows.flow), and in order they also stop at the first
     exception instead of leaving the others running."""
 
