@@ -1,5 +1,6 @@
 """A turn's statements run on sqlite3 directly (core.sqlite_direct, core.sqlite_writer): the same rows as
-through SQLAlchemy, one transaction with the session's work, and writers of one process taking turns."""
+through SQLAlchemy, one transaction with the session's work, writers of one process taking turns, and the
+write-ahead log copied back by a worker thread (core.sqlite_checkpoints)."""
 
 from __future__ import annotations
 
