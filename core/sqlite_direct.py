@@ -59,7 +59,7 @@ class DirectStatement:
         out = []
         for name, fixed, process in self._params:
             value = values.get(name, fixed)
-            out.append(process(value) if process is not None and value is not None else value)
+            out.append(value if process is None else process(value))  # None too, as SQLAlchemy does (JSON null)
         return out
 
     def run(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> sqlite3.Cursor:
@@ -75,7 +75,7 @@ class DirectStatement:
         return [self._converted(row) for row in self.run(conn, values).fetchall()]
 
     def _converted(self, row: Any) -> dict[str, Any]:
-        return {key: (process(value) if process is not None and value is not None else value)
+        return {key: (value if process is None else process(value))
                 for key, process, value in zip(self.columns, self._results, row, strict=True)}
 
     def rowcount(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> int:

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db import SqliteEngine, make_engine, make_sessions, upgrade, write_transaction
 from core.messages import Reply, UserRef
 from core.sqlite_checkpoints import Checkpointer
-from flows.store import SqlConversationStore
+from core.sqlite_direct import Prebuilt
+from flows.store import _REMEMBER, SqlConversationStore
 from tickets.models import TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
 
@@ -216,3 +217,21 @@ async def test_first_turns_arriving_together_share_one_connection(
 
     await asyncio.gather(*(turn(n) for n in range(5)))
     assert len({id(conn) for conn in seen}) == 1
+
+
+async def test_a_none_in_a_json_column_is_stored_as_the_orm_stores_it(
+    database: Path, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    other = UserRef("telegram", "43")
+    async with write_transaction(sessions) as turn:  # direct
+        store = SqlConversationStore(turn.session, turn.sqlite)
+        await store.claim_event(USER, "m1")
+        await Prebuilt(turn.session, turn.sqlite).rowcount(_REMEMBER, {
+            "p_channel": USER.channel, "p_user": USER.user_id, "p_message": "m1", "p_replies": None})
+    async with sessions() as session, session.begin():  # through SQLAlchemy
+        await SqlConversationStore(session).claim_event(other, "m1")
+        await Prebuilt(session).rowcount(_REMEMBER, {
+            "p_channel": other.channel, "p_user": other.user_id, "p_message": "m1", "p_replies": None})
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT replies, typeof(replies) FROM processed_events ORDER BY user_id").fetchall()
+    assert rows[0] == rows[1]
