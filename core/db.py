@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator, create_engine, event
+from sqlalchemy import JSON, DateTime, Dialect, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -83,8 +83,10 @@ def _sqlite_begin(conn: Any) -> None:
 class SqliteEngine(AsyncEngine):
     """The asyncio engine of a SQLite file, with the conversation engine's writer beside its pool."""
 
-    writer: SqliteWriter
-    checkpoints: Checkpointer
+    def __init__(self, sync_engine: Engine, writer: SqliteWriter, checkpoints: Checkpointer) -> None:
+        super().__init__(sync_engine)
+        self.writer = writer
+        self.checkpoints = checkpoints
 
     async def dispose(self, close: bool = True) -> None:
         await self.writer.close()
@@ -132,10 +134,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     pooled = create_async_engine(async_url(url), async_creator=connect, **SQLITE_JSON, **kwargs)
     event.listen(pooled.sync_engine, "connect", _sqlite_pragmas)
     event.listen(pooled.sync_engine, "begin", _sqlite_begin)
-    engine = SqliteEngine(pooled.sync_engine)
-    engine.writer = SqliteWriter(path, writers, lambda conn: _sqlite_pragmas(conn, None), checkpoints.committed)
-    engine.checkpoints = checkpoints
-    return engine
+    writer = SqliteWriter(path, writers, lambda conn: _sqlite_pragmas(conn, None), checkpoints.committed)
+    return SqliteEngine(pooled.sync_engine, writer, checkpoints)
 
 
 def _sqlite_path(url: str) -> str:
