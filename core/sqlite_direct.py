@@ -22,6 +22,7 @@ from core.json_columns import json_text, json_value
 
 DIALECT = sqlite.dialect(json_serializer=json_text, json_deserializer=json_value)
 Processor = Callable[[Any], Any] | None
+_REQUIRED = object()  # a bind parameter the statement gives no value for
 
 
 class DirectStatement:
@@ -30,6 +31,11 @@ class DirectStatement:
 
     def __init__(self, statement: ExecutableReturnsRows) -> None:
         compiled = statement.compile(dialect=DIALECT)
+        # a column default computed in Python (default=utcnow) is SQLAlchemy's execution context's to call:
+        # run directly it would be None, so such columns must be given in the statement
+        defaulted = [str(c.key) for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if defaulted:
+            raise ValueError(f"give {', '.join(defaulted)} a value: a Python-side default is not run directly")
         sql = compiled.string
         # a parameter: its name, the value the statement fixes for it (a literal), and its type's conversion
         self._params: list[tuple[str, Any, Processor]] = []
@@ -37,7 +43,7 @@ class DirectStatement:
             bind = compiled.binds[name]
             process = bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)
             if not bind.expanding:
-                self._params.append((name, bind.value, process))
+                self._params.append((name, _REQUIRED if bind.required else bind.value, process))
                 continue
             # IN with a list the statement fixes (status IN ACTIVE): one placeholder per value, here and now
             values = list(bind.value or ())
@@ -59,6 +65,8 @@ class DirectStatement:
         out = []
         for name, fixed, process in self._params:
             value = values.get(name, fixed)
+            if value is _REQUIRED:  # as SQLAlchemy, rather than store NULL for a value left out
+                raise KeyError(f"a value is required for the parameter {name} of {self.sql}")
             out.append(value if process is None else process(value))  # None too, as SQLAlchemy does (JSON null)
         return out
 

@@ -147,7 +147,7 @@ class Engine:
 
     def _context(self, session: AsyncSession, user: UserRef, sqlite: sqlite3.Connection | None = None) -> FlowContext:
         tickets = SqlTicketStore(session, self._settings.ticket_prefix, self._due, sqlite)
-        desk = SqlTicketDesk(session, self._settings, self._due)
+        desk = SqlTicketDesk(session, self._settings, self._due, sqlite)
         feedback = SqlTicketFeedback(session, self._settings, self._due)
 
         async def assign(number: str) -> str | None:

@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import SqliteEngine, make_engine, make_sessions, upgrade, write_transaction
 from core.messages import Reply, UserRef
+from core.settings import Settings
 from core.sqlite_checkpoints import Checkpointer
-from core.sqlite_direct import Prebuilt
+from core.sqlite_direct import DirectStatement, Prebuilt
 from flows.store import _REMEMBER, SqlConversationStore
-from tickets.models import TicketRow
+from tickets.desk import SqlTicketDesk
+from tickets.models import DeflectionRow, TicketMessageRow, TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
 
 USER = UserRef("telegram", "42")
@@ -235,3 +237,52 @@ async def test_a_none_in_a_json_column_is_stored_as_the_orm_stores_it(
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT replies, typeof(replies) FROM processed_events ORDER BY user_id").fetchall()
     assert rows[0] == rows[1]
+
+
+async def test_a_follow_up_and_a_deflection_are_stored_as_the_orm_stored_them(
+    database: Path, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        number = (await SqlTicketStore(session).file(_draft())).number
+        ticket_id = (await SqlTicketDesk(session, Settings()).row(number)).id
+        session.add(TicketMessageRow(ticket_id=ticket_id, author="user:42", kind="user", text="still failing"))
+        session.add(DeflectionRow(channel="telegram", user_id="42", entry_id="otp", description="otp", ulb="Puri"))
+    async with write_transaction(sessions) as turn:  # direct
+        assert turn.sqlite is not None
+        await SqlTicketDesk(turn.session, Settings(), sqlite=turn.sqlite).add_user_message(
+            number.lower(), "42", "still failing")
+        await SqlTicketStore(turn.session, sqlite=turn.sqlite).record_deflection(
+            "telegram", "42", "otp", "otp", "Puri")
+        assert not turn.session.in_transaction()  # nothing went through the ORM
+    with sqlite3.connect(database) as conn:
+        messages = conn.execute("SELECT ticket_id, author, kind, text, typeof(at), length(at) "
+                                "FROM ticket_messages").fetchall()
+        deflections = conn.execute("SELECT channel, user_id, entry_id, description, ulb, typeof(created_at), "
+                                   "length(created_at) FROM deflections").fetchall()
+    assert len(messages) == 2 and messages[0] == messages[1]
+    assert len(deflections) == 2 and deflections[0] == deflections[1]
+
+
+async def test_a_follow_up_while_the_team_waits_for_the_user_starts_the_clock_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        number = (await SqlTicketStore(session).file(_draft())).number
+        desk = SqlTicketDesk(session, Settings())
+        await desk.claim(number, "op-1", None)
+        await desk.wait_on_user(number, "op-1", None)
+    async with write_transaction(sessions) as turn:
+        await SqlTicketDesk(turn.session, Settings(), sqlite=turn.sqlite).add_user_message(number, "42", "bill 7")
+    async with sessions() as session:
+        desk = SqlTicketDesk(session, Settings())
+        row = await desk.row(number)
+        assert row.status == "open" and row.waiting_since is None
+        assert [(m.kind, m.text) for m in await desk.messages(row.id)][-1] == ("user", "bill 7")
+
+
+async def test_a_statement_run_directly_refuses_to_leave_a_value_out() -> None:
+    with pytest.raises(ValueError, match="created_at"):  # its default=utcnow is SQLAlchemy's to run
+        DirectStatement(insert(DeflectionRow).values(channel=bindparam("p_channel")))
+    statement = DirectStatement(_REMEMBER)
+    with pytest.raises(KeyError, match="p_replies"):
+        statement.parameters({"p_channel": "telegram", "p_user": "42", "p_message": "m1"})

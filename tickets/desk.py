@@ -3,17 +3,19 @@ for the user goes into the outbox in the same transaction."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
+from core.sqlite_direct import Prebuilt
 from tickets.events import ticket_event
 from tickets.handoff import enqueue_handoff
 from tickets.lifecycle import next_status
@@ -24,6 +26,14 @@ from tickets.routing import route
 from tickets.sla import SlaPolicy, due_time
 from tickets.store import DueFunction, Ticket, ticket_of
 
+_MESSAGES = cast(Table, TicketMessageRow.__table__)
+# a user's follow-up, on every such conversation turn: built once (core.sqlite_direct)
+_STATUS_FOR_UPDATE = (
+    select(TicketRow.id, TicketRow.status).where(TicketRow.number == bindparam("p_number")).with_for_update()
+)
+_ADD_MESSAGE = insert(_MESSAGES).values(
+    {column: bindparam(f"p_{column.key}") for column in _MESSAGES.columns if column.key != "id"}
+)
 PRIORITIES = ("P1", "P2", "P3", "P4")
 SLA_STATUSES = ("on_time", "at_risk", "breached")
 Derive = Callable[[TicketRow], dict[str, Any]]  # changes computed from the locked row
@@ -55,11 +65,14 @@ def parse_pauses(pauses: list[list[str | None]]) -> list[tuple[datetime, datetim
 class SqlTicketDesk:
     """Operator actions on tickets inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None) -> None:
+    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None,
+                 sqlite: sqlite3.Connection | None = None) -> None:
+        """With `sqlite`, a conversation turn's connection on SQLite, a user's follow-up runs on it directly."""
         self._session = session
         self._settings = settings
         self._due = due
         self._outbox = SqlOutbox(session)
+        self._sql = Prebuilt(session, sqlite)
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, number: str, *, for_update: bool = False) -> TicketRow:
@@ -212,13 +225,15 @@ class SqlTicketDesk:
         row = await self.change(number, actor, "resume", None, derive=restarted, waiting_since=None)
         return ticket_of(row)
 
-    async def add_user_message(self, number: str, user_id: str, text: str) -> Ticket:
+    async def add_user_message(self, number: str, user_id: str, text: str) -> None:
         """The user's own follow-up on their ticket; if the team was waiting for it, the clock runs again."""
-        row = await self.row(number, for_update=True)
-        self._session.add(TicketMessageRow(ticket_id=row.id, author=f"user:{user_id}", kind="user", text=text))
-        if row.status == "waiting_on_user":
-            return await self.resume(number, f"user:{user_id}")
-        return ticket_of(row)
+        row = await self._sql.first(_STATUS_FOR_UPDATE, {"p_number": number.upper()})
+        if row is None:
+            raise NotFound(f"no ticket {number}")
+        await self._sql.rowcount(_ADD_MESSAGE, {"p_ticket_id": row["id"], "p_at": utcnow(),
+                                                "p_author": f"user:{user_id}", "p_kind": "user", "p_text": text})
+        if row["status"] == "waiting_on_user":
+            await self.resume(number, f"user:{user_id}")
 
     async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
         row = await self.change(number, actor, "resolve", expected_version, resolved_at=utcnow())

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -110,6 +110,10 @@ def _users_latest(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 _LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
+_DEFLECTIONS = cast(Table, DeflectionRow.__table__)
+_RECORD_DEFLECTION = insert(_DEFLECTIONS).values(
+    {column: bindparam(f"p_{column.key}") for column in _DEFLECTIONS.columns if column.key != "id"}
+)
 _LATEST_UNRATED = _users_latest(TicketRow.status == "resolved", TicketRow.csat_fixed.is_(None))
 
 
@@ -176,8 +180,10 @@ class SqlTicketStore:
     async def record_deflection(
         self, channel: str, user_id: str, entry_id: str, description: str, ulb: str | None
     ) -> None:
-        row = DeflectionRow(channel=channel, user_id=user_id, entry_id=entry_id, description=description, ulb=ulb)
-        self._session.add(row)
+        await self._sql.rowcount(_RECORD_DEFLECTION, {
+            "p_channel": channel, "p_user_id": user_id, "p_entry_id": entry_id, "p_description": description,
+            "p_ulb": ulb, "p_created_at": utcnow(),
+        })
 
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None:
         """The user's newest ticket that the helpdesk is still working on, if any."""
