@@ -30,7 +30,7 @@ typecheck: install
 test: system lint typecheck
 	$(BIN)/helpdesk flow diagram --check
 	$(BIN)/helpdesk i18n check
-	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+	$(BIN)/python -m pytest -n auto; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Benchmarks (bench/README.md): quick runs by default (under 5 minutes), `make bench FULL=1` for the README's
 # figures; BENCH_POSTGRES_URL=postgresql://... measures PostgreSQL too (in scratch databases of its own).
