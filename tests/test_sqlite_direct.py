@@ -286,3 +286,24 @@ async def test_a_statement_run_directly_refuses_to_leave_a_value_out() -> None:
     statement = DirectStatement(_REMEMBER)
     with pytest.raises(KeyError, match="p_replies"):
         statement.parameters({"p_channel": "telegram", "p_user": "42", "p_message": "m1"})
+
+
+async def test_a_ticket_filed_directly_is_stored_and_read_as_through_sqlalchemy(
+    database: Path, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with write_transaction(sessions) as turn:  # direct
+        assert turn.sqlite is not None
+        direct = await SqlTicketStore(turn.session, "HD", sqlite=turn.sqlite).file(_draft())
+        assert not turn.session.in_transaction()
+    async with sessions() as session, session.begin():  # through SQLAlchemy
+        through_session = await SqlTicketStore(session, "HD").file(_draft())
+    async with sessions() as session:
+        assert await SqlTicketStore(session).get(direct.number) == direct
+        assert await SqlTicketStore(session).get(through_session.number) == through_session
+    assert (direct.number, through_session.number) == ("HD-000001", "HD-000002")
+    assert direct.status == "new" and direct.version == 1 and direct.sla_status == "on_time"
+    columns = [c.key for c in TicketRow.__table__.columns if c.key not in ("id", "number", "created_at", "updated_at")]
+    listed = ", ".join(f"{c}, typeof({c})" for c in [*columns, "created_at"])  # the table's own column names
+    with sqlite3.connect(database) as conn:
+        first, second = conn.execute(f"SELECT {listed} FROM tickets ORDER BY id").fetchall()  # noqa: S608
+    assert first[:-2] == second[:-2] and first[-1] == second[-1] == "text"

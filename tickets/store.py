@@ -9,7 +9,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -110,6 +110,21 @@ def _users_latest(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 _LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
+_TICKETS = cast(Table, TicketRow.__table__)
+# Filing, a conversation turn's (core.sqlite_direct): every column is given, from the draft and
+# _AT_FILING; numbered once the database has given the row its id.
+_FILE = insert(_TICKETS).values(
+    {column: bindparam(f"p_{column.key}") for column in _TICKETS.columns if column.key not in ("id", "number")}
+).returning(_TICKETS.c.id)
+_NUMBER = (
+    update(_TICKETS).where(_TICKETS.c.id == bindparam("p_id")).values(number=bindparam("p_number"))
+    .returning(*_TICKETS.columns)
+)
+_AT_FILING: dict[str, Any] = {  # what no draft says: empty columns, and the defaults a new ticket starts with
+    **{column.key: None for column in _TICKETS.columns
+       if column.nullable and column.default is None and column.key != "number"},
+    "status": "new", "version": 1, "sla_status": "on_time", "escalation_level": 0, "pauses": [],
+}
 _DEFLECTIONS = cast(Table, DeflectionRow.__table__)
 _RECORD_DEFLECTION = insert(_DEFLECTIONS).values(
     {column: bindparam(f"p_{column.key}") for column in _DEFLECTIONS.columns if column.key != "id"}
@@ -133,7 +148,8 @@ class TicketStore(Protocol):
 
 class SqlTicketStore:
     """Tickets in the SQL database, inside the caller's transaction (with `sqlite`, a conversation turn's
-    connection on SQLite, its per-turn lookups run on it directly: core.sqlite_direct)."""
+    connection on SQLite, what turns do, filing, deflections and the per-turn lookups, runs on it directly:
+    core.sqlite_direct)."""
 
     def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None,
                  sqlite: sqlite3.Connection | None = None) -> None:
@@ -145,17 +161,18 @@ class SqlTicketStore:
     async def file(self, draft: TicketDraft) -> Ticket:
         """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
         now = utcnow()
-        fields_of_draft = {f.name: getattr(draft, f.name) for f in fields(draft)}  # asdict deep-copied the transcript
-        row = TicketRow(**fields_of_draft, status="new", created_at=now, updated_at=now, pauses=[])
+        values = {**_AT_FILING, "created_at": now, "updated_at": now}
+        values.update((f.name, getattr(draft, f.name)) for f in fields(draft))  # asdict deep-copied the transcript
         if self._due is not None:
-            row.response_due_at = self._due(draft.priority, now, "response", [])
-            row.resolution_due_at = self._due(draft.priority, now, "resolution", [])
-        self._session.add(row)
-        await self._session.flush()
-        row.number = f"{self._prefix}-{row.id:06d}"
-        await self._session.flush()
+            values["response_due_at"] = self._due(draft.priority, now, "response", [])
+            values["resolution_due_at"] = self._due(draft.priority, now, "resolution", [])
+        inserted = await self._sql.first(_FILE, {f"p_{key}": value for key, value in values.items()})
+        assert inserted is not None  # INSERT ... RETURNING
+        number = f"{self._prefix}-{inserted['id']:06d}"
+        row = await self._sql.first(_NUMBER, {"p_id": inserted["id"], "p_number": number})
+        assert row is not None
         ticket = ticket_of(row)
-        await ticket_event(self._session, "ticket.created", ticket)
+        await ticket_event(self._sql, "ticket.created", ticket)
         return ticket
 
     async def get(self, number: str) -> Ticket:

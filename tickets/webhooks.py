@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import utcnow
 from core.errors import InvalidInput, NotFound
+from core.sqlite_direct import Prebuilt
 from tickets.delivery import DeliveryError
 from tickets.models import OutboxRow, WebhookRow
 from tickets.outbox import OutboxItem, SqlOutbox
@@ -103,15 +104,18 @@ def payload_of(event: str, ticket: Ticket) -> dict[str, Any]:
     return {"event": event, "ticket": fields}
 
 
-async def enqueue_for_subscribers(session: AsyncSession, event: str, ticket: Ticket) -> None:
+# asked whenever a ticket is filed or changes: built once (core.sqlite_direct)
+_ACTIVE = select(WebhookRow.id, WebhookRow.events).where(WebhookRow.active.is_(True)).order_by(WebhookRow.id)
+
+
+async def enqueue_for_subscribers(sql: Prebuilt, event: str, ticket: Ticket) -> None:
     """Queue one outbox item per active webhook subscribed to `event`."""
-    rows = await session.scalars(select(WebhookRow).where(WebhookRow.active.is_(True)).order_by(WebhookRow.id))
-    subscribed = [r for r in rows if event in (r.events or ())]
+    subscribed = [row["id"] for row in await sql.all(_ACTIVE, {}) if event in (row["events"] or ())]
     if not subscribed:
         return
-    outbox, payload = SqlOutbox(session), payload_of(event, ticket)
-    for row in subscribed:
-        await outbox.enqueue(CHANNEL, str(row.id), event, payload)
+    outbox, payload = SqlOutbox(sql.session), payload_of(event, ticket)
+    for webhook_id in subscribed:
+        await outbox.enqueue(CHANNEL, str(webhook_id), event, payload)
 
 
 def body_of(item: OutboxItem) -> bytes:
