@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from core import sqlite_inline
+from core.idle_ping import ping_when_idle
 from core.json_columns import SQLITE_JSON
 from core.sqlite_checkpoints import Checkpointer
 from core.sqlite_writer import SqliteWriter, WriteTransaction
@@ -121,13 +122,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-    else:  # a connection dropped while the server was unreachable is replaced, not reused
-        kwargs.setdefault("pool_pre_ping", True)
     # Every session and connection here ends its transaction (commit, rollback, or close, which rolls back),
     # so the pool's own rollback on check-in is a redundant round trip (to aiosqlite's thread, or the server).
     kwargs.setdefault("pool_reset_on_return", None)
     if not is_sqlite(url):
-        return create_async_engine(async_url(url), **kwargs)
+        server = create_async_engine(async_url(url), **kwargs)
+        ping_when_idle(server)  # a connection dropped while the server was unreachable is replaced, not reused
+        return server
     path, writers = _sqlite_path(url), asyncio.Lock()
     checkpoints = Checkpointer(path, writers)
     connect = sqlite_inline.connector(path, writers=writers, on_commit=checkpoints.committed)

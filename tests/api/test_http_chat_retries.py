@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.wiring import Services, build_app, build_services
+from core.idle_ping import IDLE_S
 from core.settings import Settings
 from flows.models import ProcessedEventRow
 from tickets.models import TicketRow
@@ -155,5 +156,27 @@ async def test_while_the_database_is_unreachable_chat_answers_503_and_the_retry_
             assert up.status_code == again.status_code == 200, up.text
             assert up.json()["ticket"] and again.json()["ticket"] == up.json()["ticket"]
             assert await _counts(services) == (1, 1)
+    finally:
+        await services.db.dispose()
+
+
+async def test_after_a_quiet_spell_a_connection_the_server_dropped_is_replaced_before_use(
+    proxy: CuttableProxy, database_url: str, tmp_path: Path
+) -> None:
+    """A cut while nobody talks goes unnoticed until the next message: its idle connection is pinged
+    (core.idle_ping), found dead and replaced, so that message is answered, not refused with a 503."""
+    proxied = make_url(database_url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    settings = Settings(database_url=proxied, data_dir=tmp_path / "data", channel_keys={"portal": "portal-secret"})
+    services = build_services(settings)
+    transport = httpx.ASGITransport(app=build_app(services))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
+            await _walk_to_confirm(client, "deepa")
+            proxy.cut()
+            proxy.restore()
+            await asyncio.sleep(IDLE_S + 0.2)
+            answer = await client.post("/chat/messages", json=_confirm("deepa"), headers=PORTAL)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["ticket"]
     finally:
         await services.db.dispose()
