@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UtcDateTime, utcnow
@@ -62,9 +62,13 @@ class SqlTokenStore:
         return token
 
     async def principal(self, token: str) -> Principal | None:
-        connection = await self._session.connection()  # Core: the ORM's compile step is a fifth of the lookup
-        row = (await connection.execute(_BY_HASH, {"p_hash": hash_token(token)})).first()
-        return None if row is None else Principal(row.name, row.role, row.team)
+        return await principal_of(await self._session.connection(), token)
+
+
+async def principal_of(connection: AsyncConnection, token: str) -> Principal | None:
+    """Who holds `token`, if it is known and not revoked (on a connection: Core, no ORM compile step)."""
+    row = (await connection.execute(_BY_HASH, {"p_hash": hash_token(token)})).first()
+    return None if row is None else Principal(row.name, row.role, row.team)
 
 
 # Every API request asks this: built once, and read as plain columns (no ORM object to load).
