@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -136,28 +137,36 @@ def proxy(database_url: str) -> Iterator[CuttableProxy]:
     running.stop()
 
 
-async def test_while_the_database_is_unreachable_chat_answers_503_and_the_retry_is_applied_once(
-    proxy: CuttableProxy, database_url: str, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def _through(proxy: CuttableProxy, database_url: str, tmp_path: Path) -> AsyncIterator[
+        tuple[httpx.AsyncClient, Services]]:
+    """The app on a database reached through `proxy`, and a client of it."""
     proxied = make_url(database_url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     settings = Settings(database_url=proxied, data_dir=tmp_path / "data", channel_keys={"portal": "portal-secret"})
     services = build_services(settings)
     transport = httpx.ASGITransport(app=build_app(services))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
-            await _walk_to_confirm(client, "chitra")
-            proxy.cut()
-            down = await client.post("/chat/messages", json=_confirm("chitra"), headers=PORTAL)
-            assert down.status_code == 503, down.text
-            assert down.json()["error"] == "unavailable" and down.headers["Retry-After"]
-            proxy.restore()
-            up = await client.post("/chat/messages", json=_confirm("chitra"), headers=PORTAL)
-            again = await client.post("/chat/messages", json=_confirm("chitra"), headers=PORTAL)
-            assert up.status_code == again.status_code == 200, up.text
-            assert up.json()["ticket"] and again.json()["ticket"] == up.json()["ticket"]
-            assert await _counts(services) == (1, 1)
+            yield client, services
     finally:
         await services.db.dispose()
+
+
+async def test_while_the_database_is_unreachable_chat_answers_503_and_the_retry_is_applied_once(
+    proxy: CuttableProxy, database_url: str, tmp_path: Path
+) -> None:
+    async with _through(proxy, database_url, tmp_path) as (client, services):
+        await _walk_to_confirm(client, "chitra")
+        proxy.cut()
+        down = await client.post("/chat/messages", json=_confirm("chitra"), headers=PORTAL)
+        assert down.status_code == 503, down.text
+        assert down.json()["error"] == "unavailable" and down.headers["Retry-After"]
+        proxy.restore()
+        up = await client.post("/chat/messages", json=_confirm("chitra"), headers=PORTAL)
+        again = await client.post("/chat/messages", json=_confirm("chitra"), headers=PORTAL)
+        assert up.status_code == again.status_code == 200, up.text
+        assert up.json()["ticket"] and again.json()["ticket"] == up.json()["ticket"]
+        assert await _counts(services) == (1, 1)
 
 
 async def test_after_a_quiet_spell_a_connection_the_server_dropped_is_replaced_before_use(
@@ -165,18 +174,11 @@ async def test_after_a_quiet_spell_a_connection_the_server_dropped_is_replaced_b
 ) -> None:
     """A cut while nobody talks goes unnoticed until the next message: its idle connection is pinged
     (core.idle_ping), found dead and replaced, so that message is answered, not refused with a 503."""
-    proxied = make_url(database_url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    settings = Settings(database_url=proxied, data_dir=tmp_path / "data", channel_keys={"portal": "portal-secret"})
-    services = build_services(settings)
-    transport = httpx.ASGITransport(app=build_app(services))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
-            await _walk_to_confirm(client, "deepa")
-            proxy.cut()
-            proxy.restore()
-            await asyncio.sleep(IDLE_S + 0.2)
-            answer = await client.post("/chat/messages", json=_confirm("deepa"), headers=PORTAL)
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["ticket"]
-    finally:
-        await services.db.dispose()
+    async with _through(proxy, database_url, tmp_path) as (client, _):
+        await _walk_to_confirm(client, "deepa")
+        proxy.cut()
+        proxy.restore()
+        await asyncio.sleep(IDLE_S + 0.2)
+        answer = await client.post("/chat/messages", json=_confirm("deepa"), headers=PORTAL)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["ticket"]
