@@ -123,7 +123,7 @@ _NUMBER = (
 _AT_FILING: dict[str, Any] = {  # what no draft says: empty columns, and the defaults a new ticket starts with
     **{column.key: None for column in _TICKETS.columns
        if column.nullable and column.default is None and column.key != "number"},
-    "status": "new", "version": 1, "sla_status": "on_time", "escalation_level": 0, "pauses": [],
+    "status": "new", "version": 1, "sla_status": "on_time", "escalation_level": 0,
 }
 _DEFLECTIONS = cast(Table, DeflectionRow.__table__)
 _RECORD_DEFLECTION = insert(_DEFLECTIONS).values(
@@ -161,7 +161,7 @@ class SqlTicketStore:
     async def file(self, draft: TicketDraft) -> Ticket:
         """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
         now = utcnow()
-        values = {**_AT_FILING, "created_at": now, "updated_at": now}
+        values = {**_AT_FILING, "created_at": now, "updated_at": now, "pauses": []}
         values.update((f.name, getattr(draft, f.name)) for f in fields(draft))  # asdict deep-copied the transcript
         if self._due is not None:
             values["response_due_at"] = self._due(draft.priority, now, "response", [])
