@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from sqlalchemy import Insert, Table, bindparam, insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
@@ -88,6 +89,14 @@ class DirectStatement:
 
     def rowcount(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> int:
         return self.run(conn, values).rowcount
+
+
+def insert_every_column(table: Table, leaving_out: tuple[str, ...] = ("id",)) -> Insert:
+    """An INSERT of every column of `table` but those `leaving_out`, each value the parameter p_<column>: built
+    once, and run directly each value must be given (DirectStatement refuses one left out)."""
+    return insert(table).values(
+        {column: bindparam(f"p_{column.key}") for column in table.columns if column.key not in leaving_out}
+    )
 
 
 @cache

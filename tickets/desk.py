@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
-from core.sqlite_direct import Prebuilt
+from core.sqlite_direct import Prebuilt, insert_every_column
 from tickets.events import ticket_event
 from tickets.handoff import enqueue_handoff
 from tickets.lifecycle import next_status
@@ -26,14 +26,11 @@ from tickets.routing import route
 from tickets.sla import SlaPolicy, due_time
 from tickets.store import DueFunction, Ticket, ticket_of
 
-_MESSAGES = cast(Table, TicketMessageRow.__table__)
 # a user's follow-up, on every such conversation turn: built once (core.sqlite_direct)
 _STATUS_FOR_UPDATE = (
     select(TicketRow.id, TicketRow.status).where(TicketRow.number == bindparam("p_number")).with_for_update()
 )
-_ADD_MESSAGE = insert(_MESSAGES).values(
-    {column: bindparam(f"p_{column.key}") for column in _MESSAGES.columns if column.key != "id"}
-)
+_ADD_MESSAGE = insert_every_column(cast(Table, TicketMessageRow.__table__))
 PRIORITIES = ("P1", "P2", "P3", "P4")
 SLA_STATUSES = ("on_time", "at_risk", "breached")
 Derive = Callable[[TicketRow], dict[str, Any]]  # changes computed from the locked row

@@ -9,12 +9,12 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import NotFound
-from core.sqlite_direct import Prebuilt
+from core.sqlite_direct import Prebuilt, insert_every_column
 from tickets.events import ticket_event
 from tickets.lifecycle import ACTIVE
 from tickets.models import DeflectionRow, TicketRow
@@ -113,9 +113,7 @@ _LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
 _TICKETS = cast(Table, TicketRow.__table__)
 # Filing, a conversation turn's (core.sqlite_direct): every column is given, from the draft and
 # _AT_FILING; numbered once the database has given the row its id.
-_FILE = insert(_TICKETS).values(
-    {column: bindparam(f"p_{column.key}") for column in _TICKETS.columns if column.key not in ("id", "number")}
-).returning(_TICKETS.c.id)
+_FILE = insert_every_column(_TICKETS, leaving_out=("id", "number")).returning(_TICKETS.c.id)
 _NUMBER = (
     update(_TICKETS).where(_TICKETS.c.id == bindparam("p_id")).values(number=bindparam("p_number"))
     .returning(*_TICKETS.columns)
@@ -125,10 +123,7 @@ _AT_FILING: dict[str, Any] = {  # what no draft says: empty columns, and the def
        if column.nullable and column.default is None and column.key != "number"},
     "status": "new", "version": 1, "sla_status": "on_time", "escalation_level": 0,
 }
-_DEFLECTIONS = cast(Table, DeflectionRow.__table__)
-_RECORD_DEFLECTION = insert(_DEFLECTIONS).values(
-    {column: bindparam(f"p_{column.key}") for column in _DEFLECTIONS.columns if column.key != "id"}
-)
+_RECORD_DEFLECTION = insert_every_column(cast(Table, DeflectionRow.__table__))
 _LATEST_UNRATED = _users_latest(TicketRow.status == "resolved", TicketRow.csat_fixed.is_(None))
 
 
