@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Path, Request
@@ -30,7 +31,6 @@ class ApiContext:
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
     read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
     api_limiter: RateLimiter = field(init=False, repr=False)
-    _one_read: AsyncEngine | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
@@ -42,12 +42,14 @@ class ApiContext:
     def one_read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection for a single SELECT, needing no transaction: on a server in autocommit, which spares
         a BEGIN and a ROLLBACK, two round trips, on every API request's token lookup."""
-        if self._one_read is None:
-            engine = self.readers().kw["bind"]
-            assert isinstance(engine, AsyncEngine)
-            self._one_read = engine if engine.dialect.name == "sqlite" else engine.execution_options(
-                isolation_level="AUTOCOMMIT")
-        return self._one_read.connect()
+        return self._single_reads.connect()
+
+    @cached_property
+    def _single_reads(self) -> AsyncEngine:
+        # made at the first request: `read_sessions` is set after the context is built (app.wiring)
+        engine = self.readers().kw["bind"]
+        assert isinstance(engine, AsyncEngine)
+        return engine if engine.dialect.name == "sqlite" else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def context(request: Request) -> ApiContext:
