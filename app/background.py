@@ -25,10 +25,7 @@ Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     """The background loops for these services; each runs until its stop event is set."""
     senders: dict[str, Sender] = {"webhook": WebhookSender(services.sessions, http)}
-    telegram = None
-    if services.telegram is not None:
-        telegram = services.telegram.sender()
-        senders["telegram"] = telegram
+    senders.update({channel.name: channel.sender() for channel in services.channels})
     if services.settings.jira_url:
         from jira_link.sender import JiraSender  # the jira client costs ~6 MiB: loaded only when configured
 
@@ -38,8 +35,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         try:
             await run_forever(services.sessions, senders, DELIVERY_PERIOD_S, stop)
         finally:
-            if telegram is not None:
-                await telegram.close()
+            for channel in services.channels:
+                await channel.close()
 
     async def sla_sweep(stop: asyncio.Event) -> None:
         task = asyncio.create_task(sla_job.run(services.sessions, services.settings, services.policy))
@@ -58,7 +55,7 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         with suppress(asyncio.CancelledError):
             await task
 
-    channel_loops = services.telegram.loops() if services.telegram is not None else []
+    channel_loops = [loop for channel in services.channels for loop in channel.loops()]
     return [delivery, sla_sweep, spot_problems, *channel_loops]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from api.deps import ApiContext
 from app.background import running
 from bot.http_chat import chat_router
 from bot.telegram_channel import TelegramChannel
+from core.channel import PushChannel
 from core.db import make_engine, make_read_engine, make_sessions, upgrade
 from core.i18n import Catalog
 from core.settings import Settings
@@ -46,6 +47,7 @@ class Services:
     policy: SlaPolicy
     telegram: TelegramChannel | None = None  # with HELPDESK_TELEGRAM_TOKEN: webhook route, inbox, delivery
     read_db: AsyncEngine | None = None  # SQLite: connections for read-only API requests (core.db.make_read_engine)
+    channels: list[PushChannel] = field(default_factory=list)  # every configured push channel, telegram included
 
 
 def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
@@ -79,7 +81,8 @@ def build_services(settings: Settings) -> Services:
     engine = Engine(sessions, matcher, settings, catalog, due)
     telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
     read_db = make_read_engine(settings.resolved_database_url())
-    return Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db)
+    channels: list[PushChannel] = [telegram] if telegram is not None else []
+    return Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db, channels)
 
 
 def build_app(services: Services) -> FastAPI:
@@ -100,8 +103,7 @@ def build_app(services: Services) -> FastAPI:
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
     ctx.read_sessions = make_sessions(services.read_db) if services.read_db else None
     routers = [chat_router(services.engine, services.settings), jira_router(services.sessions, services.settings)]
-    if services.telegram is not None:
-        routers.append(services.telegram.router())
+    routers += [router for channel in services.channels if (router := channel.router()) is not None]
     if services.settings.voice_auth_token:
         routers.append(build_voice_router(services))
     app = create_app(ctx, routers, lifespan)

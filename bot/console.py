@@ -11,23 +11,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from typing import Protocol, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
 from bot.protocol import BadMessage, parse_line, reply_json
+from core.channel import ChatEngine
 from core.messages import Inbound, Reply, UserRef
 
 log = logging.getLogger(__name__)
 CHANNEL = "console"
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Reply]: ...
-    async def state_of(self, user: UserRef) -> str | None: ...
-    async def current_question(self, user: UserRef) -> list[Reply]: ...
-    async def pending(self, user: UserRef) -> list[Reply]: ...
 
 
 async def run_json_lines(engine: ChatEngine, lines: Iterable[str], out: TextIO) -> None:

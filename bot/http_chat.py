@@ -8,21 +8,16 @@ namespaced by the key's name, so one integration never reads or writes another's
 # No `from __future__ import annotations` here: the routes are closures, and FastAPI must see their
 # annotations as objects, not as strings it would try to resolve in module globals.
 import hmac
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query
 
 from bot.protocol import BadMessage, parse_message, reply_json
-from core.messages import Inbound, Reply, UserRef
+from core.channel import ChatEngine
+from core.messages import UserRef
 from core.settings import Settings
 
 CHANNEL = "http"
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]: ...
-    async def state_of(self, user: UserRef) -> str | None: ...
-    async def pending(self, user: UserRef) -> list[Reply]: ...
 
 
 def chat_router(engine: ChatEngine, settings: Settings) -> APIRouter:

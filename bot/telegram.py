@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -22,6 +22,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.telegram_chats import SqlTelegramChats
 from bot.telegram_media import fetch, limit_of, media_of
+from core.channel import ChatEngine
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalog
 from core.messages import Choice, Inbound, Reply, UserRef
 from core.settings import Settings, Ulb
@@ -43,12 +44,6 @@ DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 COMMANDS = ("start", "help", "status", "language", "human", "cancel")  # the menu beside the text box
 _BEFORE_ULB = {S.NEW.value, S.AWAITING_LANGUAGE.value, S.AWAITING_ROLE.value}
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Reply]: ...
-    async def render_for(self, user: UserRef, kind: str, payload: dict[str, Any]) -> str: ...
-    async def state_of(self, user: UserRef) -> str | None: ...
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -184,7 +179,7 @@ class TelegramAdapter:
             limit_mb = limit_of(self._attachments) // (1024 * 1024)
             notice = {"key": "attachment.too_large", "fields": {"limit": limit_mb}}
             await send_reply(bot, int(inbound.user.user_id),
-                             Reply(await self._engine.render_for(inbound.user, "notice", notice)))
+                             await self._engine.render_for(inbound.user, "notice", notice))
             return inbound if inbound.text else None
         return dataclasses.replace(inbound, attachments=(attachment,))
 

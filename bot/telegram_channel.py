@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
-from bot.telegram import ChatEngine, TelegramAdapter, make_bot
+from bot.telegram import TelegramAdapter, make_bot
 from bot.telegram_chats import SqlTelegramChats
 from bot.telegram_group import group_of
 from bot.telegram_inbox import drain, run_forever
 from bot.telegram_sender import TelegramSender
 from bot.telegram_webhook import webhook_router
+from core.channel import ChatEngine
 from core.settings import Settings
 from tickets.attachments import AttachmentStore
 from tickets.store import DueFunction
@@ -30,6 +31,10 @@ RETRY_START_S = 5.0
 
 
 class TelegramChannel:
+    """The Telegram `core.channel.PushChannel`."""
+
+    name = "telegram"
+
     def __init__(
         self, settings: Settings, sessions: async_sessionmaker[AsyncSession], engine: ChatEngine,
         due: DueFunction | None = None,
@@ -37,6 +42,7 @@ class TelegramChannel:
         self.settings = settings
         self.sessions = sessions
         self.engine = engine
+        self._sender: TelegramSender | None = None
         self.wake = asyncio.Event()  # set by the webhook when it stored a new update
         store = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
         self.group = group_of(settings, sessions, due)  # the operators' supergroup, if configured
@@ -62,7 +68,14 @@ class TelegramChannel:
         return webhook_router(self.settings, self.sessions, self.wake)
 
     def sender(self) -> TelegramSender:
-        return TelegramSender(make_bot(self.settings), self.engine.render_for, on_blocked=self.blocked)
+        """The outbox sender (one per channel: it paces sends per chat)."""
+        if self._sender is None:
+            self._sender = TelegramSender(make_bot(self.settings), self.engine.render_for, on_blocked=self.blocked)
+        return self._sender
+
+    async def close(self) -> None:
+        if self._sender is not None:
+            await self._sender.close()
 
     async def blocked(self, chat_id: str) -> None:
         async with self.sessions() as session, session.begin():

@@ -20,7 +20,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram import CHANNEL, split_text
 from bot.telegram_limits import SendPacer
-from core.messages import UserRef
+from core.messages import Reply, UserRef
 from tickets.delivery import DeliveryError
 from tickets.outbox import OutboxItem
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MAX_WAIT_S = 60.0  # a longer retry_after is left to the outbox's own backoff
 MAX_TRIES = 3
 
-Render = Callable[[UserRef, str, dict[str, Any]], Awaitable[str]]
+Render = Callable[[UserRef, str, dict[str, Any]], Awaitable[Reply]]
 OnBlocked = Callable[[str], Awaitable[None]]
 
 
@@ -52,7 +52,7 @@ class TelegramSender:
 
     async def send(self, item: OutboxItem) -> None:
         """Send the item's text to the user's chat, or raise DeliveryError."""
-        text = await self._render(UserRef(CHANNEL, item.user_id), item.kind, item.payload)
+        text = (await self._render(UserRef(CHANNEL, item.user_id), item.kind, item.payload)).text
         if not self._ready:
             await self._call(self._bot.initialize)
             self._ready = True

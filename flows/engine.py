@@ -167,13 +167,13 @@ class Engine:
             self._record(conv, "helpdesk", text, english)
         return replies
 
-    async def render_for(self, user: UserRef, kind: str, payload: dict[str, Any]) -> str:
+    async def render_for(self, user: UserRef, kind: str, payload: dict[str, Any]) -> Reply:
         """A queued helpdesk message as this user sees it (for push channels); nothing is saved."""
         async with self._sessions() as session:
             stored = await SqlConversationStore(session).peek(user)
             conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
                                 self._context(session, user))
-            return render_outbox(conv, kind, payload)
+            return Reply(render_outbox(conv, kind, payload))
 
     async def state_of(self, user: UserRef) -> str | None:
         """The state the user's conversation waits in, or None for a user never seen."""

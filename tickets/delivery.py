@@ -17,14 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
-from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.channel import OutboxItem, OutboxSender
 from core.db import utcnow
 from tickets.models import OutboxRow
-from tickets.outbox import OutboxItem, SqlOutbox
+from tickets.outbox import SqlOutbox
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,7 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
-class Sender(Protocol):
-    """Delivers one outbox item of its channel, or raises DeliveryError."""
-
-    async def send(self, item: OutboxItem) -> None: ...
+Sender = OutboxSender  # the channel contract's name for it (core.channel)
 
 
 @dataclass(frozen=True)

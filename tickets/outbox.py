@@ -7,27 +7,20 @@ bot; push channels (Telegram) are drained by a delivery worker that claims due i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.channel import OutboxItem
 from core.db import utcnow
 from tickets.models import OutboxRow
 
 MAX_BACKOFF = timedelta(minutes=30)
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    channel: str
-    user_id: str
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
+__all__ = ["OutboxItem", "SqlOutbox", "backoff"]
 
 
 def _item(row: OutboxRow) -> OutboxItem:

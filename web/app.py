@@ -10,10 +10,11 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 
 from api.deps import ApiContext
+from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from web import chat, console, dashboard, kbpages, signin
-from web.context import HERE, ChatEngine, WebContext, session_secret, templates
+from web.context import HERE, WebContext, session_secret, templates
 from web.render import page
 from web.session import Forbidden, SignInRequired
 

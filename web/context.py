@@ -5,15 +5,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
 
 from api.deps import ApiContext
+from core.channel import ChatEngine
 from core.i18n import Catalog
-from core.messages import Inbound, Reply, UserRef
 from tickets.attachments import AttachmentStore
 
 if TYPE_CHECKING:
@@ -21,12 +21,6 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 SECRET_FILE = "web-secret"  # noqa: S105 (a file name, not a secret)
-
-
-class ChatEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Reply]: ...
-    async def pending(self, user: UserRef) -> list[Reply]: ...
-    async def current_question(self, user: UserRef) -> list[Reply]: ...
 
 
 @dataclass

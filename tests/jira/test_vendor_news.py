@@ -79,7 +79,7 @@ async def test_an_odia_speaker_hears_of_the_fix_in_odia_and_a_push_channel_gets_
 
     class Console:  # the console stands in for a push channel here: what the worker would render and send
         async def send(self, item: Any) -> None:
-            pushed.append(await services.engine.render_for(chat.user, item.kind, item.payload))
+            pushed.append((await services.engine.render_for(chat.user, item.kind, item.payload)).text)
 
     result = await deliver_due(services.sessions, {"console": Console()}, now=utcnow())
     assert len(result.delivered) == 1

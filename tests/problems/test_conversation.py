@@ -131,5 +131,5 @@ async def test_a_telegram_user_is_told_in_telegram(
     async with sessions() as session:
         items = list(await session.scalars(select(OutboxRow).where(OutboxRow.kind == "problem_fixed")))
     assert sorted((i.channel, i.user_id) for i in items) == [("console", "first"), ("telegram", "4242")]
-    text = await engine.render_for(UserRef("telegram", "4242"), "problem_fixed", dict(items[-1].payload))
+    text = (await engine.render_for(UserRef("telegram", "4242"), "problem_fixed", dict(items[-1].payload))).text
     assert "has been fixed" in text

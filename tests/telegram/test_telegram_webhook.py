@@ -147,7 +147,7 @@ async def test_an_update_that_cannot_be_stored_gets_a_non_2xx_so_telegram_retrie
     db = make_engine(away.resolved_database_url())
     broken = TelegramChannel(away, make_sessions(db), services.engine)
     app = build_app(Services(away, db, make_sessions(db), services.matcher, services.engine, services.due,
-                             services.policy, broken))
+                             services.policy, broken, channels=[broken]))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://helpdesk") as client:
         answer = await client.post(PATH, json={"update_id": 1, **fake.text_update(CHAT, "/start")},
                                    headers={SECRET_HEADER: SECRET})
