@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("helm_python", reason="the deploy extra (make deploy-check installs it)")
 
-from deploy import check  # noqa: E402
+from deploy import check
 
 
 def test_the_shipped_chart_renders_valid_manifests_with_default_and_egov_values() -> None:
