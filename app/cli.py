@@ -10,12 +10,14 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from app.diagram_cli import flow_app
 from app.gaps_cli import gaps
 from app.i18n_cli import i18n_app
 from app.jira_cli import jira_app
 from app.kb_cli import kb_app
+from app.ops_cli import ops_app
 from app.problems_cli import problems_app
 from app.server_cli import server_app, services_or_exit, tokens_app
 from app.sla_cli import sla_app
@@ -42,6 +44,7 @@ cli.add_typer(telegram_app, name="telegram")
 cli.add_typer(problems_app, name="problems")
 cli.add_typer(users_app, name="users")
 cli.registered_commands += server_app.registered_commands
+cli.registered_commands += ops_app.registered_commands
 
 
 @cli.callback()
@@ -49,7 +52,17 @@ def _root(ctx: typer.Context) -> None:
     """Build the settings once; every command finds them in ctx.obj."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logmask.install()  # no Aadhaar-like or phone number in any log line
-    ctx.obj = Settings()
+    try:
+        ctx.obj = Settings()
+    except ValidationError as err:
+        if ctx.invoked_subcommand == "doctor":  # it reports each wrong setting itself
+            ctx.meta["settings_error"] = err
+            return
+        from app.doctor import settings_errors
+
+        lines = "\n".join(f.message for f in settings_errors(err))
+        typer.echo(f"error: the settings are wrong (`helpdesk doctor` checks them all):\n{lines}", err=True)
+        raise typer.Exit(2) from err
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from typing import Annotated
@@ -58,6 +59,10 @@ def serve(
     workers: Annotated[int, typer.Option(
         min=1, help="Server processes on the one port (one core each); the Telegram bot needs 'webhook' mode "
                     "with more than one, since only one process may poll the Bot API.")] = 1,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto headers are trusted "
+             "(so console cookies get Secure behind a TLS proxy); '*' trusts any. Default: $FORWARDED_ALLOW_IPS "
+             "or 127.0.0.1.")] = None,
 ) -> None:
     """Run the HTTP server: operator API, HTTP chat channel, health checks; with --telegram, the bot too."""
     settings: Settings = ctx.obj
@@ -67,21 +72,31 @@ def serve(
     if workers > 1 and telegram == TelegramMode.polling:
         typer.echo("error: --workers > 1 needs --telegram webhook: the Bot API lets one process poll", err=True)
         raise typer.Exit(2)
+    listen = Listen(host, port, forwarded_allow_ips)
     if workers == 1:
-        _serve_one(settings, host, port, telegram, None)
+        _serve_one(settings, listen, telegram, None)
         return
     upgrade(settings.resolved_database_url())  # once, before the workers: two migrating at once would collide
-    raise typer.Exit(supervise(partial(_serve_one, settings, host, port, telegram), host, port, workers))
+    raise typer.Exit(supervise(partial(_serve_one, settings, listen, telegram), host, port, workers))
 
 
-def _serve_one(settings: Settings, host: str, port: int, telegram: TelegramMode | None,
+@dataclass(frozen=True)
+class Listen:
+    """Where the server listens, and which proxies in front of it it trusts."""
+
+    host: str
+    port: int
+    forwarded_allow_ips: str | None = None
+
+
+def _serve_one(settings: Settings, listen: Listen, telegram: TelegramMode | None,
                sock: socket.socket | None) -> None:
     """One server process, on `sock` if given (a worker of `--workers`), else listening on host:port itself."""
     try:
         services = services_or_exit(settings)
     except typer.Exit as err:  # in a worker process: its exit code tells the supervisor
         raise SystemExit(err.exit_code) from err
-    server = masked_server(build_app(services), host, port)
+    server = masked_server(build_app(services), listen)
     sockets = [sock] if sock is not None else None
     if telegram is None:
         server.run(sockets=sockets)
@@ -90,10 +105,11 @@ def _serve_one(settings: Settings, host: str, port: int, telegram: TelegramMode 
                 else _serve_with_webhook(server, services, sockets))
 
 
-def masked_server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+def masked_server(app: FastAPI, listen: Listen) -> uvicorn.Server:
     """A uvicorn server whose own log lines are masked too: its Config sets up handlers of its own on the
     `uvicorn` loggers, which do not propagate to the root logger's masked ones."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host=listen.host, port=listen.port, log_level="warning",
+                                           forwarded_allow_ips=listen.forwarded_allow_ips))
     for name in ("uvicorn", "uvicorn.access"):
         logmask.install(logging.getLogger(name))
     return server

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import JSON, DateTime, Dialect, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -25,6 +25,7 @@ from core.sqlite_writer import SqliteWriter, WriteTransaction
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x6865_6C70_6465_736B  # "helpdesk": the PostgreSQL advisory lock held while migrating
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -187,6 +188,8 @@ def upgrade(url: str) -> None:
         event.listen(engine, "connect", _sqlite_connect)
     try:
         with engine.begin() as connection:
+            if not is_sqlite(url):  # replicas starting together (Kubernetes init containers) take turns
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     finally:

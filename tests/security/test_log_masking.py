@@ -58,9 +58,9 @@ def test_uvicorns_own_log_lines_are_masked_too(capsys: pytest.CaptureFixture[str
     """uvicorn's handlers do not propagate to the root logger; `helpdesk serve` masks them as well."""
     from fastapi import FastAPI
 
-    from app.server_cli import masked_server
+    from app.server_cli import Listen, masked_server
 
-    masked_server(FastAPI(), "127.0.0.1", 0)
+    masked_server(FastAPI(), Listen("127.0.0.1", 0))
     logging.getLogger("uvicorn.error").error("Exception in ASGI application for +91 98765 43210")
     err = capsys.readouterr().err
     assert "XXXXXX3210" in err and "98765" not in err
