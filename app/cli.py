@@ -25,6 +25,7 @@ from app.telegram_cli import telegram_app
 from app.tickets_cli import tickets_app
 from app.users_cli import users_app
 from app.voice_cli import voice_app
+from app.whatsapp_cli import whatsapp_app
 from app.wiring import open_database
 from bot.console import run_interactive, run_json_lines
 from core import logmask
@@ -43,6 +44,7 @@ cli.add_typer(voice_app, name="voice")
 cli.add_typer(telegram_app, name="telegram")
 cli.add_typer(problems_app, name="problems")
 cli.add_typer(users_app, name="users")
+cli.add_typer(whatsapp_app, name="whatsapp")
 cli.registered_commands += server_app.registered_commands
 cli.registered_commands += ops_app.registered_commands
 

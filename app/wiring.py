@@ -82,6 +82,10 @@ def build_services(settings: Settings) -> Services:
     telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
     read_db = make_read_engine(settings.resolved_database_url())
     channels: list[PushChannel] = [telegram] if telegram is not None else []
+    if settings.whatsapp_token and settings.whatsapp_phone_number_id:
+        from bot.whatsapp_channel import WhatsAppChannel  # httpx only, but no need to load it unconfigured
+
+        channels.append(WhatsAppChannel(settings, sessions, engine))
     return Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db, channels)
 
 

@@ -49,6 +49,9 @@ class Choice:
     label: str
 
 
+LANGUAGE = "language"  # a Reply.meta key: the language the reply is written in (push channels pick templates by it)
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message from the bot; `ticket` is set on the reply that announces a newly filed ticket."""

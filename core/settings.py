@@ -117,6 +117,29 @@ class Settings(BaseSettings):
     chat_messages_per_minute: int = Field(default=60, ge=0)  # per chat user; over it they are asked to slow down
     api_requests_per_minute: int = Field(default=600, ge=0)  # per API token; over it 429 with Retry-After
     max_request_bytes: int = Field(default=1024 * 1024, gt=0)  # an HTTP request body larger than this is a 413
+    # WhatsApp Business Cloud API (bot/whatsapp_*.py); the channel runs when the token and phone number id are set
+    whatsapp_token: str | None = Field(default=None, description="WhatsApp Cloud API access token (a system "
+                                       "user's permanent token); with the phone number id it enables the channel.")
+    whatsapp_phone_number_id: str | None = Field(
+        default=None, description="The business phone number's id in the Cloud API (not the number itself); "
+                                  "webhooks for others are ignored.")
+    whatsapp_app_secret: str | None = Field(default=None, description="The Meta app's secret: webhook POSTs are "
+                                            "refused unless X-Hub-Signature-256 is its HMAC of the body.")
+    whatsapp_verify_token: str | None = Field(default=None, description="The token you type in Meta's webhook "
+                                              "settings; the GET verification handshake must carry it.")
+    whatsapp_business_account_id: str | None = Field(default=None, description="The WhatsApp Business Account "
+                                                     "id; `helpdesk whatsapp check` reads templates and the webhook "
+                                                     "subscription through it.")
+    whatsapp_api_url: str = Field(default="https://graph.facebook.com/v21.0", description="The Graph API base URL "
+                                  "(a local fake in tests).")
+    whatsapp_templates: dict[str, str] = Field(default_factory=lambda: {
+        "operator_reply": "helpdesk_operator_reply", "ticket_resolved": "helpdesk_ticket_resolved",
+        "other": "helpdesk_update"}, description="Outbox kind -> the approved utility template used outside the "
+        "24-hour window (`helpdesk whatsapp templates` prints their texts); 'other' covers every other kind.")
+    whatsapp_template_languages: dict[str, str] = Field(default_factory=lambda: {"en": "en", "or": "or", "hi": "hi"},
+                                                        description="Our language -> the template's language code.")
+    whatsapp_messages_per_second: float = Field(default=20.0, gt=0, description="Sends per second from the "
+                                                "business number (Cloud API throughput is 80/s by default).")
     web_session_secret: str | None = None  # signs console cookies; default: made once in the data folder
     web_frame_ancestors: str = "'self'"  # sites that may embed the web chat in an iframe (CSP frame-ancestors)
 

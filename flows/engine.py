@@ -15,7 +15,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from core.db import write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
-from core.messages import Inbound, Reply, UserRef
+from core.messages import LANGUAGE, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
@@ -173,7 +173,7 @@ class Engine:
             stored = await SqlConversationStore(session).peek(user)
             conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
                                 self._context(session, user))
-            return Reply(render_outbox(conv, kind, payload))
+            return Reply(render_outbox(conv, kind, payload), meta={LANGUAGE: conv.language})
 
     async def state_of(self, user: UserRef) -> str | None:
         """The state the user's conversation waits in, or None for a user never seen."""

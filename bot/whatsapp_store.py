@@ -1,0 +1,126 @@
+"""The WhatsApp channel's storage, inside the caller's transaction: the webhook's inbox, each user's
+24-hour window and blocked mark, and the newest status of each message we sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.whatsapp_models import WhatsAppContactRow, WhatsAppInboxRow, WhatsAppSentRow
+from core.db import utcnow
+
+WINDOW = timedelta(hours=24)
+LEASE = timedelta(minutes=2)
+BATCH = 20
+STATUS_RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    message_id: str
+    wa_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def message_time(message: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(message["timestamp"]), UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+class SqlWhatsApp:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _insert(self) -> Any:
+        return postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+    async def store(self, message: dict[str, Any], contact: dict[str, Any] | None, now: datetime) -> bool:
+        """Keep a user's message for the worker; False if it was stored before (a redelivery)."""
+        statement = (self._insert()(WhatsAppInboxRow)
+                     .values(message_id=str(message["id"]), wa_id=str(message["from"]),
+                             payload={"message": message, "contact": contact or {}},
+                             received_at=now, due_at=now, attempts=0)
+                     .on_conflict_do_nothing().returning(WhatsAppInboxRow.id))
+        return (await self._session.execute(statement)).first() is not None
+
+    async def claim(self, now: datetime, limit: int = BATCH) -> list[StoredMessage]:
+        """Due unprocessed messages in arrival order, leased to this worker."""
+        query = (select(WhatsAppInboxRow)
+                 .where(WhatsAppInboxRow.processed_at.is_(None), WhatsAppInboxRow.due_at <= now)
+                 .order_by(WhatsAppInboxRow.id).limit(limit).with_for_update(skip_locked=True))
+        rows = list(await self._session.scalars(query))
+        for row in rows:
+            row.due_at = now + LEASE
+        return [StoredMessage(r.id, r.message_id, r.wa_id, dict(r.payload), r.attempts) for r in rows]
+
+    async def processed(self, stored: StoredMessage, error: str | None = None) -> None:
+        await self._session.execute(update(WhatsAppInboxRow).where(WhatsAppInboxRow.id == stored.id)
+                                    .values(processed_at=utcnow(), last_error=error))
+
+    async def failed(self, stored: StoredMessage, error: str, retry_at: datetime) -> None:
+        await self._session.execute(update(WhatsAppInboxRow).where(WhatsAppInboxRow.id == stored.id)
+                                    .values(attempts=stored.attempts + 1, last_error=error[:1000], due_at=retry_at))
+
+    async def _contact(self, wa_id: str) -> WhatsAppContactRow:
+        row = await self._session.get(WhatsAppContactRow, wa_id, with_for_update=True)
+        if row is None:
+            row = WhatsAppContactRow(wa_id=wa_id)
+            self._session.add(row)
+        return row
+
+    async def wrote(self, wa_id: str, at: datetime) -> None:
+        """The user wrote at `at`: their window opens (again) and they are reachable."""
+        row = await self._contact(wa_id)
+        if row.last_inbound_at is None or at > row.last_inbound_at:
+            row.last_inbound_at = at
+        row.blocked_at = None
+
+    async def window_open(self, wa_id: str, now: datetime) -> bool:
+        """Whether free-form messages may go to this user now (they wrote within 24 hours, and Meta has not
+        said otherwise since)."""
+        row = await self._session.get(WhatsAppContactRow, wa_id)
+        if row is None or row.last_inbound_at is None or now - row.last_inbound_at >= WINDOW:
+            return False
+        return row.window_closed_at is None or row.window_closed_at < row.last_inbound_at
+
+    async def window_closed(self, wa_id: str, now: datetime) -> None:
+        (await self._contact(wa_id)).window_closed_at = now
+
+    async def blocked(self, wa_id: str, now: datetime) -> None:
+        (await self._contact(wa_id)).blocked_at = now
+
+    async def is_blocked(self, wa_id: str) -> bool:
+        row = await self._session.get(WhatsAppContactRow, wa_id)
+        return row is not None and row.blocked_at is not None
+
+    async def sent(self, message_id: str, wa_id: str, outbox_id: int | None, template: str | None) -> None:
+        statement = (self._insert()(WhatsAppSentRow)
+                     .values(message_id=message_id, wa_id=wa_id, outbox_id=outbox_id, template=template,
+                             status="accepted", updated_at=utcnow())
+                     .on_conflict_do_update(index_elements=["message_id"],
+                                            set_={"outbox_id": outbox_id, "template": template}))
+        await self._session.execute(statement)
+
+    async def status(self, message_id: str, wa_id: str, status: str, error: str | None) -> None:
+        """Record a delivery status; an older status arriving late never replaces a newer one."""
+        if status not in STATUS_RANK:
+            return
+        row = await self._session.get(WhatsAppSentRow, message_id, with_for_update=True)
+        if row is None:  # the status came before our own record of the send
+            self._session.add(WhatsAppSentRow(message_id=message_id, wa_id=wa_id, status=status, error=error,
+                                              updated_at=utcnow()))
+        elif STATUS_RANK[status] > STATUS_RANK.get(row.status, 0):
+            row.status, row.error, row.updated_at = status, error, utcnow()
+
+    async def status_of(self, message_id: str) -> str | None:
+        row = await self._session.get(WhatsAppSentRow, message_id)
+        return row.status if row else None
