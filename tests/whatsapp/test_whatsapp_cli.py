@@ -29,7 +29,8 @@ def test_check_passes_when_the_number_the_subscription_and_every_template_are_th
 
 
 def test_check_names_a_bad_token_and_a_missing_template(fake: FakeCloudApi, tmp_path: Path) -> None:
-    bad = helpdesk(env_for(fake, tmp_path, HELPDESK_WHATSAPP_TOKEN="wrong"), "whatsapp", "check")
+    wrong = env_for(fake, tmp_path, HELPDESK_WHATSAPP_TOKEN="wrong")  # noqa: S106 (a wrong token on purpose)
+    bad = helpdesk(wrong, "whatsapp", "check")
     assert bad.returncode == 1 and "fail phone number: Invalid OAuth access token" in bad.stdout
     fake.approved_templates.discard(("helpdesk_update", "or"))
     missing = helpdesk(env_for(fake, tmp_path), "whatsapp", "check")
