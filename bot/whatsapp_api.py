@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,20 +41,41 @@ class Media:
     file_size: int | None
 
 
-class Pacer:
-    """At most `per_second` sends from the business number, spread evenly."""
+Monotonic = Callable[[], float]
 
-    def __init__(self, per_second: float) -> None:
-        self._gap = 1.0 / per_second
+
+class Pacer:
+    """At most `per_second` sends from the business number, spread evenly, and per recipient a bucket of
+    `burst` messages refilled one every `pair_gap_s` (Meta's pair rate: a burst, then about one in 6 s)."""
+
+    def __init__(self, per_second: float, *, burst: int = 20, pair_gap_s: float = 6.0,
+                 clock: Monotonic = time.monotonic, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._gap, self._burst, self._pair_gap = 1.0 / per_second, burst, pair_gap_s
+        self._clock, self._sleep = clock, sleep
         self._next = 0.0
+        self._buckets: dict[str, tuple[float, float]] = {}  # recipient -> (tokens, when counted)
         self._lock = asyncio.Lock()
 
-    async def wait(self) -> None:
+    def _pair_wait(self, to: str, now: float) -> float:
+        """Seconds until `to` may get another message; takes the token when it is 0."""
+        tokens, at = self._buckets.get(to, (float(self._burst), now))
+        tokens = min(float(self._burst), tokens + (now - at) / self._pair_gap)
+        if tokens >= 1:
+            self._buckets[to] = (tokens - 1, now)
+            return 0.0
+        self._buckets[to] = (tokens, now)
+        return (1 - tokens) * self._pair_gap
+
+    async def wait(self, to: str) -> None:
         async with self._lock:
-            now = time.monotonic()
+            while (pause := self._pair_wait(to, self._clock())) > 0:
+                await self._sleep(pause)
+            now = self._clock()
             if self._next > now:
-                await asyncio.sleep(self._next - now)
+                await self._sleep(self._next - now)
             self._next = max(now, self._next) + self._gap
+            if len(self._buckets) > 10_000:  # forget recipients whose buckets are full again
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < self._burst * self._pair_gap}
 
 
 class CloudApi:
@@ -83,7 +105,7 @@ class CloudApi:
 
     async def send(self, to: str, message: dict[str, Any]) -> str:
         """Send one message object to `to` (a wa_id); Meta's id for it (`wamid...`)."""
-        await self._pacer.wait()
+        await self._pacer.wait(to)
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         data = await self._call("POST", f"{self._number}/messages", json=body)
         return str(data["messages"][0]["id"])

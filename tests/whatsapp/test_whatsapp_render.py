@@ -36,3 +36,23 @@ def test_long_text_is_split_under_4096_and_an_interactive_body_under_1024() -> N
     assert all(len(m["text"]["body"]) <= 4096 for m in messages[:-1])
     assert "".join(m["text"]["body"] if m["type"] == "text" else m["interactive"]["body"]["text"]
                    for m in messages).count("Paragraph") == 20
+
+
+async def test_the_pacer_lets_a_burst_through_then_one_message_per_pair_gap() -> None:
+    from bot.whatsapp_api import Pacer
+
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(1000.0, burst=3, pair_gap_s=6.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        await pacer.wait("919437000001")
+    assert sum(slept) < 0.01, "a burst of three goes at once"
+    await pacer.wait("919437000002")
+    assert sum(slept) < 0.01, "another user is not held up"
+    await pacer.wait("919437000001")
+    assert 5.9 < sum(slept) < 6.1, "the fourth to the same user waits for the bucket"
