@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+REFUSED = "refused"
+"""`Reply.meta` key on an answer to an event that was not applied (rate limited...); its value says why."""
+
 
 @dataclass(frozen=True)
 class UserRef:
