@@ -61,8 +61,14 @@ class Line:
 
 
 def bot_lines(replies: Sequence[Reply], at: datetime) -> list[Line]:
-    return [Line("bot", r.text, at, ticket=r.ticket, choices=tuple({"id": c.id, "label": c.label} for c in r.choices))
-            for r in replies]
+    """A bubble per reply, or per part of a reply in parts (its choices and ticket on the last one)."""
+    lines = []
+    for reply in replies:
+        *before, last = reply.parts or (reply.text,)
+        lines += [Line("bot", part, at) for part in before]
+        lines.append(Line("bot", last, at, ticket=reply.ticket,
+                          choices=tuple({"id": c.id, "label": c.label} for c in reply.choices)))
+    return lines
 
 
 class ChatHistory:

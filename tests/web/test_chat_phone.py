@@ -154,7 +154,8 @@ def test_a_phone_photo_is_downscaled_previewed_removable_and_shown_as_a_thumbnai
     expect(preview).to_be_hidden()
     thumb = page.locator("#log .bubble.me a.thumb img").last
     expect(thumb).to_be_visible()
-    assert thumb.evaluate("img => img.complete && img.naturalHeight") == 1920  # the long side, downscaled
+    page.wait_for_function("() => [...document.querySelectorAll('#log .bubble.me a.thumb img')].pop()?.naturalHeight")
+    assert thumb.evaluate("img => img.naturalHeight") == 1920  # the long side, downscaled
     assert thumb.bounding_box()["width"] <= 180  # type: ignore[index]
     href = page.locator("#log .bubble.me a.thumb").last.get_attribute("href")
     full = page.context.request.get(f"{server}{href}")
@@ -335,4 +336,25 @@ def test_a_long_answer_is_previewed_with_read_more_and_the_first_answer_is_in_vi
     bubble.get_by_role("button", name="Read more").click()
     expect(bubble.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
     assert bubble.evaluate("b => b.getBoundingClientRect().height") > height
+    page.context.close()
+
+
+def test_faq_answers_come_one_a_bubble_with_the_best_first_and_in_view(site: tuple[str, str], browser: Browser) -> None:
+    server, _ = site
+    page = phone(browser)
+    page.goto(f"{server}/web/chat?lang=en")
+    _type(page, "2")
+    _type(page, "1")
+    _type(page, "I cannot login to the web app, password is wrong")
+    answers = page.locator("#log .bubble.me").last.locator("~ .bubble.bot")
+    expect(answers).to_have_count(4)  # three answers, then the question with its buttons
+    expect(answers.nth(0)).to_contain_text("1. ")
+    expect(answers.nth(1)).to_contain_text("2. ")
+    expect(answers.nth(3).locator(".choices button")).to_have_count(4)
+    header = page.locator("header").evaluate("h => h.getBoundingClientRect().bottom")
+    top = answers.nth(0).evaluate("b => b.getBoundingClientRect().top")
+    assert header - 1 <= top < 740 / 2, (header, top)  # the best answer starts on screen, under the header
+    shot = SHOTS / "web-chat-faq.png"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
     page.context.close()
