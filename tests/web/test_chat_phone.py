@@ -60,10 +60,11 @@ def phone(browser: Browser) -> Page:
 
 def _type(page: Page, text: str) -> None:
     """Send typed words and wait until the answer is on screen."""
-    before = page.locator("#log .bubble[data-id]").count()
+    before = page.locator("#log .bubble").count()  # a first message redraws the greeting: still 2 more
     page.locator("#text").fill(text)
     page.locator("#text").press("Enter")
-    expect(page.locator("#log .bubble[data-id]").nth(before + 1)).to_be_attached()
+    expect(page.locator("#log .bubble").nth(before + 1)).to_be_attached()
+    expect(page.locator("#text")).to_have_value("")
 
 
 def file_ticket(page: Page, server: str, lang: str) -> str:
@@ -315,6 +316,15 @@ def test_an_idle_page_holds_one_wait_instead_of_polling_and_replies_arrive_withi
         expect(page.locator("#log .bubble.bot").last).to_contain_text(f"Reply number {n}", timeout=1500)
     top = page.locator("#log .bubble.bot").last.evaluate("b => b.getBoundingClientRect().top")
     assert 0 <= top < 740
+
+    hide = "h => { Object.defineProperty(document, 'hidden', {value: h, configurable: true});" \
+           " document.dispatchEvent(new Event('visibilitychange')); }"
+    page.evaluate(hide, True)  # the tab goes to the background: no request while hidden
+    asked.clear()
+    page.wait_for_timeout(2500)
+    assert asked == []
+    with page.expect_request(lambda r: "/web/chat/wait" in r.url, timeout=2000):
+        page.evaluate(hide, False)  # and back: it asks at once
     page.context.close()
 
 

@@ -190,7 +190,6 @@
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { rewait(0); } else { active(); rewait(0); }
   });
-  var newest = log.querySelector(".bubble:last-of-type");
-  if (newest) { newest.scrollIntoView({block: "end"}); }
+  window.scrollTo(0, document.body.scrollHeight);  // a redrawn conversation opens at its newest bubble
   rewait(0);
 })();
