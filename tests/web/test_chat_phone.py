@@ -210,18 +210,24 @@ FONT_CHECK = """async ([family, words]) => {
 def _drawn_with(page: Page, text: str) -> list[tuple[str, bool]]:
     """The fonts Chromium used to draw `text` in the page's own font (DevTools: CSS.getPlatformFontsForNode),
     each with whether it is a web font."""
-    page.evaluate("t => { const p = document.createElement('p'); p.id = 'probe'; p.textContent = t;"
-                  " document.getElementById('probe')?.remove(); document.body.appendChild(p); }", text)
+    page.evaluate("t => { document.getElementById('probe')?.remove(); const p = document.createElement('p');"
+                  " p.id = 'probe'; p.textContent = t; document.body.appendChild(p); p.getBoundingClientRect(); }",
+                  text)
     cdp = page.context.new_cdp_session(page)
     try:
         cdp.send("DOM.enable")
         cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-        probe = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#probe"})["nodeId"]
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": probe})["fonts"]
+        fonts: list[dict[str, object]] = []
+        for _ in range(20):  # laid out by the next frame; a bounded wait for it
+            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+            probe = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#probe"})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": probe})["fonts"]
+            if fonts:
+                break
+            page.wait_for_timeout(100)
     finally:
         cdp.detach()
-    return [(f["familyName"], bool(f["isCustomFont"])) for f in fonts]
+    return [(str(f["familyName"]), bool(f["isCustomFont"])) for f in fonts]
 
 
 @pytest.mark.parametrize(("lang", "family", "face", "words"), [
@@ -336,7 +342,7 @@ def test_a_long_answer_is_previewed_with_read_more_and_the_first_answer_is_in_vi
     number = file_ticket(page, server, "en")
     long_text = "Step. " * 40 + "\n\n" + "More detail. " * 40 + "THE END"
     operator_reply(server, token, number, long_text)
-    bubble = page.locator("#log .bubble.bot.long").last
+    bubble = page.locator("#log .bubble.bot.long", has_text="Step. Step.")
     expect(bubble).to_be_visible(timeout=5000)
     height = bubble.evaluate("b => b.getBoundingClientRect().height")
     assert height < 300
