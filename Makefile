@@ -55,7 +55,7 @@ vectors: install
 screenshots: install system
 	$(BIN)/python -m pytest -q tests/web
 	mkdir -p docs/screenshots
-	for page in web-chat queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
+	for page in web-chat web-chat-or web-chat-hi queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
 
 # The Helm chart and compose file, checked offline: lint, render with default and eGov values, validate every
 # manifest against the Kubernetes schemas (deploy/check.py). Helm's native library is installed by hash.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import APIRouter, FastAPI
@@ -17,10 +17,12 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_app(
-    ctx: ApiContext, extra_routers: Sequence[APIRouter] = (), lifespan: Lifespan | None = None
+    ctx: ApiContext, extra_routers: Sequence[APIRouter] = (), lifespan: Lifespan | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """The API app; channels that need HTTP (web chat, Telegram webhook) bring their own routers, and the
-    caller may pass a lifespan that runs background work while the app serves."""
+    caller may pass a lifespan that runs background work while the app serves, and request body limits of
+    their own for upload paths (`body_limits`, path to bytes)."""
     app = FastAPI(
         title="helpdesk",
         summary="Operator and knowledge-base API of the MUKTASoft helpdesk",
@@ -38,5 +40,5 @@ def create_app(
     for router in extra_routers:
         app.include_router(router)
     install_metrics(app, ctx.sessions)
-    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes, per_path=body_limits)
     return app

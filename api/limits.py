@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,16 +11,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodySizeLimit:
     """Refuses bodies over `max_bytes`: by Content-Length up front, or while a chunked body streams in."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: Mapping[str, int] | None = None) -> None:
+        """`per_path`: paths with a limit of their own (an upload route), instead of `max_bytes`."""
+        self.app, self.max_bytes, self.per_path = app, max_bytes, dict(per_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope["path"], self.max_bytes)
         length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+        if length.isdigit() and int(length) > limit:
+            await self._refuse(send, limit)
             return
         seen, started, refused = 0, False, False
 
@@ -27,9 +30,9 @@ class BodySizeLimit:
             nonlocal seen, refused
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes and not started and not refused:
+            if seen > limit and not started and not refused:
                 refused = True  # answer now; the app sees the client go away, and whatever it says is dropped
-                await self._refuse(send)
+                await self._refuse(send, limit)
                 return {"type": "http.disconnect"}
             return message
 
@@ -46,9 +49,10 @@ class BodySizeLimit:
             if not refused:
                 raise
 
-    async def _refuse(self, send: Send) -> None:
+    @staticmethod
+    async def _refuse(send: Send, limit: int) -> None:
         body = json.dumps({"error": "too_large",
-                           "message": f"the request body is over the limit of {self.max_bytes} bytes"}).encode()
+                           "message": f"the request body is over the limit of {limit} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

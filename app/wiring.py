@@ -28,6 +28,7 @@ from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
 from tickets.sla_job import check_config
 from tickets.store import DueFunction
+from web import chat as web_chat
 from web.app import install as install_web
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def build_app(services: Services) -> FastAPI:
     routers += [router for channel in services.channels if (router := channel.router()) is not None]
     if services.settings.voice_auth_token:
         routers.append(build_voice_router(services))
-    app = create_app(ctx, routers, lifespan)
+    app = create_app(ctx, routers, lifespan, body_limits=web_chat.body_limits(services.settings))
     install_web(app, ctx, services.engine, services.matcher, Catalog.load(MESSAGES_DIR))
     return app
 

@@ -23,6 +23,7 @@ QUICK: dict[str, list[str]] = {
     "memory": ["--idle", "2"],
     "faq": ["--phrasings", "5"],
     "sla_sweep": ["--tickets", "20000"],
+    "chat_latency": ["--replies", "20"],
 }
 FULL: dict[str, list[str]] = {
     "turns": ["--users", "10", "100", "1000", "--seconds", "3", "--repeat", "3"],
@@ -32,8 +33,9 @@ FULL: dict[str, list[str]] = {
     "memory": ["--idle", "5"],
     "faq": ["--phrasings", "1", "5", "10"],
     "sla_sweep": ["--tickets", "100000"],
+    "chat_latency": ["--replies", "20"],
 }
-ON_POSTGRES = ("turns", "api_load", "sla_sweep")
+ON_POSTGRES = ("turns", "api_load", "sla_sweep", "chat_latency")
 
 
 def run(name: str, options: list[str], out: Path) -> None:

@@ -39,7 +39,7 @@ def machine_section(results: dict[str, dict[str, Any]]) -> list[str]:
 def turns_section(results: dict[str, dict[str, Any]]) -> list[str]:
     rows, floors = [], []
     for _name, r in results.items():
-        if r["benchmark"] != "turns":
+        if r.get("benchmark") != "turns":
             continue
         for users, modes in r["users"].items():
             for mode, f in modes.items():
@@ -62,7 +62,7 @@ def turns_section(results: dict[str, dict[str, Any]]) -> list[str]:
 def api_section(results: dict[str, dict[str, Any]]) -> list[str]:
     rows = []
     for r in results.values():
-        if r["benchmark"] != "api_load":
+        if r.get("benchmark") != "api_load":
             continue
         for endpoint, by_connections in r["results"].items():
             for connections, f in by_connections.items():
@@ -76,7 +76,7 @@ def api_section(results: dict[str, dict[str, Any]]) -> list[str]:
 
 def sweep_section(results: dict[str, dict[str, Any]]) -> list[str]:
     rows = [[r["backend"], f"{r['tickets']:,}", f"{r['active']:,}", name, f["seconds"], f["checked"], f["changed"]]
-            for r in results.values() if r["benchmark"] == "sla_sweep" for name, f in r["passes"].items()]
+            for r in results.values() if r.get("benchmark") == "sla_sweep" for name, f in r["passes"].items()]
     head = ["database", "tickets", "active", "pass", "seconds", "tickets loaded", "changed"]
     return ["## One SLA sweep pass (bench/sla_sweep.py)", "", *table(head, rows)] if rows else []
 
@@ -104,6 +104,14 @@ def faq_section(results: dict[str, dict[str, Any]]) -> list[str]:
             *table(["matcher", "knowledge base", "phrasings", "p50 ms", "p99 ms"], latency)]
 
 
+def chat_latency_section(results: dict[str, dict[str, Any]]) -> list[str]:
+    rows = [[r["backend"], r["replies"], r["p50_ms"], r["p95_ms"], r["max_ms"]]
+            for r in results.values() if r.get("benchmark") == "chat_latency"]
+    head = ["database", "replies", "p50 ms", "p95 ms", "max ms"]
+    title = "## Operator reply to the web chat screen (bench/chat_latency.py)"
+    return [title, "", *table(head, rows)] if rows else []
+
+
 def write_summary(folder: Path = RESULTS) -> Path:
     """`folder`/summary.md from the JSON results in `folder`."""
     results = _load(folder)
@@ -111,7 +119,7 @@ def write_summary(folder: Path = RESULTS) -> Path:
              "Figures from one shared 2-core machine on which other work ran at the same time (see the load",
              "averages): read them as orders of magnitude; every figure is the median of repeated runs.", ""]
     lines += machine_section(results) if results else ["No results yet.", ""]
-    for section in (turns_section, api_section, sweep_section, memory_section, faq_section):
+    for section in (turns_section, api_section, sweep_section, memory_section, faq_section, chat_latency_section):
         lines += section(results)
     lines += ["## Reproduce", "", REPRODUCE, ""]
     path = folder / "summary.md"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+REFUSED = "refused"
+"""`Reply.meta` key on an answer to an event that was not applied (rate limited...); its value says why."""
+
 
 @dataclass(frozen=True)
 class UserRef:
@@ -54,9 +57,13 @@ LANGUAGE = "language"  # a Reply.meta key: the language the reply is written in 
 
 @dataclass(frozen=True)
 class Reply:
-    """One message from the bot; `ticket` is set on the reply that announces a newly filed ticket."""
+    """One message from the bot; `ticket` is set on the reply that announces a newly filed ticket.
+
+    `parts`, when set, is `text` in pieces a channel may show as separate messages (the FAQ answers, one a
+    bubble in the web chat); a channel that ignores it shows `text`."""
 
     text: str
     choices: tuple[Choice, ...] = ()
     ticket: str | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    parts: tuple[str, ...] = field(default=(), compare=False)

@@ -142,6 +142,25 @@ class Settings(BaseSettings):
                                                 "business number (Cloud API throughput is 80/s by default).")
     web_session_secret: str | None = None  # signs console cookies; default: made once in the data folder
     web_frame_ancestors: str = "'self'"  # sites that may embed the web chat in an iframe (CSP frame-ancestors)
+    web_chat_photo_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0,
+        description="Largest photo the web chat accepts in one message (its own limit: the page downscales "
+                    "photos first, so this only bounds what a browser without canvas sends).")
+    web_chat_new_per_minute: int = Field(
+        default=6, ge=0,
+        description="New web chat conversations one client address may start per minute (0: no limit).")
+    web_chat_new_per_minute_total: int = Field(
+        default=300, ge=0,
+        description="New web chat conversations all clients together may start per minute (0: no limit).")
+    web_chat_photos_per_minute: int = Field(
+        default=12, ge=0,
+        description="Photos one client address may send through the web chat per minute (0: no limit).")
+    web_chat_wait_seconds: float = Field(
+        default=25, gt=0, le=120,
+        description="How long the web chat's wait request is held open for an operator's message before the "
+                    "page asks again (long polling).")
+    web_chat_cookie_days: int = Field(
+        default=365, gt=0, description="How long a browser keeps its web chat conversation (the hd_chat cookie).")
 
     @property
     def attachments_dir(self) -> Path:

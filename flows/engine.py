@@ -15,7 +15,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from core.db import write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
-from core.messages import LANGUAGE, Inbound, Reply, UserRef
+from core.messages import LANGUAGE, REFUSED, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
@@ -135,7 +135,18 @@ class Engine:
                     self._settings.chat_messages_per_minute)
         stored = await conversations.peek(user)
         language = str((stored.data if stored else {}).get("profile", {}).get("language", "en"))
-        return Reply(self._catalog.text("slow_down", language, limit=self._settings.chat_messages_per_minute))
+        text = self._catalog.text("slow_down", language, limit=self._settings.chat_messages_per_minute)
+        return Reply(text, meta={REFUSED: "slow_down"})
+
+    async def greeting(self, user: UserRef, language: str) -> list[Reply]:
+        """What a first message from `user` would be answered with, in `language`; nothing is saved.
+
+        For a channel that shows the greeting before the user has said anything (the web chat page), so
+        that opening a page makes no conversation; the first real message then starts one for real."""
+        async with self._sessions() as session:  # read only: closed without a commit
+            conv = Conversation(S.NEW.value, {}, self._context(session, user))
+            await self._apply(conv, Inbound(user, text="hi", language_hint=language))
+            return conv.replies
 
     async def pending(self, user: UserRef) -> list[Reply]:
         """Messages from the helpdesk waiting for this user (for pull channels polling between messages)."""

@@ -34,11 +34,14 @@ class Question:
     field: str | None
     prompt: Callable[[Conversation], str]
     options: Callable[[Conversation], list[Option]] | None = None
+    parts: Callable[[Conversation], list[str]] | None = None  # the prompt in pieces (Reply.parts)
 
     def ask(self, conv: Conversation) -> Reply:
         offered = self.options(conv) if self.options else []
         text, english = conv.both(lambda: self.prompt(conv))
-        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), meta={OPERATOR_LANGUAGE: english})
+        parts = tuple(self.parts(conv)) if self.parts else ()
+        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), meta={OPERATOR_LANGUAGE: english},
+                     parts=parts)
 
 
 def _option(
@@ -86,9 +89,16 @@ def _faq(conv: Conversation) -> list[Option]:
 
 
 def _faq_prompt(conv: Conversation) -> str:
+    return "\n\n".join(_faq_parts(conv))
+
+
+def _faq_parts(conv: Conversation) -> list[str]:
+    """The offer in pieces: the intro with the best answer, each other answer, the question."""
     items = [conv.t("faq.item", n=n, question=hit["question"], answer=hit["answer"])
              for n, hit in enumerate(conv.case.get("faq_offered", []), start=1)]
-    return "\n\n".join([conv.t("faq.intro"), *items, conv.t("ask.faq")])
+    if not items:
+        return [conv.t("faq.intro"), conv.t("ask.faq")]
+    return [conv.t("faq.intro") + "\n\n" + items[0], *items[1:], conv.t("ask.faq")]
 
 
 def _problem_prompt(conv: Conversation) -> str:
@@ -166,7 +176,7 @@ QUESTIONS: dict[str, Question] = {
     S.AWAITING_ROLE: Question("profile.role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
     S.AWAITING_ULB: Question("profile.ulb", lambda c: c.t("ask.ulb"), _ulbs),
     S.AWAITING_PROBLEM: Question("case.description", _problem_prompt),
-    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq),
+    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq, _faq_parts),
     S.OFFERING_PROBLEM: Question(None, _problem_offer, _problem_options),
     S.AWAITING_MODULE: Question("case.module", lambda c: c.t("ask.module"), _keyed("module", MENU_MODULES)),
     S.AWAITING_CATEGORY: Question("case.category", lambda c: c.t("ask.category"),

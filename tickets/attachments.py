@@ -58,8 +58,7 @@ class AttachmentStore:
     def save(self, data: bytes, *, mime: str = "application/octet-stream") -> StoredFile:
         if len(data) > self.max_bytes:
             raise TooLarge(len(data), self.max_bytes)
-        digest = hashlib.sha256(data).hexdigest()
-        ref = digest + _extension(mime)
+        ref = self.ref_for(data, mime=mime)
         target = self._path(ref)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +71,11 @@ class AttachmentStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         return StoredFile(ref, len(data), mime)
+
+    @staticmethod
+    def ref_for(data: bytes, *, mime: str) -> str:
+        """The reference `save` will give these bytes (so a message can name a file before it is kept)."""
+        return hashlib.sha256(data).hexdigest() + _extension(mime)
 
     async def save_stream(self, chunks: AsyncIterable[bytes], *, mime: str) -> StoredFile:
         """Save a download as it arrives, refusing it as soon as it passes the limit."""

@@ -10,11 +10,11 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 
 from api.deps import ApiContext
-from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from web import chat, console, dashboard, kbpages, signin
-from web.context import HERE, WebContext, session_secret, templates
+from web.chat_store import ChatHistory
+from web.context import HERE, ChatLimits, WebChatEngine, WebContext, session_secret, templates
 from web.render import page
 from web.session import Forbidden, SignInRequired
 
@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
 
 
-def install(app: FastAPI, api: ApiContext, engine: ChatEngine, matcher: LexicalMatcher, catalog: Catalog) -> None:
+def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: LexicalMatcher, catalog: Catalog) -> None:
     settings = api.settings
     secret = session_secret(settings.web_session_secret, settings.data_dir)
     app.state.web = WebContext(
         api, engine, matcher, AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes), catalog,
-        templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"),
+        templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"), ChatHistory(api.sessions),
+        ChatLimits.of(settings),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     for module in (chat, signin, console, kbpages, dashboard):

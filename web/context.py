@@ -5,33 +5,70 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
 
 from api.deps import ApiContext
 from core.channel import ChatEngine
 from core.i18n import Catalog
+from core.messages import Reply, UserRef
+from core.ratelimit import RateLimiter
+from core.settings import Settings
 from tickets.attachments import AttachmentStore
+from tickets.models import OutboxRow
+from web.chat_store import ChatHistory
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
 
 HERE = Path(__file__).resolve().parent
 SECRET_FILE = "web-secret"  # noqa: S105 (a file name, not a secret)
+CODE_TRIES_PER_MINUTE = 10  # resume codes one client address may try: 32^8 codes cannot be guessed at this rate
+
+
+class WebChatEngine(ChatEngine, Protocol):
+    """The engine as the web chat page uses it: also the greeting it shows before a conversation exists."""
+
+    async def greeting(self, user: UserRef, language: str) -> list[Reply]: ...
+
+
+@dataclass
+class ChatLimits:
+    """Per client address (and overall) limits on what anonymous web chat visitors may start and send."""
+
+    new_per_address: RateLimiter
+    new_total: RateLimiter
+    photos: RateLimiter
+    codes: RateLimiter
+
+    @classmethod
+    def of(cls, settings: Settings) -> ChatLimits:
+        return cls(RateLimiter(settings.web_chat_new_per_minute), RateLimiter(settings.web_chat_new_per_minute_total),
+                   RateLimiter(settings.web_chat_photos_per_minute), RateLimiter(CODE_TRIES_PER_MINUTE))
 
 
 @dataclass
 class WebContext:
     api: ApiContext
-    engine: ChatEngine
+    engine: WebChatEngine
     matcher: LexicalMatcher
     attachments: AttachmentStore
     catalog: Catalog
     templates: Jinja2Templates
     signer: URLSafeTimedSerializer
+    history: ChatHistory
+    limits: ChatLimits
+
+    async def waiting(self, user: UserRef) -> bool:
+        """Whether the outbox holds a message for this user (one indexed read)."""
+        query = select(OutboxRow.id).where(OutboxRow.channel == user.channel, OutboxRow.user_id == user.user_id,
+                                           OutboxRow.delivered_at.is_(None)).limit(1)
+        async with self.api.sessions() as s:
+            return await s.scalar(query) is not None
 
 
 def templates() -> Jinja2Templates:
