@@ -17,6 +17,7 @@ from tickets.lifecycle import STATUSES
 from tickets.models import OutboxRow
 from tickets.priority import CATEGORIES
 from tickets.queue import QueueEntry, QueueFilter, queue_page
+from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
 from web.render import page
@@ -48,11 +49,14 @@ def sla_clock(ticket: Ticket | QueueEntry, now: datetime) -> tuple[str, str]:
     return state, f"{hours}h {rest:02d}m {'over' if minutes < 0 else 'left'}"
 
 
-async def _queue(web: WebContext, signed: Signed, f: QueueFilter) -> list[tuple[QueueEntry, str, str]]:
+async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[tuple[QueueEntry, str, str]]:
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
     async with web.api.readers()() as s:
-        tickets, _ = await queue_page(s, f, limit=200)
+        if q.strip():
+            tickets, _ = await search_page(s, q, f, limit=SEARCH_PAGE)
+        else:
+            tickets, _ = await queue_page(s, f, limit=200)
     now = utcnow()
     return [(t, *sla_clock(t, now)) for t in tickets]
 
@@ -66,25 +70,27 @@ async def _filters(status: str | None = None, priority: str | None = None, categ
 
 
 Filters = Annotated[QueueFilter, Depends(_filters)]
+Search = Annotated[str, Query(max_length=MAX_QUERY)]
+SEARCH_PAGE = 50
 
 
 @router.get("/queue")
 async def queue(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
-                f: Filters) -> HTMLResponse:
-    """Active tickets, soonest response due first; the list refreshes itself."""
+                f: Filters, q: Search = "") -> HTMLResponse:
+    """Active tickets, soonest response due first, or what a search finds; the list refreshes itself."""
     try:
-        rows, problem = await _queue(web, signed, f), None
+        rows, problem = await _queue(web, signed, f, q), None
     except HelpdeskError as err:
         rows, problem = [], str(err)
-    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, problem=problem,
+    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, q=q.strip(), problem=problem,
                 query=request.url.query, statuses=STATUSES, priorities=PRIORITIES, categories=CATEGORIES)
 
 
 @router.get("/queue/rows")
 async def queue_rows(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
-                     f: Filters) -> HTMLResponse:
+                     f: Filters, q: Search = "") -> HTMLResponse:
     """The queue's list alone, for the page's periodic refresh."""
-    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f))
+    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f, q), q=q.strip())
 
 
 async def _visible_row(desk: SqlTicketDesk, number: str, signed: Signed) -> Any:

@@ -1,0 +1,113 @@
+"""The operator's workspace in a real browser, at a desk (1366x800) and on a phone (360x740): searching
+tickets, and acting on a ticket with only the actions its status allows (issue 22).
+
+One `helpdesk serve` for the module, on SQLite: the searches' database behaviour is covered on both
+databases by tests/api/test_search.py; these tests are about what an operator sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from app.wiring import build_services
+from core.settings import Settings
+from tests.jsonchat import helpdesk_env
+from tests.serving import serving
+from tests.web.conftest import add_user, kb_copy, new_page, shoot, sign_in
+from tickets.desk import SqlTicketDesk
+from tickets.store import SqlTicketStore, TicketDraft
+
+SIZES = {"desk": (1366, 800), "phone": (360, 740)}
+ODIA = "ମଜୁରି ପେମେଣ୍ଟ ଆସିନାହିଁ ମଷ୍ଟର ରୋଲ୍ ପରେ"
+HINDI = "बिल जमा करने पर त्रुटि दिखती है"
+TICKETS = (  # (description, user) filed in this order: HD-000001, HD-000002, ...
+    ("Measurement book page does not save the measurement", "900001"),
+    (ODIA, "900002"),
+    (HINDI, "900003"),
+    ("Login OTP never arrives on my phone", "900004"),
+    ("Attendance for the muster roll is not saved", "900005"),
+    ("Bill is stuck after approval", "900006"),
+)
+
+
+async def _seed(settings: Settings) -> None:
+    services = build_services(settings)
+    try:
+        for description, user in TICKETS:
+            async with services.sessions() as s, s.begin():
+                await SqlTicketStore(s, settings.ticket_prefix, services.due).file(TicketDraft(
+                    channel="telegram", user_id=user, role="junior_engineer", ulb="od.jatni", language="en",
+                    module="bills", category="technical", priority="P2", priority_reason="seeded",
+                    description=description, team="l1"))
+        async with services.sessions() as s, s.begin():
+            desk = SqlTicketDesk(s, settings, services.due)
+            await desk.reply("HD-000004", "meera", "कृपया स्क्रीनशॉट भेजें", None)
+    finally:
+        await services.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A served console with two operators and the seeded tickets."""
+    tmp = tmp_path_factory.mktemp("console")
+    url = f"sqlite:///{tmp / 'helpdesk.db'}"
+    env = helpdesk_env(url, tmp / "data") | {"HELPDESK_KB_DIR": str(kb_copy(tmp))}
+    with serving(env) as served:
+        settings = Settings(database_url=url, data_dir=tmp / "data", kb_dir=kb_copy(tmp))
+        seeding = threading.Thread(target=asyncio.run, args=(_seed(settings),))  # beside Playwright's loop
+        seeding.start()
+        seeding.join(timeout=60)
+        assert not seeding.is_alive()
+        for name in ("meera", "arjun"):
+            add_user(env, name, "operator")
+        yield served
+
+
+def _operator(browser: Browser, console: str, size: str, name: str = "meera") -> Page:
+    page = new_page(browser, *SIZES[size])
+    sign_in(page, console, name)
+    expect(page).to_have_url(f"{console}/console/queue")
+    return page
+
+
+def _search(page: Page, typed: str) -> None:
+    page.get_by_role("searchbox", name="Search").fill(typed)
+    page.get_by_role("searchbox", name="Search").press("Enter")
+
+
+def _found(page: Page) -> list[str]:
+    return [n.strip() for n in page.locator(".tickets li strong").all_inner_texts()]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_1_search_finds_tickets_by_number_user_and_words_in_every_script(
+    console: str, browser: Browser, size: str
+) -> None:
+    page = _operator(browser, console, size)
+    _search(page, "HD-000003")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search: “HD-000003”")
+    assert _found(page) == ["HD-000003"]
+    _search(page, "ଆସିନାହିଁ")
+    expect(page.locator(".tickets li")).to_have_count(1)
+    assert _found(page) == ["HD-000002"]
+    _search(page, "स्क्रीनशॉट")  # in an operator's reply, not the description
+    expect(page.locator(".tickets li strong")).to_have_text(["HD-000004"])
+    _search(page, "900005")
+    expect(page.locator(".tickets li strong")).to_have_text(["HD-000005"])
+    _search(page, "measurement")
+    expect(page.locator(".tickets li strong")).to_have_text(["HD-000001"])
+    expect(page.get_by_role("searchbox", name="Search")).to_have_value("measurement")
+    assert page.locator("html").evaluate("html => html.scrollWidth") <= SIZES[size][0]
+    shoot(page, f"console-search-{size}")
+    _search(page, "nothing-like-this")
+    expect(page.locator("#queue")).to_contain_text("No ticket matches “nothing-like-this”")
+    page.get_by_role("link", name="Back to the queue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Queue")
+    expect(page.locator(".tickets li")).to_have_count(len(TICKETS))
+    shoot(page, f"console-queue-{size}")
