@@ -3,7 +3,8 @@
 Words are matched by the database's own full-text index (migration 0014): PostgreSQL's `simple`
 configuration (no stemming, so Odia and Devanagari words match as written) and SQLite's FTS5. Every word
 must occur in the description or in one message of the ticket. A number ("HD-000042", "42") or a user id
-that matches exactly ranks first; then the best text match (ts_rank / bm25), newest first among equals.
+that matches exactly ranks first; then the best text match (ts_rank / bm25) among the newest RANKED
+matching descriptions and messages, newest first among equals.
 Searches cover every status unless the filter names one; pages are by offset (a ranked list has no key).
 """
 
@@ -28,18 +29,25 @@ _NUMBER = re.compile(r"^(?:[A-Za-z]{1,8}-?)?0*(\d{1,9})$")
 _NUMBER_SCORE = -1e9
 _USER_SCORE = -1e8
 
+# A common word can occur in thousands of tickets; ranking them all would cost ~1 s at 100,000 tickets and
+# tell an operator nothing, so the newest RANKED matching descriptions and messages are ranked.
+RANKED = 1000
 _SQLITE_WORDS = """
-SELECT rowid AS ticket_id, bm25(tickets_fts) AS score FROM tickets_fts WHERE tickets_fts MATCH :match
+SELECT * FROM (SELECT rowid AS ticket_id, bm25(tickets_fts) AS score FROM tickets_fts
+               WHERE tickets_fts MATCH :match ORDER BY rowid DESC LIMIT :ranked)
 UNION ALL
-SELECT m.ticket_id, bm25(ticket_messages_fts) FROM ticket_messages_fts
-JOIN ticket_messages m ON m.id = ticket_messages_fts.rowid WHERE ticket_messages_fts MATCH :match
+SELECT m.ticket_id, h.score FROM (SELECT rowid AS id, bm25(ticket_messages_fts) AS score FROM ticket_messages_fts
+                                  WHERE ticket_messages_fts MATCH :match ORDER BY rowid DESC LIMIT :ranked) h
+JOIN ticket_messages m ON m.id = h.id
 """
 _POSTGRES_WORDS = """
-SELECT t.id AS ticket_id, -ts_rank(to_tsvector('simple', t.description), q) AS score
-FROM tickets t, plainto_tsquery('simple', :words) q WHERE to_tsvector('simple', t.description) @@ q
+SELECT * FROM (SELECT t.id AS ticket_id, -ts_rank(to_tsvector('simple', t.description), q) AS score
+               FROM tickets t, plainto_tsquery('simple', :words) q WHERE to_tsvector('simple', t.description) @@ q
+               ORDER BY t.id DESC LIMIT :ranked) d
 UNION ALL
-SELECT m.ticket_id, -ts_rank(to_tsvector('simple', m.text), q)
-FROM ticket_messages m, plainto_tsquery('simple', :words) q WHERE to_tsvector('simple', m.text) @@ q
+SELECT * FROM (SELECT m.ticket_id, -ts_rank(to_tsvector('simple', m.text), q) AS score
+               FROM ticket_messages m, plainto_tsquery('simple', :words) q WHERE to_tsvector('simple', m.text) @@ q
+               ORDER BY m.id DESC LIMIT :ranked) m
 """
 
 
@@ -83,9 +91,9 @@ def decode_offset(cursor: str | None) -> int:
 
 def _word_hits(dialect: str, terms: SearchTerms) -> TextualSelect:
     if dialect == "sqlite":
-        clause = text(_SQLITE_WORDS).bindparams(match=terms.fts5_match())
+        clause = text(_SQLITE_WORDS).bindparams(match=terms.fts5_match(), ranked=RANKED)
     else:
-        clause = text(_POSTGRES_WORDS).bindparams(words=" ".join(terms.words))
+        clause = text(_POSTGRES_WORDS).bindparams(words=" ".join(terms.words), ranked=RANKED)
     return clause.columns(ticket_id=Integer, score=Float)
 
 

@@ -2,19 +2,21 @@
 
 # No `from __future__ import annotations`: FastAPI must see the annotations of routes as objects.
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.permissions import PERMISSIONS, allowed, can_see
 from core.db import utcnow
-from core.errors import HelpdeskError, NotFound
+from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion
 from tickets.desk import PRIORITIES, SqlTicketDesk
-from tickets.lifecycle import STATUSES
-from tickets.models import OutboxRow
+from tickets.lifecycle import STATUSES, is_allowed
+from tickets.models import OutboxRow, TicketEventRow
 from tickets.priority import CATEGORIES
 from tickets.queue import QueueEntry, QueueFilter, queue_page
 from tickets.search import MAX_QUERY, search_page
@@ -22,6 +24,7 @@ from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
 from web.render import page
 from web.session import Signed, console
+from web.times import local
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 CANNED = (
@@ -110,20 +113,52 @@ def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """An action the operator tried that did not apply: what they typed, and for a conflict, what changed."""
+
+    action: str
+    fields: dict[str, str]
+    changes: list[str] = field(default_factory=list)  # who changed what since the page was loaded
+    conflict: bool = False
+
+
+def _change_said(event: TicketEventRow, zone: str) -> str:
+    """'arjun claimed it at 2 Dec 2026, 11:05 IST (assignee: nobody → arjun)'."""
+    what = ", ".join(f"{k}: {event.before.get(k) or 'nobody'} → {v or 'nobody'}" for k, v in event.after.items())
+    said = f"{event.actor} did “{event.action.replace('_', ' ')}” at {local(event.at, zone)}"
+    return said + (f" ({what})" if what else "") + (f": {event.reason}" if event.reason else "")
+
+
+async def _events_since(s: AsyncSession, ticket_id: int, seen: int | None) -> list[TicketEventRow]:
+    query = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id, TicketEventRow.id > (seen or 0))
+    return list(await s.scalars(query.order_by(TicketEventRow.id)))
+
+
+def _resolved_by(events: list[Any]) -> str | None:
+    done = [e for e in events if e.action in ("resolve", "close")]
+    return done[-1].actor if done else None
+
+
 async def _ticket_page(web: WebContext, request: Request, signed: Signed, number: str, *, status: int = 200,
-                       problem: str | None = None, done: str | None = None) -> HTMLResponse:
+                       problem: str | None = None, done: str | None = None,
+                       attempt: Attempt | None = None) -> HTMLResponse:
     async with web.api.sessions() as s:
         desk = SqlTicketDesk(s, web.api.settings, web.api.due)
         row = await _visible_row(desk, number, signed)
         ticket = ticket_of(row)
         outbox = list(await s.scalars(select(OutboxRow).where(OutboxRow.ticket_id == row.id).order_by(OutboxRow.id)))
         messages, events = await desk.messages(row.id), await desk.events(row.id)
+        seen = await s.scalar(select(func.max(TicketEventRow.id)).where(TicketEventRow.ticket_id == row.id))
     state, clock = sla_clock(ticket, utcnow())
-    can = {action: signed.who.role in roles for action, roles in PERMISSIONS.items()}
+    # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
+    can = {action: signed.who.role in roles and is_allowed(action, ticket.status)
+           for action, roles in PERMISSIONS.items()}
+    typed = {attempt.action: attempt.fields.get("text") or attempt.fields.get("reason", "")} if attempt else {}
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
-                canned=CANNED)
+                canned=CANNED, seen=seen or 0, attempt=attempt, typed=typed, resolved_by=_resolved_by(events))
 
 
 @router.get("/tickets/{number}")
@@ -142,32 +177,58 @@ ACTIONS: dict[str, Act] = {
     "set_category": lambda d, n, s, f, v: d.set_category(n, s.who.name, f["category"], f["reason"], v),
     "escalate": lambda d, n, s, f, v: d.escalate(n, s.who.name, f["team"], f["reason"] or None, v),
     "wait": lambda d, n, s, f, v: d.wait_on_user(n, s.who.name, v),
-    "resolve": lambda d, n, s, f, v: d.resolve(n, s.who.name, f["text"] or None, v),
+    "resolve": lambda d, n, s, f, v: d.resolve(n, s.who.name, _required_note(f["text"]), v),
+    "close": lambda d, n, s, f, v: d.close(n, s.who.name, v),
     "reopen": lambda d, n, s, f, v: d.reopen(n, s.who.name, f["reason"], v),
 }
+
+
+def _required_note(text: str) -> str:
+    """The console asks for the resolution note the user receives (the API still takes none)."""
+    if not text.strip():
+        raise InvalidInput("the resolution note: write what was done; the user receives it")
+    return text.strip()
 
 
 def _action_route(action: str, act: Act) -> None:
     async def run(
         web: Web, request: Request, number: str, signed: Annotated[Signed, Depends(console(action))],
-        version: Annotated[int | None, Form()] = None, text: Annotated[str, Form(max_length=4000)] = "",
-        reason: Annotated[str, Form(max_length=1000)] = "", priority: Annotated[str, Form(max_length=4)] = "",
-        category: Annotated[str, Form(max_length=32)] = "", team: Annotated[str, Form(max_length=64)] = "",
+        version: Annotated[int | None, Form()] = None, seen: Annotated[int | None, Form()] = None,
+        text: Annotated[str, Form(max_length=4000)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
+        priority: Annotated[str, Form(max_length=4)] = "", category: Annotated[str, Form(max_length=32)] = "",
+        team: Annotated[str, Form(max_length=64)] = "",
     ) -> Response:
         fields = {"text": text, "reason": reason, "priority": priority, "category": category, "team": team}
         try:
             async with web.api.sessions() as s, s.begin():
                 desk = SqlTicketDesk(s, web.api.settings, web.api.due)
-                await _visible_row(desk, number, signed)
-                await act(desk, number, signed, fields, version)
+                row = await _visible_row(desk, number, signed)
+                try:
+                    await act(desk, number, signed, fields, version)
+                except StaleVersion as err:
+                    changed = [_change_said(e, web.api.settings.timezone)
+                               for e in await _events_since(s, row.id, seen)]
+                    raise _Conflict(changed) from err
         except NotFound:
             raise
+        except _Conflict as conflict:
+            attempt = Attempt(action, fields, conflict.changes, conflict=True)
+            return await _ticket_page(web, request, signed, number, status=409, attempt=attempt,
+                                      problem=f"{action.replace('_', ' ')}: not applied; the ticket changed "
+                                              "since you opened it")
         except HelpdeskError as err:
-            return await _ticket_page(web, request, signed, number, status=409, problem=f"{action}: {err}")
+            return await _ticket_page(web, request, signed, number, status=409, problem=f"{action}: {err}",
+                                      attempt=Attempt(action, fields))
         return RedirectResponse(f"/console/tickets/{number}?done={action}", status_code=303)
 
     run.__name__ = f"ticket_{action}"
     router.post(f"/tickets/{{number}}/{action}")(run)
+
+
+class _Conflict(Exception):
+    def __init__(self, changes: list[str]) -> None:
+        super().__init__("the ticket changed")
+        self.changes = changes
 
 
 for _name, _act in ACTIONS.items():

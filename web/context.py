@@ -15,6 +15,7 @@ from api.deps import ApiContext
 from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
+from web.times import local
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -38,6 +39,7 @@ def templates() -> Jinja2Templates:
     """Jinja2 with autoescape on for every template (user text always shows as text)."""
     found = Jinja2Templates(directory=HERE / "templates")
     found.env.autoescape = True
+    found.env.filters["local"] = local
     return found
 
 
