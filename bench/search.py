@@ -33,10 +33,10 @@ from tickets.queue import QueueFilter
 from tickets.search import search_page
 
 WORDS = {
-    "en": ("bill measurement attendance muster roll payment estimate login otp error save page slow stuck "
-           "approval wage seeker organisation project work order revised extension submit screen blank").split(),
-    "or": "ବିଲ୍ ମାପ ଉପସ୍ଥାନ ମଷ୍ଟର ରୋଲ୍ ପେମେଣ୍ଟ ମଜୁରି ଆସିନାହିଁ ଲଗଇନ୍ ତ୍ରୁଟି ସେଭ୍ ପୃଷ୍ଠା ପ୍ରକଳ୍ପ ଅନୁମୋଦନ".split(),
-    "hi": "बिल माप उपस्थिति मस्टर रोल भुगतान मजदूरी लॉगिन त्रुटि सहेजें पेज धीमा परियोजना अनुमोदन".split(),
+    "en": str.split("bill measurement attendance muster roll payment estimate login otp error save page slow stuck "
+                    "approval wage seeker organisation project work order revised extension submit screen blank"),
+    "or": str.split("ବିଲ୍ ମାପ ଉପସ୍ଥାନ ମଷ୍ଟର ରୋଲ୍ ପେମେଣ୍ଟ ମଜୁରି ଆସିନାହିଁ ଲଗଇନ୍ ତ୍ରୁଟି ସେଭ୍ ପୃଷ୍ଠା ପ୍ରକଳ୍ପ ଅନୁମୋଦନ"),
+    "hi": str.split("बिल माप उपस्थिति मस्टर रोल भुगतान मजदूरी लॉगिन त्रुटि सहेजें पेज धीमा परियोजना अनुमोदन"),
 }
 QUERIES = {
     "word (en, common)": "measurement",

@@ -13,6 +13,7 @@ from api.deps import ApiContext
 from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
+from tickets.calendar import BusinessCalendar
 from web import chat, console, dashboard, kbpages, signin
 from web.context import HERE, WebContext, session_secret, templates
 from web.render import page
@@ -27,7 +28,7 @@ def install(app: FastAPI, api: ApiContext, engine: ChatEngine, matcher: LexicalM
     secret = session_secret(settings.web_session_secret, settings.data_dir)
     app.state.web = WebContext(
         api, engine, matcher, AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes), catalog,
-        templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"),
+        templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"), BusinessCalendar.from_settings(settings),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     for module in (chat, signin, console, kbpages, dashboard):

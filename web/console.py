@@ -8,15 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.permissions import PERMISSIONS, allowed, can_see
 from core.db import utcnow
 from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion
+from tickets.calendar import BusinessCalendar
 from tickets.desk import PRIORITIES, SqlTicketDesk
 from tickets.lifecycle import STATUSES, is_allowed
-from tickets.models import OutboxRow, TicketEventRow
+from tickets.models import OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
 from tickets.priority import CATEGORIES
 from tickets.queue import QueueEntry, QueueFilter, queue_page
 from tickets.search import MAX_QUERY, search_page
@@ -24,7 +25,7 @@ from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
 from web.render import page
 from web.session import Signed, console
-from web.times import local
+from web.times import due_in, local
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 CANNED = (
@@ -41,18 +42,34 @@ async def home(signed: Annotated[Signed, Depends(console("console"))]) -> Respon
     return RedirectResponse("/console/queue" if allowed(signed.who, "queue") else "/console/kb", status_code=303)
 
 
-def sla_clock(ticket: Ticket | QueueEntry, now: datetime) -> tuple[str, str]:
-    """(on_time | at_risk | breached, "2h 05m left" / "1h 10m over") for the response target."""
+def sla_clock(ticket: Ticket | QueueEntry, now: datetime, calendar: BusinessCalendar) -> tuple[str, str]:
+    """(on_time | at_risk | breached, "due in 2 business hours" / "overdue by 40 business min") for the
+    response target; "answered", "paused" (waiting on the user) or "no target" when there is none to meet."""
     due = ticket.response_due_at
-    if due is None or ticket.first_response_at is not None:
-        return ticket.sla_status, "answered" if ticket.first_response_at else "no target"
-    minutes = int((due - now).total_seconds() // 60)
-    state = "breached" if minutes < 0 else ticket.sla_status
-    hours, rest = divmod(abs(minutes), 60)
-    return state, f"{hours}h {rest:02d}m {'over' if minutes < 0 else 'left'}"
+    if ticket.first_response_at is not None:
+        return ticket.sla_status, "answered"
+    if ticket.status == "waiting_on_user":
+        return ticket.sla_status, "paused: waiting on the user"
+    if due is None:
+        return ticket.sla_status, "no target"
+    return ("breached" if due < now else ticket.sla_status), due_in(due, now, calendar)
 
 
-async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[tuple[QueueEntry, str, str]]:
+async def _replied(s: AsyncSession, numbers: list[str]) -> set[str]:
+    """The tickets whose newest message from the user came after the newest reply to them."""
+    if not numbers:
+        return set()
+    last_user = func.max(case((TicketMessageRow.kind == "user", TicketMessageRow.id), else_=0))
+    last_reply = func.max(case((TicketMessageRow.kind == "reply", TicketMessageRow.id), else_=0))
+    query = (select(TicketRow.number).join(TicketMessageRow, TicketMessageRow.ticket_id == TicketRow.id)
+             .where(TicketRow.number.in_(numbers)).group_by(TicketRow.number).having(last_user > last_reply))
+    return {str(n) for n in await s.scalars(query)}
+
+
+QueueRow = tuple[QueueEntry, str, str, bool]  # the ticket, SLA state, SLA text, whether the user replied
+
+
+async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[QueueRow]:
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
     async with web.api.readers()() as s:
@@ -60,8 +77,9 @@ async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -
             tickets, _ = await search_page(s, q, f, limit=SEARCH_PAGE)
         else:
             tickets, _ = await queue_page(s, f, limit=200)
+        replied = await _replied(s, [t.number for t in tickets])
     now = utcnow()
-    return [(t, *sla_clock(t, now)) for t in tickets]
+    return [(t, *sla_clock(t, now, web.calendar), t.number in replied) for t in tickets]
 
 
 async def _filters(status: str | None = None, priority: str | None = None, category: str | None = None,
@@ -85,7 +103,7 @@ async def queue(web: Web, request: Request, signed: Annotated[Signed, Depends(co
         rows, problem = await _queue(web, signed, f, q), None
     except HelpdeskError as err:
         rows, problem = [], str(err)
-    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, q=q.strip(), problem=problem,
+    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, q=q.strip(), problem=problem, now=utcnow(),
                 query=request.url.query, statuses=STATUSES, priorities=PRIORITIES, categories=CATEGORIES)
 
 
@@ -93,7 +111,8 @@ async def queue(web: Web, request: Request, signed: Annotated[Signed, Depends(co
 async def queue_rows(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
                      f: Filters, q: Search = "") -> HTMLResponse:
     """The queue's list alone, for the page's periodic refresh."""
-    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f, q), q=q.strip())
+    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f, q), q=q.strip(),
+                now=utcnow())
 
 
 async def _visible_row(desk: SqlTicketDesk, number: str, signed: Signed) -> Any:
@@ -150,7 +169,7 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
         outbox = list(await s.scalars(select(OutboxRow).where(OutboxRow.ticket_id == row.id).order_by(OutboxRow.id)))
         messages, events = await desk.messages(row.id), await desk.events(row.id)
         seen = await s.scalar(select(func.max(TicketEventRow.id)).where(TicketEventRow.ticket_id == row.id))
-    state, clock = sla_clock(ticket, utcnow())
+    state, clock = sla_clock(ticket, utcnow(), web.calendar)
     # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
     can = {action: signed.who.role in roles and is_allowed(action, ticket.status)
            for action, roles in PERMISSIONS.items()}
@@ -158,7 +177,8 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
-                canned=CANNED, seen=seen or 0, attempt=attempt, typed=typed, resolved_by=_resolved_by(events))
+                canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
+                resolved_by=_resolved_by(events))
 
 
 @router.get("/tickets/{number}")

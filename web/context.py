@@ -15,7 +15,8 @@ from api.deps import ApiContext
 from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
-from web.times import local
+from tickets.calendar import BusinessCalendar
+from web.times import ago, local
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -33,6 +34,7 @@ class WebContext:
     catalog: Catalog
     templates: Jinja2Templates
     signer: URLSafeTimedSerializer
+    calendar: BusinessCalendar  # business hours, for "due in 2 business hours"
 
 
 def templates() -> Jinja2Templates:
@@ -40,6 +42,7 @@ def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=HERE / "templates")
     found.env.autoescape = True
     found.env.filters["local"] = local
+    found.env.filters["ago"] = ago
     return found
 
 

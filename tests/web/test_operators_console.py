@@ -1,5 +1,5 @@
-"""The operator's workspace in a real browser, at a desk (1366x800) and on a phone (360x740): searching
-tickets, and acting on a ticket with only the actions its status allows (issue 22).
+"""The operator's workspace in a real browser, at a desk (1366x800) and on a phone (360x740), one test per
+finding of issue 22: search (1), actions that follow the status (3), conflicts (4), times (5), the queue (6).
 
 One `helpdesk serve` for the module, on SQLite: the searches' database behaviour is covered on both
 databases by tests/api/test_search.py; these tests are about what an operator sees.
@@ -8,9 +8,9 @@ databases by tests/api/test_search.py; these tests are about what an operator se
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -51,6 +51,7 @@ async def _seed(settings: Settings) -> None:
         async with services.sessions() as s, s.begin():
             desk = SqlTicketDesk(s, settings, services.due)
             await desk.reply("HD-000004", "meera", "कृपया स्क्रीनशॉट भेजें", None)
+            await desk.add_user_message("HD-000006", "900006", "Still stuck this morning")
     finally:
         await services.db.dispose()
 
@@ -181,3 +182,30 @@ def test_finding_4_a_conflict_says_who_changed_what_keeps_the_text_and_reapplies
     problem.get_by_role("button", name="Apply my escalate again").click()
     expect(page.locator("#status")).to_have_text("escalated")
     expect(page.locator("#audit")).to_contain_text(reason)
+
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_5_times_are_ist_with_the_zone_relative_and_in_business_hours(
+    console: str, browser: Browser, size: str
+) -> None:
+    page = _operator(browser, console, size)
+    row = page.locator(".tickets li", has_text="HD-000006")
+    expect(row.locator(".age")).to_have_text(re.compile(r"^filed (just now|\d+ (min|h|d) ago)$"))
+    expect(row.locator(".age")).to_have_attribute("title", re.compile(r"^filed \d+ \w{3} \d{4}, \d\d:\d\d IST$"))
+    expect(row).to_contain_text(re.compile(r"(due in|overdue by) \d+ business (min|hours?)"))
+    page.goto(f"{console}/console/tickets/HD-000004")
+    expect(page.locator("#messages .who")).to_have_text(re.compile(r"reply · meera · \d+ \w{3} \d{4}, \d\d:\d\d IST"))
+    expect(page.locator("#audit li").first).to_contain_text("IST")
+    expect(page.locator("#sla-clock")).to_have_text("● answered")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_6_the_queue_marks_a_user_reply_and_names_the_ulb(console: str, browser: Browser, size: str) -> None:
+    page = _operator(browser, console, size)
+    replied = page.locator(".tickets li", has=page.locator(".badge.replied"))
+    expect(replied.locator("strong")).to_have_text(["HD-000006"])
+    expect(replied.locator(".badge.replied")).to_have_text("user replied")
+    row = page.locator(".tickets li", has_text="HD-000006")
+    expect(row.locator(".badge", has_text="Jatni")).to_have_attribute("title", "od.jatni")
+    expect(row).not_to_contain_text("od.jatni")
