@@ -169,6 +169,11 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
         outbox = list(await s.scalars(select(OutboxRow).where(OutboxRow.ticket_id == row.id).order_by(OutboxRow.id)))
         messages, events = await desk.messages(row.id), await desk.events(row.id)
         seen = await s.scalar(select(func.max(TicketEventRow.id)).where(TicketEventRow.ticket_id == row.id))
+        others = list(await s.execute(
+            select(TicketRow.number, TicketRow.status, TicketRow.description, TicketRow.created_at)
+            .where(TicketRow.channel == row.channel, TicketRow.user_id == row.user_id, TicketRow.id != row.id,
+                   *([TicketRow.escalated_to == signed.who.team] if signed.who.role == "tier" else []))
+            .order_by(TicketRow.id.desc()).limit(10)))
     state, clock = sla_clock(ticket, utcnow(), web.calendar)
     # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
     can = {action: signed.who.role in roles and is_allowed(action, ticket.status)
@@ -178,7 +183,7 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
                 canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
-                resolved_by=_resolved_by(events))
+                resolved_by=_resolved_by(events), others=others)
 
 
 @router.get("/tickets/{number}")

@@ -95,6 +95,7 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     image = operator.locator(".attachments img")
     expect(image).to_be_visible()
     assert image.evaluate("img => img.naturalWidth") == 40
+    expect(operator.locator(".attachments a:has(img)")).to_have_attribute("href", image.get_attribute("src") or "")
 
     operator.get_by_role("button", name="Claim").click()
     expect(operator.locator("#assignee")).to_have_text("priya")

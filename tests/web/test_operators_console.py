@@ -21,6 +21,7 @@ from tests.jsonchat import helpdesk_env
 from tests.serving import serving
 from tests.web.conftest import add_user, kb_copy, new_page, shoot, sign_in
 from tickets.desk import SqlTicketDesk
+from tickets.feedback import SqlTicketFeedback
 from tickets.store import SqlTicketStore, TicketDraft
 
 SIZES = {"desk": (1366, 800), "phone": (360, 740)}
@@ -34,6 +35,7 @@ TICKETS = (  # (description, user) filed in this order: HD-000001, HD-000002, ..
     ("Attendance for the muster roll is not saved", "900005"),
     ("Bill is stuck after approval", "900006"),
     *((f"Wage seeker {n} cannot be added to the project", f"90001{n}") for n in range(4)),  # HD-000007..10
+    ("Bill page is blank after login", "900006"),  # HD-000011: the same user as HD-000006, resolved and rated
 )
 LIFECYCLE = {"desk": "HD-000007", "phone": "HD-000008"}
 CONFLICT = {"desk": "HD-000009", "phone": "HD-000010"}
@@ -52,6 +54,11 @@ async def _seed(settings: Settings) -> None:
             desk = SqlTicketDesk(s, settings, services.due)
             await desk.reply("HD-000004", "meera", "कृपया स्क्रीनशॉट भेजें", None)
             await desk.add_user_message("HD-000006", "900006", "Still stuck this morning")
+            await desk.resolve("HD-000011", "meera", "Cleared the cache on the server.", None)
+        async with services.sessions() as s, s.begin():
+            feedback = SqlTicketFeedback(s, settings, services.due)
+            await feedback.fixed("HD-000011", "900006")
+            await feedback.rate("HD-000011", "900006", 4)
     finally:
         await services.db.dispose()
 
@@ -209,3 +216,35 @@ def test_finding_6_the_queue_marks_a_user_reply_and_names_the_ulb(console: str, 
     row = page.locator(".tickets li", has_text="HD-000006")
     expect(row.locator(".badge", has_text="Jatni")).to_have_attribute("title", "od.jatni")
     expect(row).not_to_contain_text("od.jatni")
+
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_7_the_ticket_page_puts_the_people_first_and_keeps_actions_in_reach(
+    console: str, browser: Browser, size: str
+) -> None:
+    page = _operator(browser, console, size)
+    page.goto(f"{console}/console/tickets/HD-000006")
+    conversation = page.get_by_role("heading", name="Conversation with the user")
+    expect(conversation).to_be_visible()
+    bot = page.locator("#bot-transcript")
+    assert conversation.bounding_box()["y"] < bot.bounding_box()["y"]  # type: ignore[index]
+    expect(bot).not_to_have_attribute("open", "")
+    expect(page.locator("#messages")).to_contain_text("Still stuck this morning")
+    other = page.locator("#other-tickets")
+    expect(other).to_contain_text("HD-000011")
+    expect(other).to_contain_text("resolved")
+    if size == "phone":
+        bar = page.get_by_role("navigation", name="Ticket actions")
+        box = bar.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= SIZES["phone"][1], "the action bar is off screen"
+        shoot(page, "console-ticket-phone", full_page=False)
+        bar.get_by_role("link", name="Reply").click()
+        expect(page.locator("#reply-text")).to_be_in_viewport()
+    else:
+        expect(page.get_by_role("navigation", name="Ticket actions")).to_be_hidden()
+    other.get_by_role("link", name="HD-000011").click()
+    feedback = page.locator("#feedback")
+    expect(feedback).to_contain_text("Fixed: yes")
+    expect(feedback).to_contain_text("★★★★☆ (4/5)")
+    expect(page.locator("#sla-clock")).to_contain_text("IST by meera")
