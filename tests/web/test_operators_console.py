@@ -231,6 +231,14 @@ def test_finding_7_the_ticket_page_puts_the_people_first_and_keeps_actions_in_re
     assert conversation.bounding_box()["y"] < bot.bounding_box()["y"]  # type: ignore[index]
     expect(bot).not_to_have_attribute("open", "")
     expect(page.locator("#messages")).to_contain_text("Still stuck this morning")
+    page.evaluate("window.sameDocument = true")  # gone if an action reloads the page
+    page.locator("#note-text").fill(f"Asked the ULB's accountant ({size})")
+    scrolled = page.evaluate("window.scrollY")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#messages")).to_contain_text(f"Asked the ULB's accountant ({size})")
+    expect(page.locator(".flash")).to_have_text("Done: note.")
+    assert page.evaluate("window.sameDocument === true"), "the action reloaded the whole page"
+    assert page.evaluate("window.scrollY") >= scrolled * 0.5, "the action jumped back to the top"
     other = page.locator("#other-tickets")
     expect(other).to_contain_text("HD-000011")
     expect(other).to_contain_text("resolved")
