@@ -14,7 +14,7 @@ from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from tickets.calendar import BusinessCalendar
-from web import chat, console, dashboard, kbpages, signin
+from web import chat, console, dashboard, kbpages, notices, signin
 from web.context import HERE, WebContext, session_secret, templates
 from web.render import page
 from web.session import Forbidden, SignInRequired
@@ -31,7 +31,7 @@ def install(app: FastAPI, api: ApiContext, engine: ChatEngine, matcher: LexicalM
         templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"), BusinessCalendar.from_settings(settings),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (chat, signin, console, kbpages, dashboard):
+    for module in (chat, signin, console, notices, kbpages, dashboard):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(Forbidden, _forbidden)

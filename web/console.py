@@ -23,6 +23,7 @@ from tickets.queue import QueueEntry, QueueFilter, queue_page
 from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
+from web.notices import newest_ticket_id
 from web.render import page
 from web.session import Signed, console
 from web.times import due_in, local
@@ -104,6 +105,7 @@ async def queue(web: Web, request: Request, signed: Annotated[Signed, Depends(co
     except HelpdeskError as err:
         rows, problem = [], str(err)
     return page(web, request, "queue.html", signed=signed, rows=rows, f=f, q=q.strip(), problem=problem, now=utcnow(),
+                since=await newest_ticket_id(web), notices=allowed(signed.who, "notifications"),
                 query=request.url.query, statuses=STATUSES, priorities=PRIORITIES, categories=CATEGORIES)
 
 

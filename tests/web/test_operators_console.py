@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,6 +23,7 @@ from tests.serving import serving
 from tests.web.conftest import add_user, kb_copy, new_page, shoot, sign_in
 from tickets.desk import SqlTicketDesk
 from tickets.feedback import SqlTicketFeedback
+from tickets.notifications import SqlNotifications
 from tickets.store import SqlTicketStore, TicketDraft
 
 SIZES = {"desk": (1366, 800), "phone": (360, 740)}
@@ -41,15 +43,34 @@ LIFECYCLE = {"desk": "HD-000007", "phone": "HD-000008"}
 CONFLICT = {"desk": "HD-000009", "phone": "HD-000010"}
 
 
-async def _seed(settings: Settings) -> None:
+SERVED: dict[str, Settings] = {}  # the module's server's settings, for tickets filed during a test
+
+
+async def _file(settings: Settings, tickets: tuple[tuple[str, str], ...]) -> None:
     services = build_services(settings)
     try:
-        for description, user in TICKETS:
+        for description, user in tickets:
             async with services.sessions() as s, s.begin():
                 await SqlTicketStore(s, settings.ticket_prefix, services.due).file(TicketDraft(
                     channel="telegram", user_id=user, role="junior_engineer", ulb="od.jatni", language="en",
                     module="bills", category="technical", priority="P2", priority_reason="seeded",
                     description=description, team="l1"))
+    finally:
+        await services.db.dispose()
+
+
+def _in_thread(work: Coroutine[Any, Any, None]) -> None:
+    """Run database work beside Playwright's event loop."""
+    thread = threading.Thread(target=asyncio.run, args=(work,))
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+async def _seed(settings: Settings) -> None:
+    await _file(settings, TICKETS)
+    services = build_services(settings)
+    try:
         async with services.sessions() as s, s.begin():
             desk = SqlTicketDesk(s, settings, services.due)
             await desk.reply("HD-000004", "meera", "कृपया स्क्रीनशॉट भेजें", None)
@@ -59,6 +80,9 @@ async def _seed(settings: Settings) -> None:
             feedback = SqlTicketFeedback(s, settings, services.due)
             await feedback.fixed("HD-000011", "900006")
             await feedback.rate("HD-000011", "900006", 4)
+            notices = SqlNotifications(s)
+            await notices.notify("meera", "sla_at_risk", "response due within 1 business hour", 5)
+            await notices.notify("arjun", "sla_breached", "response target missed", 5)
     finally:
         await services.db.dispose()
 
@@ -71,10 +95,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = helpdesk_env(url, tmp / "data") | {"HELPDESK_KB_DIR": str(kb_copy(tmp))}
     with serving(env) as served:
         settings = Settings(database_url=url, data_dir=tmp / "data", kb_dir=kb_copy(tmp))
-        seeding = threading.Thread(target=asyncio.run, args=(_seed(settings),))  # beside Playwright's loop
-        seeding.start()
-        seeding.join(timeout=60)
-        assert not seeding.is_alive()
+        SERVED["settings"] = settings
+        _in_thread(_seed(settings))
         for name in ("meera", "arjun"):
             add_user(env, name, "operator")
         yield served
@@ -208,8 +230,22 @@ def test_finding_5_times_are_ist_with_the_zone_relative_and_in_business_hours(
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_finding_6_the_queue_marks_a_user_reply_and_names_the_ulb(console: str, browser: Browser, size: str) -> None:
-    page = _operator(browser, console, size)
+def test_finding_6_the_queue_marks_a_user_reply_names_the_ulb_and_gives_live_notices(
+    console: str, browser: Browser, size: str
+) -> None:
+    name = {"desk": "meera", "phone": "arjun"}[size]
+    page = _operator(browser, console, size, name)
+    notice = page.locator("#notices .notifications li")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("sla at risk" if name == "meera" else "sla breached")
+    expect(notice.get_by_role("link")).to_have_text("HD-000005")
+    notice.get_by_role("button", name="Mark read").click()
+    expect(notice).to_have_count(0)
+    _in_thread(_file(SERVED["settings"], ((f"Estimate cannot be revised ({size})", "900100"),)))
+    expect(page.locator("#notices .new-tickets")).to_contain_text("1 new ticket", timeout=20_000)
+    page.get_by_role("navigation", name="Quick filters").get_by_role("link", name="My open tickets").click()
+    expect(page).to_have_url(re.compile(rf"assignee={name}$"))
+    page.goto(f"{console}/console/queue")
     replied = page.locator(".tickets li", has=page.locator(".badge.replied"))
     expect(replied.locator("strong")).to_have_text(["HD-000006"])
     expect(replied.locator(".badge.replied")).to_have_text("user replied")
