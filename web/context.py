@@ -16,7 +16,7 @@ from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from tickets.calendar import BusinessCalendar
-from web.times import ago, local
+from web.times import ago, local, person
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -43,6 +43,7 @@ def templates() -> Jinja2Templates:
     found.env.autoescape = True
     found.env.filters["local"] = local
     found.env.filters["ago"] = ago
+    found.env.filters["person"] = person
     return found
 
 

@@ -1,4 +1,5 @@
-"""Times as operators read them: in the helpdesk's zone (IST), with the zone named."""
+"""Times and people as operators read them: times in the helpdesk's zone (IST) with the zone named, ages,
+business time to a target; the user as "the user", not their channel id."""
 
 from __future__ import annotations
 
@@ -44,3 +45,8 @@ def due_in(due: datetime, now: datetime, calendar: BusinessCalendar) -> str:
     if due >= now:
         return f"due in {_business(calendar.business_time_between(now, due))}"
     return f"overdue by {_business(calendar.business_time_between(due, now))}"
+
+
+def person(actor: str) -> str:
+    """An actor as operators read it: 'the user' for the ticket's user (stored as user:<channel id>)."""
+    return "the user" if actor.startswith("user:") else actor

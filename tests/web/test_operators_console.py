@@ -263,10 +263,14 @@ def test_finding_7_the_ticket_page_puts_the_people_first_and_keeps_actions_in_re
     page.goto(f"{console}/console/tickets/HD-000006")
     conversation = page.get_by_role("heading", name="Conversation with the user")
     expect(conversation).to_be_visible()
+    if size == "phone":
+        shoot(page, "console-ticket-phone", full_page=False)
     bot = page.locator("#bot-transcript")
     assert conversation.bounding_box()["y"] < bot.bounding_box()["y"]  # type: ignore[index]
     expect(bot).not_to_have_attribute("open", "")
     expect(page.locator("#messages")).to_contain_text("Still stuck this morning")
+    expect(page.locator("#messages .who").first).to_contain_text("user · the user ·")
+    expect(page.locator("#messages")).not_to_contain_text("user:900006")
     page.evaluate("window.sameDocument = true")  # gone if an action reloads the page
     page.locator("#note-text").fill(f"Asked the ULB's accountant ({size})")
     scrolled = page.evaluate("window.scrollY")
@@ -282,7 +286,6 @@ def test_finding_7_the_ticket_page_puts_the_people_first_and_keeps_actions_in_re
         bar = page.get_by_role("navigation", name="Ticket actions")
         box = bar.bounding_box()
         assert box is not None and box["y"] + box["height"] <= SIZES["phone"][1], "the action bar is off screen"
-        shoot(page, "console-ticket-phone", full_page=False)
         bar.get_by_role("link", name="Reply").click()
         expect(page.locator("#reply-text")).to_be_in_viewport()
     else:

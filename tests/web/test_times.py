@@ -8,7 +8,7 @@ from core.settings import Settings
 from tickets.calendar import BusinessCalendar
 from tickets.store import Ticket
 from web.console import sla_clock
-from web.times import ago, due_in, local
+from web.times import ago, due_in, local, person
 
 # Wednesday 2 December 2026, 10:00 IST (a working day in Odisha)
 NOW = datetime(2026, 12, 2, 4, 30, tzinfo=UTC)
@@ -45,3 +45,8 @@ def test_the_queue_clock_is_paused_while_waiting_and_breached_when_overdue() -> 
     assert sla_clock(waiting, NOW, CALENDAR)[1] == "paused: waiting on the user"
     answered = Ticket(**{**base.__dict__, "first_response_at": NOW})
     assert sla_clock(answered, NOW, CALENDAR)[1] == "answered"
+
+
+def test_the_user_is_named_as_such_and_operators_by_name() -> None:
+    assert person("user:Zx81_k2") == "the user"
+    assert person("meera") == "meera"
