@@ -56,6 +56,8 @@ screenshots: install system
 	$(BIN)/python -m pytest -q tests/web
 	mkdir -p docs/screenshots
 	for page in web-chat web-chat-or web-chat-hi queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
+	for page in console-queue-desk console-search-desk console-ticket-phone console-conflict-phone; do \
+	  cp .artifacts/screenshots/$$page.png docs/screenshots/$${page%-desk}.png; done
 
 # The Helm chart and compose file, checked offline: lint, render with default and eGov values, validate every
 # manifest against the Kubernetes schemas (deploy/check.py). Helm's native library is installed by hash.

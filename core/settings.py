@@ -179,3 +179,6 @@ class Settings(BaseSettings):
 
     def team_name(self, code: str) -> str:
         return next((t.name for t in self.teams if t.code == code), code)
+
+    def ulb_name(self, code: str) -> str:
+        return next((u.name for u in self.ulbs if u.code == code), code)

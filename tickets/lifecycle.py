@@ -48,6 +48,12 @@ MOVES: dict[str, Move] = {
 }
 
 
+def is_allowed(action: str, status: str) -> bool:
+    """Whether `action` may be taken on a ticket in `status` (actions outside the lifecycle always may)."""
+    move = MOVES.get(action)
+    return move is None or status in move.sources
+
+
 def next_status(action: str, status: str) -> str:
     """The status after `action`, or InvalidTransition saying which statuses would allow it."""
     move = MOVES[action]

@@ -17,7 +17,7 @@ class TicketRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)  # search by user; a user's other tickets
     role: Mapped[str | None] = mapped_column(String(64))
     ulb: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="en")

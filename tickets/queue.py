@@ -59,7 +59,7 @@ class QueueEntry:
     jira_key: str | None
 
 
-_ENTRY_COLUMNS = [TicketRow.__table__.c[f.name] for f in fields(QueueEntry)]
+ENTRY_COLUMNS = [TicketRow.__table__.c[f.name] for f in fields(QueueEntry)]
 
 
 def encode_cursor(ticket: QueueEntry) -> str:
@@ -75,12 +75,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidInput("cursor: not a cursor this API returned") from err
 
 
-def _filtered(query: Select[Any], f: QueueFilter) -> Select[Any]:
+def filtered(query: Select[Any], f: QueueFilter, *, every_status: bool = False) -> Select[Any]:
+    """`query` narrowed by the filter; without a status, active tickets only unless `every_status`."""
     if f.status is not None and f.status not in STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(STATUSES)}")
     if f.sla is not None and f.sla not in ("at_risk", "breached"):
         raise InvalidInput("sla: must be at_risk or breached")
-    query = query.where(TicketRow.status == f.status) if f.status else query.where(text(ACTIVE_SQL))
+    if f.status:
+        query = query.where(TicketRow.status == f.status)
+    elif not every_status:
+        query = query.where(text(ACTIVE_SQL))
     for column, value in ((TicketRow.priority, f.priority), (TicketRow.team, f.team), (TicketRow.ulb, f.ulb),
                           (TicketRow.category, f.category), (TicketRow.assignee, f.assignee),
                           (TicketRow.sla_status, f.sla), (TicketRow.escalated_to, f.escalated_to)):
@@ -93,7 +97,7 @@ async def queue_page(
     session: AsyncSession, f: QueueFilter, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[QueueEntry], str | None]:
     """One page of the queue, soonest due first, and the cursor of the next page (None at the end)."""
-    query = _filtered(select(*_ENTRY_COLUMNS), f)  # Core rows of the listed columns: no ORM, no JSON to decode
+    query = filtered(select(*ENTRY_COLUMNS), f)  # Core rows of the listed columns: no ORM, no JSON to decode
     if cursor:
         due, number = decode_cursor(cursor)
         query = query.where(or_(TicketRow.response_due_at > due,

@@ -12,7 +12,8 @@ from itsdangerous import URLSafeTimedSerializer
 from api.deps import ApiContext
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
-from web import chat, console, dashboard, kbpages, signin
+from tickets.calendar import BusinessCalendar
+from web import chat, console, dashboard, kbpages, notices, signin
 from web.chat_store import ChatHistory
 from web.context import HERE, ChatLimits, WebChatEngine, WebContext, session_secret, templates
 from web.render import page
@@ -28,10 +29,10 @@ def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: Lexic
     app.state.web = WebContext(
         api, engine, matcher, AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes), catalog,
         templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"), ChatHistory(api.sessions),
-        ChatLimits.of(settings),
+        ChatLimits.of(settings), BusinessCalendar.from_settings(settings),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (chat, signin, console, kbpages, dashboard):
+    for module in (chat, signin, console, notices, kbpages, dashboard):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(Forbidden, _forbidden)

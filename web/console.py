@@ -2,25 +2,31 @@
 
 # No `from __future__ import annotations`: FastAPI must see the annotations of routes as objects.
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.permissions import PERMISSIONS, allowed, can_see
 from core.db import utcnow
-from core.errors import HelpdeskError, NotFound
+from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion
+from tickets.calendar import BusinessCalendar
 from tickets.desk import PRIORITIES, SqlTicketDesk
-from tickets.lifecycle import STATUSES
-from tickets.models import OutboxRow
+from tickets.lifecycle import STATUSES, is_allowed
+from tickets.models import OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
 from tickets.priority import CATEGORIES
 from tickets.queue import QueueEntry, QueueFilter, queue_page
+from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
+from web.notices import newest_ticket_id
 from web.render import page
 from web.session import Signed, console
+from web.times import due_in, local
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 CANNED = (
@@ -37,24 +43,44 @@ async def home(signed: Annotated[Signed, Depends(console("console"))]) -> Respon
     return RedirectResponse("/console/queue" if allowed(signed.who, "queue") else "/console/kb", status_code=303)
 
 
-def sla_clock(ticket: Ticket | QueueEntry, now: datetime) -> tuple[str, str]:
-    """(on_time | at_risk | breached, "2h 05m left" / "1h 10m over") for the response target."""
+def sla_clock(ticket: Ticket | QueueEntry, now: datetime, calendar: BusinessCalendar) -> tuple[str, str]:
+    """(on_time | at_risk | breached, "due in 2 business hours" / "overdue by 40 business min") for the
+    response target; "answered", "paused" (waiting on the user) or "no target" when there is none to meet."""
     due = ticket.response_due_at
-    if due is None or ticket.first_response_at is not None:
-        return ticket.sla_status, "answered" if ticket.first_response_at else "no target"
-    minutes = int((due - now).total_seconds() // 60)
-    state = "breached" if minutes < 0 else ticket.sla_status
-    hours, rest = divmod(abs(minutes), 60)
-    return state, f"{hours}h {rest:02d}m {'over' if minutes < 0 else 'left'}"
+    if ticket.first_response_at is not None:
+        return ticket.sla_status, "answered"
+    if ticket.status == "waiting_on_user":
+        return ticket.sla_status, "paused: waiting on the user"
+    if due is None:
+        return ticket.sla_status, "no target"
+    return ("breached" if due < now else ticket.sla_status), due_in(due, now, calendar)
 
 
-async def _queue(web: WebContext, signed: Signed, f: QueueFilter) -> list[tuple[QueueEntry, str, str]]:
+async def _replied(s: AsyncSession, numbers: list[str]) -> set[str]:
+    """The tickets whose newest message from the user came after the newest reply to them."""
+    if not numbers:
+        return set()
+    last_user = func.max(case((TicketMessageRow.kind == "user", TicketMessageRow.id), else_=0))
+    last_reply = func.max(case((TicketMessageRow.kind == "reply", TicketMessageRow.id), else_=0))
+    query = (select(TicketRow.number).join(TicketMessageRow, TicketMessageRow.ticket_id == TicketRow.id)
+             .where(TicketRow.number.in_(numbers)).group_by(TicketRow.number).having(last_user > last_reply))
+    return {str(n) for n in await s.scalars(query)}
+
+
+QueueRow = tuple[QueueEntry, str, str, bool]  # the ticket, SLA state, SLA text, whether the user replied
+
+
+async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[QueueRow]:
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
     async with web.api.readers()() as s:
-        tickets, _ = await queue_page(s, f, limit=200)
+        if q.strip():
+            tickets, _ = await search_page(s, q, f, limit=SEARCH_PAGE)
+        else:
+            tickets, _ = await queue_page(s, f, limit=200)
+        replied = await _replied(s, [t.number for t in tickets])
     now = utcnow()
-    return [(t, *sla_clock(t, now)) for t in tickets]
+    return [(t, *sla_clock(t, now, web.calendar), t.number in replied) for t in tickets]
 
 
 async def _filters(status: str | None = None, priority: str | None = None, category: str | None = None,
@@ -66,25 +92,29 @@ async def _filters(status: str | None = None, priority: str | None = None, categ
 
 
 Filters = Annotated[QueueFilter, Depends(_filters)]
+Search = Annotated[str, Query(max_length=MAX_QUERY)]
+SEARCH_PAGE = 50
 
 
 @router.get("/queue")
 async def queue(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
-                f: Filters) -> HTMLResponse:
-    """Active tickets, soonest response due first; the list refreshes itself."""
+                f: Filters, q: Search = "") -> HTMLResponse:
+    """Active tickets, soonest response due first, or what a search finds; the list refreshes itself."""
     try:
-        rows, problem = await _queue(web, signed, f), None
+        rows, problem = await _queue(web, signed, f, q), None
     except HelpdeskError as err:
         rows, problem = [], str(err)
-    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, problem=problem,
+    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, q=q.strip(), problem=problem, now=utcnow(),
+                since=await newest_ticket_id(web), notices=allowed(signed.who, "notifications"),
                 query=request.url.query, statuses=STATUSES, priorities=PRIORITIES, categories=CATEGORIES)
 
 
 @router.get("/queue/rows")
 async def queue_rows(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
-                     f: Filters) -> HTMLResponse:
+                     f: Filters, q: Search = "") -> HTMLResponse:
     """The queue's list alone, for the page's periodic refresh."""
-    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f))
+    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f, q), q=q.strip(),
+                now=utcnow())
 
 
 async def _visible_row(desk: SqlTicketDesk, number: str, signed: Signed) -> Any:
@@ -104,20 +134,58 @@ def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """An action the operator tried that did not apply: what they typed, and for a conflict, what changed."""
+
+    action: str
+    fields: dict[str, str]
+    changes: list[str] = field(default_factory=list)  # who changed what since the page was loaded
+    conflict: bool = False
+
+
+def _change_said(event: TicketEventRow, zone: str) -> str:
+    """'arjun claimed it at 2 Dec 2026, 11:05 IST (assignee: nobody → arjun)'."""
+    what = ", ".join(f"{k}: {event.before.get(k) or 'nobody'} → {v or 'nobody'}" for k, v in event.after.items())
+    said = f"{event.actor} did “{event.action.replace('_', ' ')}” at {local(event.at, zone)}"
+    return said + (f" ({what})" if what else "") + (f": {event.reason}" if event.reason else "")
+
+
+async def _events_since(s: AsyncSession, ticket_id: int, seen: int | None) -> list[TicketEventRow]:
+    query = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id, TicketEventRow.id > (seen or 0))
+    return list(await s.scalars(query.order_by(TicketEventRow.id)))
+
+
+def _resolved_by(events: list[Any]) -> str | None:
+    done = [e for e in events if e.action in ("resolve", "close")]
+    return done[-1].actor if done else None
+
+
 async def _ticket_page(web: WebContext, request: Request, signed: Signed, number: str, *, status: int = 200,
-                       problem: str | None = None, done: str | None = None) -> HTMLResponse:
+                       problem: str | None = None, done: str | None = None,
+                       attempt: Attempt | None = None) -> HTMLResponse:
     async with web.api.sessions() as s:
         desk = SqlTicketDesk(s, web.api.settings, web.api.due)
         row = await _visible_row(desk, number, signed)
         ticket = ticket_of(row)
         outbox = list(await s.scalars(select(OutboxRow).where(OutboxRow.ticket_id == row.id).order_by(OutboxRow.id)))
         messages, events = await desk.messages(row.id), await desk.events(row.id)
-    state, clock = sla_clock(ticket, utcnow())
-    can = {action: signed.who.role in roles for action, roles in PERMISSIONS.items()}
+        seen = await s.scalar(select(func.max(TicketEventRow.id)).where(TicketEventRow.ticket_id == row.id))
+        others = list(await s.execute(
+            select(TicketRow.number, TicketRow.status, TicketRow.description, TicketRow.created_at)
+            .where(TicketRow.channel == row.channel, TicketRow.user_id == row.user_id, TicketRow.id != row.id,
+                   *([TicketRow.escalated_to == signed.who.team] if signed.who.role == "tier" else []))
+            .order_by(TicketRow.id.desc()).limit(10)))
+    state, clock = sla_clock(ticket, utcnow(), web.calendar)
+    # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
+    can = {action: signed.who.role in roles and is_allowed(action, ticket.status)
+           for action, roles in PERMISSIONS.items()}
+    typed = {attempt.action: attempt.fields.get("text") or attempt.fields.get("reason", "")} if attempt else {}
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
-                canned=CANNED)
+                canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
+                resolved_by=_resolved_by(events), others=others)
 
 
 @router.get("/tickets/{number}")
@@ -136,32 +204,58 @@ ACTIONS: dict[str, Act] = {
     "set_category": lambda d, n, s, f, v: d.set_category(n, s.who.name, f["category"], f["reason"], v),
     "escalate": lambda d, n, s, f, v: d.escalate(n, s.who.name, f["team"], f["reason"] or None, v),
     "wait": lambda d, n, s, f, v: d.wait_on_user(n, s.who.name, v),
-    "resolve": lambda d, n, s, f, v: d.resolve(n, s.who.name, f["text"] or None, v),
+    "resolve": lambda d, n, s, f, v: d.resolve(n, s.who.name, _required_note(f["text"]), v),
+    "close": lambda d, n, s, f, v: d.close(n, s.who.name, v),
     "reopen": lambda d, n, s, f, v: d.reopen(n, s.who.name, f["reason"], v),
 }
+
+
+def _required_note(text: str) -> str:
+    """The console asks for the resolution note the user receives (the API still takes none)."""
+    if not text.strip():
+        raise InvalidInput("the resolution note: write what was done; the user receives it")
+    return text.strip()
 
 
 def _action_route(action: str, act: Act) -> None:
     async def run(
         web: Web, request: Request, number: str, signed: Annotated[Signed, Depends(console(action))],
-        version: Annotated[int | None, Form()] = None, text: Annotated[str, Form(max_length=4000)] = "",
-        reason: Annotated[str, Form(max_length=1000)] = "", priority: Annotated[str, Form(max_length=4)] = "",
-        category: Annotated[str, Form(max_length=32)] = "", team: Annotated[str, Form(max_length=64)] = "",
+        version: Annotated[int | None, Form()] = None, seen: Annotated[int | None, Form()] = None,
+        text: Annotated[str, Form(max_length=4000)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
+        priority: Annotated[str, Form(max_length=4)] = "", category: Annotated[str, Form(max_length=32)] = "",
+        team: Annotated[str, Form(max_length=64)] = "",
     ) -> Response:
         fields = {"text": text, "reason": reason, "priority": priority, "category": category, "team": team}
         try:
             async with web.api.sessions() as s, s.begin():
                 desk = SqlTicketDesk(s, web.api.settings, web.api.due)
-                await _visible_row(desk, number, signed)
-                await act(desk, number, signed, fields, version)
+                row = await _visible_row(desk, number, signed)
+                try:
+                    await act(desk, number, signed, fields, version)
+                except StaleVersion as err:
+                    changed = [_change_said(e, web.api.settings.timezone)
+                               for e in await _events_since(s, row.id, seen)]
+                    raise _Conflict(changed) from err
         except NotFound:
             raise
+        except _Conflict as conflict:
+            attempt = Attempt(action, fields, conflict.changes, conflict=True)
+            return await _ticket_page(web, request, signed, number, status=409, attempt=attempt,
+                                      problem=f"{action.replace('_', ' ')}: not applied; the ticket changed "
+                                              "since you opened it")
         except HelpdeskError as err:
-            return await _ticket_page(web, request, signed, number, status=409, problem=f"{action}: {err}")
+            return await _ticket_page(web, request, signed, number, status=409, problem=f"{action}: {err}",
+                                      attempt=Attempt(action, fields))
         return RedirectResponse(f"/console/tickets/{number}?done={action}", status_code=303)
 
     run.__name__ = f"ticket_{action}"
     router.post(f"/tickets/{{number}}/{action}")(run)
+
+
+class _Conflict(Exception):
+    def __init__(self, changes: list[str]) -> None:
+        super().__init__("the ticket changed")
+        self.changes = changes
 
 
 for _name, _act in ACTIONS.items():

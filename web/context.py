@@ -19,8 +19,10 @@ from core.messages import Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from tickets.attachments import AttachmentStore
+from tickets.calendar import BusinessCalendar
 from tickets.models import OutboxRow
 from web.chat_store import ChatHistory
+from web.times import ago, local, person
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -69,12 +71,16 @@ class WebContext:
                                            OutboxRow.delivered_at.is_(None)).limit(1)
         async with self.api.sessions() as s:
             return await s.scalar(query) is not None
+    calendar: BusinessCalendar  # business hours, for "due in 2 business hours"
 
 
 def templates() -> Jinja2Templates:
     """Jinja2 with autoescape on for every template (user text always shows as text)."""
     found = Jinja2Templates(directory=HERE / "templates")
     found.env.autoescape = True
+    found.env.filters["local"] = local
+    found.env.filters["ago"] = ago
+    found.env.filters["person"] = person
     return found
 
 

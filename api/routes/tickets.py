@@ -24,6 +24,7 @@ from api.tokens import Principal
 from core.errors import NotFound
 from tickets.desk import SqlTicketDesk
 from tickets.queue import QueueFilter, queue_page
+from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
@@ -47,14 +48,20 @@ async def queue(
     status: str | None = None, priority: str | None = None, team: str | None = None, ulb: str | None = None,
     category: str | None = None, assignee: str | None = None,
     sla: Annotated[str | None, Query(description="at_risk or breached")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY, description=(
+        "search: a ticket number, a user id, or words in the description and messages (any status "
+        "unless `status` is given); results best match first"))] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketsPublic:
-    """The queue, soonest SLA due first (active tickets unless `status` says otherwise)."""
+    """The queue, soonest SLA due first (active tickets unless `status` says otherwise), or search results."""
     scope = who.team if who.role == "tier" else None
     filters = QueueFilter(status, priority, team, ulb, category, assignee, sla, escalated_to=scope)
     if who.role == "tier" and scope is None:
         return TicketsPublic(items=[], next_cursor=None)
-    tickets, next_cursor = await queue_page(s, filters, cursor, limit)
+    if q and q.strip():
+        tickets, next_cursor = await search_page(s, q, filters, cursor, limit)
+    else:
+        tickets, next_cursor = await queue_page(s, filters, cursor, limit)
     return TicketsPublic(items=[TicketPublic.of(shown_to(who, t)) for t in tickets], next_cursor=next_cursor)
 
 

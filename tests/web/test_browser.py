@@ -95,6 +95,7 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     image = operator.locator(".attachments img")
     expect(image).to_be_visible()
     assert image.evaluate("img => img.naturalWidth") == 40
+    expect(operator.locator(".attachments a:has(img)")).to_have_attribute("href", image.get_attribute("src") or "")
 
     operator.get_by_role("button", name="Claim").click()
     expect(operator.locator("#assignee")).to_have_text("priya")
@@ -110,6 +111,7 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     operator.get_by_label("Escalation reason").fill("Bill submit fails on the server")
     operator.get_by_role("button", name="Escalate").click()
     expect(operator.locator("#status")).to_have_text("escalated")
+    operator.get_by_label("Resolution note").fill("The vendor fixed the bill page; please submit again.")
     operator.get_by_role("button", name="Resolve").click()
     expect(operator.locator("#status")).to_have_text("resolved")
     expect(operator.locator("#audit")).to_contain_text("escalate")

@@ -20,6 +20,7 @@ PASSWORD = "long enough secret"  # noqa: S105 (test accounts)
 PAGES = {  # path ({n}: a ticket escalated to the vendor team) -> the permission it checks
     "/console/queue": "queue",
     "/console/queue/rows": "queue",
+    "/console/queue/notices": "notifications",
     "/console/tickets/{n}": "view",
     "/console/kb": "kb_view",
     "/console/kb/try?q=login": "kb_view",
