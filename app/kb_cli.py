@@ -161,6 +161,7 @@ def eval_command(
     vectors: Vectors = None,
     lexical_only: Lexical = False,
     loo: Loo = False,
+    sample: Annotated[int, typer.Option(help="with --leave-one-out, every Nth phrasing only")] = 1,
     fmt: Format = "text",
 ) -> None:
     """Score the matcher on maintainers' regression cases, per script: top-1, top-3, accuracy, OOS recall,
@@ -179,8 +180,9 @@ def eval_command(
     out: dict[str, object] = figures["all"].as_dict() | {"scripts": scripts, "misses": misses}
     if loo:
         remembered = remembering(encoders)
-        with _progress(_phrasings(kb), "leave-one-phrasing-out") as advance:
-            held = leave_one_out(kb, lambda smaller: _build(ctx, smaller, table, remembered, cache=False), advance)
+        with _progress(_phrasings(kb) // max(sample, 1), "leave-one-phrasing-out") as advance:
+            make = lambda smaller: _build(ctx, smaller, table, remembered, cache=False)  # noqa: E731
+            held = leave_one_out(kb, make, advance, every=sample)
         out["leave_one_out"] = {k: v.as_dict() for k, v in by_script(held, thresholds, len(kb.entries)).items()}
     if fmt == "json":
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))

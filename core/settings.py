@@ -77,7 +77,11 @@ class Settings(BaseSettings):
         "Devanagari) when the `semantic` extra is installed; false: lexical matching only (docs/matching.md).",
     )
     encoder_threads: int = Field(
-        default=2, ge=1, le=16, description="Threads each sentence encoder may use for one query or batch."
+        default=1,
+        ge=1,
+        le=16,
+        description="Threads each sentence encoder may use for one query or batch (1: on a busy two-core "
+        "server, two threads per query were slower; docs/matching.md).",
     )
     ticket_prefix: str = "HD"
     reopen_days: int = 7

@@ -32,11 +32,15 @@ def without(entry: Entry, lang: str, index: int) -> Entry | None:
     return entry.model_copy(update={"translations": translations})
 
 
-def held_out(kb: KnowledgeBase) -> Iterator[tuple[KnowledgeBase, Case]]:
-    """Every phrasing as a case, with the knowledge base it is left out of."""
+def held_out(kb: KnowledgeBase, every: int = 1) -> Iterator[tuple[KnowledgeBase, Case]]:
+    """Every phrasing (or every `every`-th) as a case, with the knowledge base it is left out of."""
+    count = 0
     for position, entry in enumerate(kb.entries):
         for lang in LANGS:
             for index, text in enumerate(entry.phrasings(lang)):
+                count += 1
+                if (count - 1) % every:
+                    continue
                 rest = without(entry, lang, index)
                 if rest is None:
                     continue
@@ -44,10 +48,12 @@ def held_out(kb: KnowledgeBase) -> Iterator[tuple[KnowledgeBase, Case]]:
                 yield replace(kb, entries=entries), Case(text, entry.id, None if lang == "en" else lang)
 
 
-def leave_one_out(kb: KnowledgeBase, make: MakeMatcher, progress: Callable[[], None] | None = None) -> list[Outcome]:
-    """One outcome per phrasing, each matched by a matcher built without it."""
+def leave_one_out(
+    kb: KnowledgeBase, make: MakeMatcher, progress: Callable[[], None] | None = None, every: int = 1
+) -> list[Outcome]:
+    """One outcome per phrasing (or every `every`-th), each matched by a matcher built without it."""
     outcomes: list[Outcome] = []
-    for smaller, case in held_out(kb):
+    for smaller, case in held_out(kb, every):
         outcomes.extend(run_cases(make(smaller), [case]))
         if progress:
             progress()
