@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test install system lint typecheck bench diagram vectors clean screenshots deploy-check
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml requirements/semantic.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/semantic.txt
+	$(BIN)/python -m pip install -q -e '.[test,semantic]'
 	touch $@
 
 install: $(BIN)/.installed

@@ -10,15 +10,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
 
 from core.errors import InvalidContent
 from core.settings import Settings
 from kb.benchfile import BenchFile, load_bench, run_bench, tune
-from kb.evaluate import Case, Outcome, choose_threshold, expand_paths, load_cases, metrics, run_cases
+from kb.encoded import CACHE_FOLDER
+from kb.encoders import Encoders, load_encoders
+from kb.evaluate import (
+    Case,
+    Metrics,
+    Outcome,
+    by_script,
+    choose_threshold,
+    expand_paths,
+    load_cases,
+    run_cases,
+)
 from kb.lint import LintOptions, lint
 from kb.loader import KnowledgeBase, load_knowledge_base
+from kb.loo import leave_one_out, remembering
 from kb.matcher import LexicalMatcher
+from kb.normalize import SCRIPTS
 from kb.semantic import DEFAULT_FILE, StaticVectors
 
 kb_app = typer.Typer(help="Knowledge base: lint, match, evaluate, benchmark, tune, gaps.", no_args_is_help=True)
@@ -29,7 +44,10 @@ Vectors = Annotated[
     Path | None,
     typer.Option("--vectors", help=f"static vector table (default: {DEFAULT_FILE} in the data folder, if built)"),
 ]
-Lexical = Annotated[bool, typer.Option("--lexical-only", help="ignore any vector table")]
+Lexical = Annotated[bool, typer.Option("--lexical-only", help="no sentence encoder and no vector table")]
+Loo = Annotated[
+    bool, typer.Option("--leave-one-out", help="also match each KB phrasing against the entries without it")
+]
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -59,8 +77,30 @@ def _vectors(ctx: typer.Context, path: Path | None, lexical_only: bool) -> Stati
     return StaticVectors.load(path) if path is not None else None
 
 
-def _matcher(ctx: typer.Context, directory: Path | None, vectors: StaticVectors | None = None) -> LexicalMatcher:
-    return LexicalMatcher.from_knowledge_base(_load(ctx, directory), _settings(ctx).faq_threshold, vectors)
+def _encoders(ctx: typer.Context, lexical_only: bool) -> Encoders:
+    """The sentence encoders that load (none with --lexical-only or HELPDESK_SEMANTIC=false)."""
+    settings = _settings(ctx)
+    return Encoders({}) if lexical_only or not settings.semantic else load_encoders(settings.encoder_threads)
+
+
+def _matcher(
+    ctx: typer.Context, directory: Path | None, vectors: StaticVectors | None = None, lexical_only: bool = True
+) -> LexicalMatcher:
+    """The matcher the bot would use; the entry vectors are encoded (or read from the cache) before it returns."""
+    return _build(ctx, _load(ctx, directory), vectors, _encoders(ctx, lexical_only))
+
+
+def _build(
+    ctx: typer.Context, kb: KnowledgeBase, vectors: StaticVectors | None, encoders: Encoders, cache: bool = True
+) -> LexicalMatcher:
+    settings = _settings(ctx)
+    return LexicalMatcher(
+        kb,
+        settings.faq_threshold,
+        vectors=None if encoders.by_script else vectors,
+        encoders=encoders,
+        cache=settings.data_dir / CACHE_FOLDER if cache else None,
+    )
 
 
 @kb_app.command("lint")
@@ -97,17 +137,20 @@ def match_command(
     lexical_only: Lexical = False,
     fmt: Format = "text",
 ) -> None:
-    """Show the entries the bot would offer for TEXT, with scores and whether it abstains."""
-    result = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only)).match(
-        text, lang=lang, limit=limit, audience=audience
-    )
+    """Show the entries the bot would offer for TEXT, with scores, whether it abstains, and why."""
+    matcher = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only), lexical_only)
+    result = matcher.propose(text, lang=lang, limit=limit, audience=audience)
     hits = [{"id": h.entry_id, "question": h.question, "answer": h.answer, "score": h.score} for h in result.hits]
+    reasons = result.reasons.__dict__ if result.reasons else {}
     if fmt == "json":
-        typer.echo(json.dumps({"abstain": result.abstain, "hits": hits}, ensure_ascii=False, indent=2))
+        shown = {"abstain": result.abstain, "hits": hits, "reasons": reasons, "semantic": matcher.semantic_scripts()}
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     typer.echo("abstain: no answer is good enough" if result.abstain else "answer")
     for rank, hit in enumerate(result.hits, 1):
         typer.echo(f"{rank}. [{hit.score:.3f}] {hit.entry_id}: {hit.question}")
+    if result.reasons:
+        typer.echo("why: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
 
 
 @kb_app.command("eval")
@@ -117,18 +160,36 @@ def eval_command(
     directory: Dir = None,
     vectors: Vectors = None,
     lexical_only: Lexical = False,
+    loo: Loo = False,
+    sample: Annotated[int, typer.Option(help="with --leave-one-out, every Nth phrasing only")] = 1,
     fmt: Format = "text",
 ) -> None:
-    """Score the matcher on maintainers' regression cases: top-1, top-3, accuracy, OOS recall, misses."""
+    """Score the matcher on maintainers' regression cases, per script: top-1, top-3, accuracy, OOS recall,
+    latency, and every miss; with --leave-one-out, also each KB phrasing against the entries without it."""
     cases = _cases(spec)
-    matcher = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only))
-    outcomes = run_cases(matcher, cases)
-    figures = metrics(outcomes, matcher.threshold, len(matcher.knowledge_base.entries))
-    misses = [_miss(o) for o in outcomes if not o.is_right(matcher.threshold)]
+    encoders = _encoders(ctx, lexical_only)
+    kb = _load(ctx, directory)
+    table = _vectors(ctx, vectors, lexical_only)
+    matcher = _build(ctx, kb, table, encoders)
+    thresholds = {script: matcher.threshold_for(script) for script in SCRIPTS}
+    with _progress(len(cases), "matching the cases") as advance:
+        outcomes = run_cases(matcher, cases, advance)
+    figures = by_script(outcomes, thresholds, len(kb.entries))
+    misses = [_miss(o) for o in outcomes if not o.is_right(thresholds[o.script])]
+    scripts = {k: v.as_dict() for k, v in figures.items() if k != "all"}
+    out: dict[str, object] = figures["all"].as_dict() | {"scripts": scripts, "misses": misses}
+    if loo:
+        remembered = remembering(encoders)
+        with _progress(_phrasings(kb) // max(sample, 1), "leave-one-phrasing-out") as advance:
+            make = lambda smaller: _build(ctx, smaller, table, remembered, cache=False)  # noqa: E731
+            held = leave_one_out(kb, make, advance, every=sample)
+        out["leave_one_out"] = {k: v.as_dict() for k, v in by_script(held, thresholds, len(kb.entries)).items()}
     if fmt == "json":
-        typer.echo(json.dumps(figures.as_dict() | {"misses": misses}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    _print_figures(figures.as_dict())
+    _print_table("cases", figures)
+    if loo:
+        _print_table("leave-one-phrasing-out", by_script(held, thresholds, len(kb.entries)))
     for miss in misses:
         typer.echo(f"MISS {miss['text']!r}: expected {miss['expected']}, got {miss['got']} ({miss['score']})")
 
@@ -141,15 +202,18 @@ def bench_command(
     lexical_only: Lexical = False,
     fmt: Format = "text",
 ) -> None:
-    """Run a shared benchmark file: threshold from its validation rows, figures over its queries."""
+    """Run a shared benchmark file: thresholds from its validation rows, figures (per script) over its queries."""
     bench = load_bench(path)
     table = _vectors(ctx, vectors, lexical_only)
-    with _progress(len(bench.queries), f"matching {bench.name}") as advance:
-        figures = run_bench(bench, advance, table).as_dict()
+    encoders = _encoders(ctx, lexical_only)
+    total = len(bench.validation) + len(bench.queries)
+    with _progress(total, f"matching {bench.name}") as advance:
+        figures = run_bench(bench, advance, table, encoders)
     if fmt == "json":
-        typer.echo(json.dumps(figures, indent=2))
+        scripts = {k: v.as_dict() for k, v in figures.items() if k != "all"}
+        typer.echo(json.dumps(figures["all"].as_dict() | {"scripts": scripts}, indent=2))
     else:
-        _print_figures(figures)
+        _print_table(bench.name, figures)
 
 
 @kb_app.command("tune")
@@ -212,6 +276,23 @@ def _cases(spec: str) -> list[Case]:
 def _miss(outcome: Outcome) -> dict[str, object]:
     case = outcome.case
     return {"text": case.text, "expected": case.expected, "got": outcome.top, "score": outcome.score}
+
+
+def _phrasings(kb: KnowledgeBase) -> int:
+    return sum(len(entry.phrasings(lang)) for entry in kb.entries for lang in ("en", "or", "hi"))
+
+
+def _print_table(title: str, figures: dict[str, Metrics]) -> None:
+    """One row per script (and all together): the figures of kb/README.md."""
+    table = Table(title=title)
+    for column in ("script", "queries", "top1", "top3", "in-scope acc", "OOS recall", "overall", "threshold",
+                   "p50 ms", "p99 ms"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "script" else "right")
+    for script, m in figures.items():
+        shares = (m.top1, m.top3, m.inscope_accuracy, m.oos_recall, m.overall_accuracy)
+        table.add_row(script, str(m.queries), *(f"{x:.1%}" for x in shares), f"{m.threshold:.3f}",
+                      f"{m.p50_ms:.1f}", f"{m.p99_ms:.1f}")  # fmt: skip
+    Console(width=120).print(table)
 
 
 def _print_figures(figures: dict[str, object]) -> None:

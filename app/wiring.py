@@ -59,16 +59,31 @@ def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[A
     return db, make_sessions(db)
 
 
-def load_matcher(settings: Settings) -> LexicalMatcher:
-    """The matcher over the configured knowledge base; InvalidContent (nothing loaded) if any file is bad."""
+def load_matcher(settings: Settings, *, background: bool = True) -> LexicalMatcher:
+    """The matcher over the configured knowledge base; InvalidContent (nothing loaded) if any file is bad.
+
+    With `settings.semantic`, the sentence encoders that load are fused in (one that fails is logged and
+    its scripts stay lexical); entry vectors come from the data folder's cache, or are encoded in the
+    background (`background`) while matching stays lexical.
+    """
+    from kb.encoded import CACHE_FOLDER
+    from kb.encoders import Encoders, load_encoders
     from kb.loader import load_knowledge_base
     from kb.matcher import LexicalMatcher
     from kb.semantic import DEFAULT_FILE, load_vectors
 
-    table = settings.data_dir / DEFAULT_FILE  # built by `make vectors`; matching is lexical without it
-    vectors = load_vectors(table if table.exists() else None)
     knowledge = load_knowledge_base(settings.kb_dir)
-    return LexicalMatcher.from_knowledge_base(knowledge, threshold=settings.faq_threshold, vectors=vectors)
+    encoders = load_encoders(settings.encoder_threads) if settings.semantic else Encoders({})
+    table = settings.data_dir / DEFAULT_FILE  # built by `make vectors`; the static table, when no encoder
+    vectors = load_vectors(table) if table.exists() and not encoders.by_script else None
+    return LexicalMatcher(
+        knowledge,
+        threshold=settings.faq_threshold,
+        vectors=vectors,
+        encoders=encoders,
+        cache=settings.data_dir / CACHE_FOLDER,
+        background=background,
+    )
 
 
 def build_services(settings: Settings) -> Services:

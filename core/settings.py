@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     max_text_chars: int = 4000
     faq_max_hits: int = 3
     faq_threshold: float | None = None
+    semantic: bool = Field(
+        default=True,
+        description="Fuse sentence-encoder evidence into FAQ matching (MiniLM for Latin, e5 for Odia and "
+        "Devanagari) when the `semantic` extra is installed; false: lexical matching only (docs/matching.md).",
+    )
+    encoder_threads: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Threads each sentence encoder may use for one query or batch (1: on a busy two-core "
+        "server, two threads per query were slower; docs/matching.md).",
+    )
     ticket_prefix: str = "HD"
     reopen_days: int = 7
     channel_keys: dict[str, str] = Field(default_factory=dict)

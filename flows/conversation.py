@@ -122,7 +122,7 @@ class Conversation:
     def _faq_hits(self, text: str) -> tuple[Hit, ...]:
         if self._hits is None:
             audience = CBO_AUDIENCE if self.profile.get("role") == "cbo" else EMPLOYEE_AUDIENCE
-            result = self.ctx.matcher.match(
+            result = self.ctx.matcher.propose(  # one clear answer, or up to faq_max_hits close ones
                 text, lang=self.language, limit=self.settings.faq_max_hits, audience=audience
             )
             self._hits = result.confident_hits

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kb.evaluate import Case, Metrics, choose_threshold, metrics, run_cases
+from kb.encoders import Encoders
+from kb.evaluate import Case, Metrics, by_script, choose_threshold, choose_thresholds, run_cases
 from kb.loader import KnowledgeBase, Source
 from kb.matcher import LexicalMatcher
+from kb.normalize import SCRIPTS
 from kb.schema import Entry
 from kb.semantic import StaticVectors
 
@@ -74,10 +76,21 @@ def tune(matcher: LexicalMatcher, cases: tuple[Case, ...] | list[Case]) -> float
 
 
 def run_bench(
-    bench: BenchFile, progress: Callable[[], None] | None = None, vectors: StaticVectors | None = None
-) -> Metrics:
-    """Load the entries, choose the threshold on validation only, then score every query."""
-    matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base(), vectors=vectors)
-    threshold = tune(matcher, bench.validation)
+    bench: BenchFile,
+    progress: Callable[[], None] | None = None,
+    vectors: StaticVectors | None = None,
+    encoders: Encoders | None = None,
+) -> dict[str, Metrics]:
+    """Load the entries, choose each script's threshold on validation only, then score every query.
+
+    Per script and for all queries together ("all"); a script without validation rows keeps the
+    matcher's threshold for it.
+    """
+    encoders = encoders or Encoders({})
+    kb = bench.knowledge_base()
+    matcher = LexicalMatcher(kb, vectors=None if encoders.by_script else vectors, encoders=encoders)
+    thresholds: dict[str, float] = {script: matcher.threshold_for(script) for script in SCRIPTS}
+    if bench.validation:
+        thresholds |= choose_thresholds(run_cases(matcher, bench.validation, progress))
     outcomes = run_cases(matcher, bench.queries, progress)
-    return metrics(outcomes, threshold, entries=len(bench.entries))
+    return by_script(outcomes, thresholds, entries=len(bench.entries))

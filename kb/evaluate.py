@@ -6,7 +6,7 @@ import bisect
 import glob
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import InvalidContent, Problem
 from kb.matcher import LexicalMatcher
+from kb.normalize import SCRIPTS, script_of
 from kb.yamlsource import read_yaml
 
 
@@ -34,6 +35,7 @@ class Outcome:
     ranked: tuple[str, ...]
     score: float
     millis: float
+    script: str = "latin"
 
     @property
     def top(self) -> str | None:
@@ -78,7 +80,8 @@ def run_cases(
         ranked = matcher.rank(case.text, limit=3)
         millis = (time.perf_counter() - start) * 1000
         score = ranked[0][1] if ranked else 0.0
-        outcomes.append(Outcome(case, tuple(entry.id for entry, _ in ranked), score, millis))
+        ids = tuple(entry.id for entry, _ in ranked)
+        outcomes.append(Outcome(case, ids, score, millis, script_of(case.text)))
         if progress:
             progress()
     return outcomes
@@ -94,18 +97,30 @@ def _percentile(values: Sequence[float], pct: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
 
 
-def metrics(outcomes: Sequence[Outcome], threshold: float, entries: int) -> Metrics:
-    """Top-k, accuracy and out-of-scope recall at `threshold`, with latency percentiles."""
+Thresholds = float | Mapping[str, float]  # one for every script, or one per script
+
+
+def _at(thresholds: Thresholds, script: str) -> float:
+    return thresholds if isinstance(thresholds, float | int) else thresholds.get(script, 0.0)
+
+
+def metrics(outcomes: Sequence[Outcome], threshold: Thresholds, entries: int) -> Metrics:
+    """Top-k, accuracy and out-of-scope recall at `threshold` (or each script's), with latency percentiles."""
     inside = [o for o in outcomes if o.case.expected]
     outside = [o for o in outcomes if not o.case.expected]
     millis = [o.millis for o in outcomes]
+
+    def right(o: Outcome) -> bool:
+        return o.is_right(_at(threshold, o.script))
+
+    shown = threshold if isinstance(threshold, float | int) else _at(threshold, "latin")
     return Metrics(
         top1=_share(sum(o.top == o.case.expected for o in inside), len(inside)),
         top3=_share(sum(o.case.expected in o.ranked for o in inside), len(inside)),
-        inscope_accuracy=_share(sum(o.is_right(threshold) for o in inside), len(inside)),
-        oos_recall=_share(sum(o.is_right(threshold) for o in outside), len(outside)),
-        overall_accuracy=_share(sum(o.is_right(threshold) for o in outcomes), len(outcomes)),
-        threshold=threshold,
+        inscope_accuracy=_share(sum(right(o) for o in inside), len(inside)),
+        oos_recall=_share(sum(right(o) for o in outside), len(outside)),
+        overall_accuracy=_share(sum(right(o) for o in outcomes), len(outcomes)),
+        threshold=float(shown),
         entries=entries,
         queries=len(outcomes),
         p50_ms=_percentile(millis, 50),
@@ -131,6 +146,24 @@ def choose_threshold(outcomes: Sequence[Outcome]) -> float:
         return 0.0
     below = [s for s in scores if s < best]
     return (best + below[-1]) / 2 if below else best
+
+
+def by_script(outcomes: Sequence[Outcome], thresholds: Thresholds, entries: int) -> dict[str, Metrics]:
+    """The figures of each script's cases (scripts without any are left out), and of all as "all"."""
+    table = {
+        script: metrics(found, _at(thresholds, script), entries)
+        for script in SCRIPTS
+        if (found := [o for o in outcomes if o.script == script])
+    }
+    table["all"] = metrics(outcomes, thresholds, entries)
+    return table
+
+
+def choose_thresholds(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """A threshold per script, each chosen on that script's cases only."""
+    return {
+        script: choose_threshold(found) for script in SCRIPTS if (found := [o for o in outcomes if o.script == script])
+    }
 
 
 class _CaseModel(BaseModel):

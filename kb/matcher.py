@@ -1,14 +1,29 @@
-"""The lexical matcher: ranks whole entries for a user's words and abstains when unsure."""
+"""The FAQ matcher: ranks whole entries for a user's words, routed by script, and abstains when unsure.
+
+Lexical evidence (kb/index.py) is fused with a sentence encoder's cosine to each entry's centroid
+(kb/encoders.py, kb/encoded.py) in the scripts an encoder serves: MiniLM for Latin, e5 for Odia and
+Devanagari. Each script has its own fusion weight and abstain threshold, chosen on validation data
+(docs/matching.md). Hindi and Odia phrasings are also indexed romanised (kb/romanise.py), for users who type
+them in Latin letters.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+import numpy as np
+
+from kb.encoded import EncodedIndex, cached_vectors, encode_and_cache
+from kb.encoders import Encoder, Encoders
 from kb.index import LexicalIndex, Weights
 from kb.loader import KnowledgeBase, gc_paused
 from kb.normalize import SCRIPT_LANG, Normalizer, script_of, stem
-from kb.protocol import Hit, MatchResult
+from kb.protocol import Hit, MatchResult, Proposal, Reasons
+from kb.romanise import romanise
 from kb.schema import LANGS, Entry
 from kb.semantic import Fusion, SemanticIndex, StaticVectors, fuse
 
@@ -26,9 +41,52 @@ LEXICAL_TO_FUSED = SEMANTIC_THRESHOLD / DEFAULT_THRESHOLD
 
 
 @dataclass(frozen=True)
+class Route:
+    """How a script's queries are scored when an encoder serves it (chosen on validation data)."""
+
+    weight: float  # share of the semantic score in the fused confidence
+    floor: float  # cosines at or below it count as no evidence
+    threshold: float  # below this fused confidence the matcher abstains
+    nearest: int = 5  # entries closest in meaning are scored even when they share no word with the query
+
+    def combine(self, lexical: float, cosine: float) -> float:
+        semantic = min(1.0, max(0.0, (cosine - self.floor) / (1.0 - self.floor)))
+        return (1.0 - self.weight) * lexical + self.weight * semantic
+
+
+# Latin: MiniLM; Odia and Devanagari: e5 (kb/encoders.py ROUTES). See docs/matching.md for the figures.
+ROUTES: dict[str, Route] = {
+    "latin": Route(weight=0.8, floor=0.0, threshold=0.25),  # `kb bench` on CLINC150 validation rows: 0.2538
+    "odia": Route(weight=0.9, floor=0.6, threshold=0.65),  # LOPO + kb/tuning/indic-oos.yaml chose 0.6536
+    "devanagari": Route(weight=0.9, floor=0.6, threshold=0.64),  # the same chose 0.6390
+}
+
+
+@dataclass(frozen=True)
+class Abstain:
+    """When one answer is clearly right, and when a few are close enough to offer together."""
+
+    clear_margin: float = 0.08  # the best entry leads the second by this much: offer it alone
+    close: float = 0.08  # entries within this of the best are offered with it (up to the limit)
+    disagree_margin: float = 0.0  # lexical and semantic evidence disagree: the bar rises by this much
+
+
+@dataclass(frozen=True)
+class _Scored:
+    doc: int
+    score: float
+    lexical: float
+    cosine: float | None
+
+
+@dataclass(frozen=True)
 class _ScriptIndex:
     index: LexicalIndex
     entries: tuple[int, ...]  # the index's document i is knowledge-base entry entries[i]
+    latin: tuple[int, ...] = ()  # of the romanised index: document i is the Latin index's latin[i] (-1: none)
+
+
+ROMANISED = "romanised"  # the index of Hindi and Odia phrasings written in Latin letters
 
 
 @dataclass(frozen=True)
@@ -37,6 +95,8 @@ class _State:
     normalizer: Normalizer
     scripts: dict[str, _ScriptIndex]
     semantic: SemanticIndex | None  # over the Latin-script index's documents, in its order
+    texts: Mapping[str, tuple[list[str], list[int]]]  # per script: the texts an encoder embeds, their docs
+    encoded: Mapping[str, EncodedIndex]  # per script, when its encoder's vectors are ready
 
 
 def _build(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
@@ -48,18 +108,31 @@ def _build(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -
 def _indexed(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
     normalizer = Normalizer(kb.synonyms)
     grouped: dict[str, dict[int, list[list[str]]]] = {}
+    raw: dict[str, list[tuple[int, str]]] = {}
     for position, entry in enumerate(kb.entries):
         for lang in LANGS:
             for text in entry.phrasings(lang):
-                docs = grouped.setdefault(script_of(text), {})
-                docs.setdefault(position, []).append(normalizer.words(text))
+                script = script_of(text)
+                grouped.setdefault(script, {}).setdefault(position, []).append(normalizer.words(text))
+                raw.setdefault(script, []).append((position, text))
+                if script != "latin":  # romanised, for Hindi and Odia typed in Latin letters
+                    grouped.setdefault(ROMANISED, {}).setdefault(position, []).append(normalizer.words(romanise(text)))
     scripts = {
         script: _ScriptIndex(LexicalIndex([[_phrasing(w) for w in d] for d in docs.values()], weights), tuple(docs))
         for script, docs in grouped.items()
     }
     latin = grouped.get("latin")
     semantic = SemanticIndex(vectors, list(latin.values())) if vectors and latin else None
-    return _State(kb, normalizer, scripts, semantic)
+    texts: dict[str, tuple[list[str], list[int]]] = {}
+    latin_index = scripts.get("latin")
+    if ROMANISED in scripts and latin_index is not None:  # romanised documents as Latin ones
+        doc_of = {position: doc for doc, position in enumerate(latin_index.entries)}
+        romanised = scripts[ROMANISED]
+        scripts[ROMANISED] = replace(romanised, latin=tuple(doc_of.get(p, -1) for p in romanised.entries))
+    for script, pairs in raw.items():
+        doc_of = {position: doc for doc, position in enumerate(scripts[script].entries)}
+        texts[script] = ([text for _, text in pairs], [doc_of[position] for position, _ in pairs])
+    return _State(kb, normalizer, scripts, semantic, texts, {})
 
 
 def _phrasing(words: list[str]) -> tuple[list[str], str]:
@@ -68,10 +141,12 @@ def _phrasing(words: list[str]) -> tuple[list[str], str]:
 
 
 class LexicalMatcher:
-    """BM25, TF-IDF cosines and character n-grams over whole entries, fused into one confidence.
+    """BM25, TF-IDF cosines and character n-grams over whole entries, fused with sentence encoders.
 
-    Given a static vector table (kb/distill.py), the cosine to each entry's centroid joins the fusion for
-    Latin-script queries; an Odia or Devanagari query keeps its lexical confidence (the model is English).
+    With `encoders`, each script they serve fuses the lexical confidence with the cosine to the entry's
+    centroid (ROUTES); the entry vectors are encoded once and cached in `cache` (the data folder), and on a
+    reload of a changed knowledge base they are encoded in the background while matching stays lexical.
+    Given only a static vector table (kb/distill.py), its cosine joins the fusion for Latin-script queries.
     """
 
     def __init__(
@@ -81,13 +156,27 @@ class LexicalMatcher:
         weights: Weights | None = None,
         vectors: StaticVectors | None = None,
         fusion: Fusion | None = None,
+        encoders: Encoders | None = None,
+        cache: Path | None = None,
+        routes: Mapping[str, Route] | None = None,
+        abstain: Abstain | None = None,
+        background: bool = False,
     ) -> None:
         self.weights = weights or Weights()
         self.vectors = vectors
         self.fusion = fusion or Fusion()
+        self.encoders = encoders or Encoders({})
+        self.cache = cache
+        self.routes = dict(ROUTES if routes is None else routes)
+        self.policy = abstain or Abstain()
+        self.background = background
+        self._fixed = threshold
         default = DEFAULT_THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
         self.threshold = default if threshold is None else threshold
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
         self._state = _build(kb, self.weights, vectors)
+        self._encode(self._state)
 
     @classmethod
     def from_knowledge_base(
@@ -100,51 +189,223 @@ class LexicalMatcher:
         return self._state.kb
 
     def reload(self, kb: KnowledgeBase) -> None:
-        """Index the new entries, then swap them in at once; a match in flight sees old or new, not both."""
-        self._state = _build(kb, self.weights, self.vectors)
+        """Index the new entries, then swap them in at once; a match in flight sees old or new, not both.
+
+        Entry vectors come from the cache when this knowledge base was encoded before; otherwise they are
+        encoded in the background (with `background`) and the scripts concerned stay lexical meanwhile.
+        """
+        state = _build(kb, self.weights, self.vectors)
+        self._state = state
+        self._encode(state)
         log.info("matcher reloaded with %d entries", len(kb.entries))
+
+    # -- entry vectors ---------------------------------------------------------------------------------
+    def _encode(self, state: _State) -> None:
+        missing: list[str] = []
+        ready: dict[str, EncodedIndex] = {}
+        for script, encoder in self.encoders.by_script.items():
+            if script not in state.texts:
+                continue
+            texts, docs = _known(encoder, *state.texts[script])
+            found = cached_vectors(encoder, texts, self.cache)
+            if found is None:
+                missing.append(script)
+            else:
+                ready[script] = EncodedIndex(encoder, found, docs, state.scripts[script].index.size)
+        self._swap(state, ready)
+        if not missing:
+            return
+        if self.background:
+            worker = threading.Thread(target=self._encode_missing, args=(state, missing), daemon=True, name="kb-encode")
+            self._worker = worker
+            worker.start()
+        else:
+            self._encode_missing(state, missing)
+
+    def _encode_missing(self, state: _State, scripts: list[str]) -> None:
+        for script in scripts:
+            encoder = self.encoders.by_script[script]
+            texts, docs = _known(encoder, *state.texts[script])
+            try:
+                vectors = encode_and_cache(encoder, texts, self.cache)
+            except Exception as err:
+                log.warning("encoding the %s entries with %s failed (%s); matching stays lexical", script,
+                            encoder.name, err)  # fmt: skip
+                continue
+            self._swap(state, {script: EncodedIndex(encoder, vectors, docs, state.scripts[script].index.size)})
+            log.info("%d %s phrasings encoded with %s", len(texts), script, encoder.name)
+
+    def _swap(self, state: _State, ready: Mapping[str, EncodedIndex]) -> None:
+        """Add entry vectors to `state` if it is still the current one (a newer reload wins)."""
+        if not ready:
+            return
+        with self._lock:
+            if self._state.kb is state.kb:
+                self._state = replace(self._state, encoded={**self._state.encoded, **ready})
+
+    def wait_encoded(self, timeout: float | None = None) -> bool:
+        """Block until background encoding ends (for the CLI and benchmarks); True when it did."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def semantic_scripts(self) -> list[str]:
+        """The scripts whose queries are scored with an encoder right now."""
+        return sorted(self._state.encoded)
+
+    # -- scoring ---------------------------------------------------------------------------------------
+    def threshold_for(self, script: str) -> float:
+        """The abstain threshold of a script: the one set, else its route's when its encoder is ready."""
+        if self._fixed is not None:
+            return self._fixed
+        if script in self._state.encoded and script in self.routes:
+            return self.routes[script].threshold
+        if self.vectors is not None and script != "latin":
+            return DEFAULT_THRESHOLD * LEXICAL_TO_FUSED
+        return self.threshold
 
     def rank(self, text: str, *, audience: str | None = None, limit: int = 3) -> list[tuple[Entry, float]]:
         """The best entries for `text` with their confidence, best first, ignoring the threshold."""
+        return [(entry, round(scored.score, 4)) for entry, scored in self._ranked(text, audience, limit)[1]]
+
+    def _ranked(
+        self, text: str, audience: str | None, limit: int, exclude: Collection[str] = ()
+    ) -> tuple[str, list[tuple[Entry, _Scored]]]:
         state = self._state
         name = script_of(text)
         script = state.scripts.get(name)
         if script is None:
-            return []
+            return name, []
+        depth = limit + len(exclude)
         words = state.normalizer.words(text)
-        if name == "latin" and state.semantic is not None:
-            scored = self._fused(script.index, state.semantic, words, limit)
+        encoded = state.encoded.get(name)
+        if encoded is not None and name in self.routes:
+            scored = self._encoded(state, name, encoded, self.routes[name], text, words, depth)
+        elif name == "latin" and state.semantic is not None:
+            scored = [_Scored(d, s, s, None) for d, s in self._fused(state, state.semantic, words, depth)]
         else:
             terms, flat = _phrasing(words)
-            scored = script.index.score(terms, flat, depth=limit)
+            lexical = self._lexical(state, name, terms, flat, depth)
             if self.vectors is not None:  # no semantic signal in this script: put it on the fused scale
-                scored = [(doc, min(1.0, score * LEXICAL_TO_FUSED)) for doc, score in scored]
-        ranked: list[tuple[Entry, float]] = []
-        for doc, score in scored:
-            entry = state.kb.entries[script.entries[doc]]
+                lexical = [(doc, min(1.0, score * LEXICAL_TO_FUSED)) for doc, score in lexical]
+            scored = [_Scored(doc, score, score, None) for doc, score in lexical]
+        ranked: list[tuple[Entry, _Scored]] = []
+        for item in scored:
+            entry = state.kb.entries[script.entries[item.doc]]
+            if entry.id in exclude:
+                continue
             if audience in (None, "all") or entry.audience in ("all", audience):
-                ranked.append((entry, round(score, 4)))
-        return ranked[:limit]
+                ranked.append((entry, item))
+        return name, ranked[:limit]
 
-    def _fused(
-        self, index: LexicalIndex, semantic: SemanticIndex, words: list[str], limit: int
+    @staticmethod
+    def _lexical(
+        state: _State, name: str, terms: list[str], flat: str, depth: int, extra: list[int] | None = None
     ) -> list[tuple[int, float]]:
+        """Lexical (document, confidence) pairs; a Latin query also meets the romanised Hindi and Odia texts,
+        each entry keeping its better score of the two."""
+        found = state.scripts[name].index.score(terms, flat, depth=depth, extra=extra or ())
+        romanised = state.scripts.get(ROMANISED) if name == "latin" else None
+        if romanised is None:
+            return found
+        best = dict(found)
+        for doc, score in romanised.index.score(terms, flat, depth=depth):
+            latin = romanised.latin[doc]
+            if latin >= 0 and score > best.get(latin, -1.0):
+                best[latin] = score
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))
+
+    def _encoded(
+        self, state: _State, name: str, encoded: EncodedIndex, route: Route, text: str, words: list[str], limit: int
+    ) -> list[_Scored]:
+        """Lexical candidates and the entries nearest in meaning, each scored on both."""
+        terms, flat = _phrasing(words)
+        cosines = encoded.cosines(encoded.query(text))
+        count = min(route.nearest, len(cosines))
+        nearest = [int(i) for i in np.argpartition(-cosines, count - 1)[:count]] if count else []
+        lexical = self._lexical(state, name, terms, flat, limit, nearest) or [(doc, 0.0) for doc in nearest]
+        pairs = [(doc, lex, float(cosines[doc])) for doc, lex in lexical]
+        route = replace(route, weight=route.weight * encoded.encoder.coverage(text))  # trust what it knows
+        scored = [_Scored(doc, route.combine(lex, cosine), lex, cosine) for doc, lex, cosine in pairs]
+        scored.sort(key=lambda item: (-item.score, item.doc))
+        return scored
+
+    def _fused(self, state: _State, semantic: SemanticIndex, words: list[str], limit: int) -> list[tuple[int, float]]:
         """Lexical candidates and the entries nearest in meaning, scored on both."""
         terms, flat = _phrasing(words)
         query = semantic.query(words)
         nearest = semantic.nearest(query, self.fusion.candidates) if query is not None else []
-        scored = index.score(terms, flat, depth=limit, extra=nearest)
+        scored = self._lexical(state, "latin", terms, flat, limit, nearest)
         cosines = semantic.cosines(query, [entry for entry, _ in scored]) if query is not None else None
         return fuse(scored, cosines, self.fusion)
 
     def match(self, text: str, *, lang: str | None = None, limit: int = 3, audience: str | None = None) -> MatchResult:
         """Ranked hits in `lang` (or the query's script's language) and whether to abstain."""
         lang = lang or SCRIPT_LANG[script_of(text)]
-        ranked = self.rank(text, audience=audience, limit=limit)
-        hits = tuple(_hit(entry, score, lang) for entry, score in ranked)
-        return MatchResult(hits, abstain=not hits or hits[0].score < self.threshold)
+        script, ranked = self._ranked(text, audience, limit)
+        hits = tuple(_hit(entry, scored.score, lang) for entry, scored in ranked)
+        return MatchResult(hits, abstain=not hits or hits[0].score < self.threshold_for(script))
+
+    def propose(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        limit: int = 3,
+        audience: str | None = None,
+        exclude: Collection[str] = (),
+    ) -> Proposal:
+        """What to offer the user: one entry when it is clearly right, up to `limit` when a few are close,
+        none below the script's threshold; never an entry in `exclude` (ids the user already rejected).
+        """
+        lang = lang or SCRIPT_LANG[script_of(text)]
+        script, ranked = self._ranked(text, audience, max(limit, 2), frozenset(exclude))
+        threshold = self.threshold_for(script)
+        policy = self.policy
+        if not ranked:
+            return Proposal((), True, Reasons(script, 0.0, 0.0, threshold, None, "nothing"))
+        best = ranked[0][1]
+        second = ranked[1][1].score if len(ranked) > 1 else 0.0
+        margin = best.score - second
+        agree = _agree(ranked) if best.cosine is not None else None
+        bar = threshold + (policy.disagree_margin if agree is False else 0.0)
+        reasons = Reasons(script, round(best.score, 4), round(margin, 4), round(bar, 4), agree, "")
+        if best.score < bar:
+            return Proposal(
+                tuple(_hit(e, s.score, lang) for e, s in ranked[:limit]),
+                True,
+                replace(reasons, decision="below-threshold"),
+            )
+        if margin >= policy.clear_margin or limit == 1:
+            return Proposal((_hit(ranked[0][0], best.score, lang),), False, replace(reasons, decision="clear"))
+        close = [(e, s) for e, s in ranked[:limit] if s.score >= max(best.score - policy.close, bar)]
+        return Proposal(tuple(_hit(e, s.score, lang) for e, s in close), False, replace(reasons, decision="close"))
+
+
+FaqMatcher = LexicalMatcher  # the name says more now that it is not only lexical
+
+
+KNOWN_SHARE = 0.5  # an entry's phrasing joins its centroid when the encoder knows this share of its words
+
+
+def _known(encoder: Encoder, texts: list[str], docs: list[int]) -> tuple[list[str], list[int]]:
+    """The phrasings the encoder knows enough words of (all of them for an entry with none such)."""
+    known = [encoder.coverage(text) >= KNOWN_SHARE for text in texts]
+    covered = {doc for doc, ok in zip(docs, known, strict=True) if ok}
+    keep = [ok or doc not in covered for doc, ok in zip(docs, known, strict=True)]
+    return [t for t, k in zip(texts, keep, strict=True) if k], [d for d, k in zip(docs, keep, strict=True) if k]
+
+
+def _agree(ranked: list[tuple[Entry, _Scored]]) -> bool:
+    """Whether the best fused entry is also the best on lexical and on semantic evidence alone."""
+    best = ranked[0][1]
+    lexical = max(ranked, key=lambda pair: pair[1].lexical)[1]
+    semantic = max(ranked, key=lambda pair: pair[1].cosine or 0.0)[1]
+    return lexical.doc == best.doc and semantic.doc == best.doc
 
 
 def _hit(entry: Entry, score: float, lang: str) -> Hit:
     question, answer = entry.texts(lang)
-    return Hit(entry.id, question, answer, score, entry.module)
+    return Hit(entry.id, question, answer, round(score, 4), entry.module)

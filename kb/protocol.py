@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,9 +30,41 @@ class MatchResult:
         return () if self.abstain else self.hits
 
 
+@dataclass(frozen=True)
+class Reasons:
+    """Why the matcher offered what it did: the script, the best score, its lead over the second entry,
+    the threshold it had to reach, whether lexical and semantic evidence agreed (None: no semantic evidence)
+    and the decision (`clear`: one answer; `close`: a few close ones; `below-threshold`, `nothing`: none).
+    """
+
+    script: str
+    score: float
+    margin: float
+    threshold: float
+    agree: bool | None
+    decision: str
+
+
+@dataclass(frozen=True)
+class Proposal(MatchResult):
+    """The entries to offer (`confident_hits`), ranked hits when abstaining, and the reasons."""
+
+    reasons: Reasons | None = None
+
+
 class Matcher(Protocol):
     """Ranks whole knowledge-base entries for a user's words; pure and synchronous."""
 
     def match(
         self, text: str, *, lang: str | None = None, limit: int = 3, audience: str | None = None
     ) -> MatchResult: ...
+
+    def propose(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        limit: int = 3,
+        audience: str | None = None,
+        exclude: Collection[str] = (),
+    ) -> Proposal: ...

@@ -19,6 +19,9 @@ from flows.engine import Engine
 from tests.fakes import KeywordMatcher, ScriptedChat, password_matcher
 
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
+# The sentence encoders take seconds to load and to encode the shipped knowledge base: the suite matches
+# lexically (servers it starts inherit this), and tests/kb/test_fused.py covers the semantic path.
+os.environ.setdefault("HELPDESK_SEMANTIC", "false")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

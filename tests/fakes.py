@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from core.messages import Inbound, Reply, UserRef
 from flows.engine import Engine
-from kb.protocol import Hit, MatchResult
+from kb.protocol import Hit, MatchResult, Proposal
 
 
 @dataclass
@@ -27,6 +28,20 @@ class KeywordMatcher:
             if all(w in lowered for w in words)
         )[:limit]
         return MatchResult(hits, abstain=not hits)
+
+    def propose(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        limit: int = 3,
+        audience: str | None = None,
+        exclude: Collection[str] = (),
+    ) -> Proposal:
+        """Every keyword hit not excluded, as `match` finds them."""
+        found = self.match(text, lang=lang, limit=limit + len(exclude), audience=audience)
+        hits = tuple(hit for hit in found.hits if hit.entry_id not in exclude)[:limit]
+        return Proposal(hits, abstain=not hits)
 
 
 def password_matcher() -> KeywordMatcher:

@@ -24,12 +24,12 @@ def test_validation_and_queries_are_kept_apart() -> None:
 def test_the_threshold_comes_from_validation_only() -> None:
     bench = load_bench(TINY)
     matcher = LexicalMatcher.from_knowledge_base(bench.knowledge_base())
-    figures = run_bench(bench)
+    figures = run_bench(bench)["all"]
     assert figures.threshold == tune(matcher, bench.validation)
 
 
 def test_a_bench_run_reports_every_figure() -> None:
-    figures = run_bench(load_bench(TINY))
+    figures = run_bench(load_bench(TINY))["all"]
     assert figures.top1 == 1.0
     assert figures.oos_recall == 1.0
     assert (figures.entries, figures.queries) == (3, 4)

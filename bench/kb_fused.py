@@ -1,0 +1,95 @@
+"""The fused matcher on the shipped knowledge base: load time with cached entry vectors, match latency per
+script (one query at a time), and the process's resident memory with every encoder loaded.
+
+Prints JSON and never asserts. Run: .venv/bin/python -m bench.kb_fused [--threads 2] [--out FILE]
+(docs/matching.md records its figures; the quality figures come from `helpdesk kb bench` and `kb eval`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.encoders import load_encoders
+from kb.loader import load_knowledge_base
+from kb.matcher import LexicalMatcher
+from kb.normalize import script_of
+
+CONTENT = Path(__file__).resolve().parent.parent / "kb" / "content"
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _percentiles(millis: Sequence[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(millis, n=100, method="inclusive")
+    return {"p50": round(cuts[49], 2), "p99": round(cuts[98], 2), "max": round(max(millis), 2), "n": len(millis)}
+
+
+def measure(threads: int, cache_dir: Path | None = None) -> dict[str, object]:
+    before = _rss_mb()
+    start = time.perf_counter()
+    encoders = load_encoders(threads)
+    load_encoders_s = time.perf_counter() - start
+    kb = load_knowledge_base(CONTENT)
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = cache_dir or Path(scratch)  # a given cache may hold the vectors already: then encode_kb_s is small
+        start = time.perf_counter()
+        LexicalMatcher(kb, encoders=encoders, cache=cache)
+        encode_s = time.perf_counter() - start
+        start = time.perf_counter()
+        matcher = LexicalMatcher(kb, encoders=encoders, cache=cache)
+        cached_load_s = time.perf_counter() - start
+    texts: dict[str, list[str]] = {}
+    for entry in kb.entries:
+        for lang in ("en", "or", "hi"):
+            for text in entry.phrasings(lang)[:3]:
+                texts.setdefault(script_of(text), []).append(text)
+    latency = {}
+    for script, queries in texts.items():
+        for text in queries[:5]:  # warm-up
+            matcher.propose(text)
+        millis = []
+        for text in queries:
+            begin = time.perf_counter()
+            matcher.propose(text + " ?")  # not the cached query vector of the warm-up
+            millis.append((time.perf_counter() - begin) * 1000)
+        latency[script] = _percentiles(millis)
+    return {
+        "threads": threads,
+        "encoders": sorted({e.name for e in encoders.all()}),
+        "semantic_scripts": matcher.semantic_scripts(),
+        "load_encoders_s": round(load_encoders_s, 2),
+        "encode_kb_s": round(encode_s, 2),
+        "kb_load_with_cached_vectors_s": round(cached_load_s, 3),
+        "latency_ms": latency,
+        "rss_mb": {"before": round(before, 1), "after": round(_rss_mb(), 1)},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--cache", type=Path, help="entry-vector cache to use (default: a fresh one)")
+    args = parser.parse_args()
+    figures = measure(args.threads, args.cache)
+    shown = json.dumps(figures, indent=2)
+    print(shown)
+    if args.out:
+        args.out.write_text(shown + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

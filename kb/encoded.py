@@ -1,0 +1,91 @@
+"""Entry vectors from a sentence encoder: one centroid per entry, cached in the data folder.
+
+The phrasings' vectors are written to `<cache>/<encoder>-<hash>.npy`, the hash taken over the encoder's
+name and every text in order, so a knowledge base that changed in any way is encoded again and one that
+did not loads in milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kb.encoders import Encoder, FloatArray
+
+log = logging.getLogger(__name__)
+CACHE_FOLDER = "kb-encoded"  # in the settings' data folder
+
+
+def cache_key(encoder: Encoder, texts: Sequence[str]) -> str:
+    digest = hashlib.sha256(encoder.name.encode())
+    for text in texts:
+        digest.update(b"\x00" + text.encode("utf-8"))
+    return f"{encoder.name}-{digest.hexdigest()[:20]}"
+
+
+def cached_vectors(encoder: Encoder, texts: Sequence[str], cache: Path | None) -> FloatArray | None:
+    """The phrasings' vectors if this exact list was encoded before, else None."""
+    if cache is None:
+        return None
+    path = cache / f"{cache_key(encoder, texts)}.npy"
+    try:
+        found = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return found.astype(np.float32) if found.shape[0] == len(texts) else None
+
+
+def encode_and_cache(
+    encoder: Encoder, texts: Sequence[str], cache: Path | None, progress: Callable[[int], None] | None = None
+) -> FloatArray:
+    """Encode the texts (in batches, reporting how many are done) and keep the result for next time."""
+    parts: list[FloatArray] = []
+    for start in range(0, len(texts), 32):
+        parts.append(encoder.passages(texts[start : start + 32]))
+        if progress:
+            progress(min(start + 32, len(texts)))
+    vectors = np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=cache, suffix=".npy", delete=False) as handle:
+                np.save(handle, vectors, allow_pickle=False)
+            os.replace(handle.name, cache / f"{cache_key(encoder, texts)}.npy")
+        except OSError as err:
+            log.warning("could not cache the entry vectors in %s: %s", cache, err)
+    return vectors
+
+
+class EncodedIndex:
+    """Unit centroids of each entry's phrasing vectors; entry i owns the rows `owners == i`."""
+
+    def __init__(self, encoder: Encoder, vectors: FloatArray, owners: Sequence[int], size: int) -> None:
+        self.encoder = encoder
+        dims = vectors.shape[1] if vectors.ndim == 2 and len(vectors) else 1
+        sums = np.zeros((size, dims), dtype=np.float32)
+        if len(vectors):
+            np.add.at(sums, np.asarray(owners, dtype=np.int64), vectors)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self.centroids = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        self._cache: dict[str, FloatArray] = {}
+
+    def query(self, text: str) -> FloatArray:
+        """The query's unit vector (the last few are kept: a flow asks about the same words twice)."""
+        found = self._cache.get(text)
+        if found is None:
+            found = self.encoder.queries([text])[0]
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[text] = found
+        return found
+
+    def cosines(self, query: FloatArray) -> FloatArray:
+        """The query's cosine to every entry."""
+        found: FloatArray = np.einsum("ij,j->i", self.centroids, query)  # einsum: no threaded BLAS stalls
+        return found
