@@ -45,7 +45,13 @@ async def run_json_lines(engine: ChatEngine, lines: Iterable[str], out: TextIO) 
 def render(console: Console, reply: Reply) -> None:
     console.print(f"[bold cyan]bot>[/] {escape(reply.text)}")
     for n, choice in enumerate(reply.choices, start=1):
-        console.print(f"  [bold]{n}[/]. {escape(choice.label)}")
+        console.print(f"  {escape(numbered(n, choice.label))}")
+
+
+def numbered(number: int, label: str) -> str:
+    """A choice as a numbered line, its number once: "1 (poor)" already starts with the number to type."""
+    first = label.split(" ", 1)[0]
+    return label if first == str(number) else f"{number}. {label}"
 
 
 async def run_interactive(engine: ChatEngine, user_id: str, console: Console | None = None) -> None:
