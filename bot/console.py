@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from bot.protocol import BadMessage, parse_line, reply_json
 from core.channel import ChatEngine
-from core.messages import Inbound, Reply, UserRef
+from core.messages import Inbound, Reply, UserRef, numbered
 
 log = logging.getLogger(__name__)
 CHANNEL = "console"
@@ -46,13 +46,6 @@ def render(console: Console, reply: Reply) -> None:
     console.print(f"[bold cyan]bot>[/] {escape(reply.text)}")
     for n, choice in enumerate(reply.choices, start=1):
         console.print(f"  {escape(numbered(n, choice.label))}")
-
-
-def numbered(number: int, label: str) -> str:
-    """A choice as a numbered line, its number once: "1 (poor)" already starts with the number to type."""
-    first = label.split(" ", 1)[0]
-    return label if first == str(number) else f"{number}. {label}"
-
 
 async def run_interactive(engine: ChatEngine, user_id: str, console: Console | None = None) -> None:
     """A chat in the terminal; numbers, labels and commands typed as text. Ends on Ctrl-D or 'quit'."""
