@@ -20,7 +20,7 @@ import flows
 from bot.telegram import COMMANDS as TELEGRAM_COMMANDS
 from core.i18n import LANGUAGES, Catalog, CatalogProblem, check_catalog
 from core.modules import MENU_MODULES
-from core.settings import Settings
+from core.settings import DEFAULT_TEAMS, DEFAULT_ULBS, Settings
 from flows.questions import EDIT_PARTS, RATINGS, ROLES
 from tickets.lifecycle import STATUSES
 from tickets.priority import CATEGORIES, IMPACTS, derive_priority
@@ -62,6 +62,8 @@ def families() -> dict[str, set[str]]:
         "confirm.edit_{}": {f"confirm.edit_{part}" for part in EDIT_PARTS},
         "date.month.m{}": {f"date.month.m{n}" for n in range(1, 13)},
         "telegram.command.{}": {f"telegram.command.{c}" for c in TELEGRAM_COMMANDS},
+        "team.{}": {f"team.{team.code}" for team in DEFAULT_TEAMS},  # configured teams beyond these: as named
+        "ulb.{}": {f"ulb.{ulb.code.replace('.', '_')}" for ulb in DEFAULT_ULBS},
     }
 
 

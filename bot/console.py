@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from bot.protocol import BadMessage, parse_line, reply_json
 from core.channel import ChatEngine
-from core.messages import Inbound, Reply, UserRef
+from core.messages import Inbound, Reply, UserRef, numbered
 
 log = logging.getLogger(__name__)
 CHANNEL = "console"
@@ -45,8 +45,7 @@ async def run_json_lines(engine: ChatEngine, lines: Iterable[str], out: TextIO) 
 def render(console: Console, reply: Reply) -> None:
     console.print(f"[bold cyan]bot>[/] {escape(reply.text)}")
     for n, choice in enumerate(reply.choices, start=1):
-        console.print(f"  [bold]{n}[/]. {escape(choice.label)}")
-
+        console.print(f"  {escape(numbered(n, choice.label))}")
 
 async def run_interactive(engine: ChatEngine, user_id: str, console: Console | None = None) -> None:
     """A chat in the terminal; numbers, labels and commands typed as text. Ends on Ctrl-D or 'quit'."""

@@ -1,5 +1,8 @@
 """Delivers the outbox's Telegram items (operator replies, resolutions) by pushing them to the user's chat.
 
+An item's choices (a resolution's "Fixed" / "Still not working") go on its last message as inline buttons,
+as the adapter renders the engine's replies; a press comes back as a callback query like any other.
+
 Sends are paced (about one a second per chat, thirty a second overall). A 429 is waited out for as long
 as Telegram asks (within reason) and tried again; a longer wait goes back to the outbox to retry later. A
 user who blocked the bot (403) is reported to `on_blocked` (their tickets show it) and not retried; nor is a
@@ -14,11 +17,11 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram import CHANNEL, split_text
+from bot.telegram import CHANNEL, keyboard, split_text
 from bot.telegram_limits import SendPacer
 from core.messages import Reply, UserRef
 from tickets.delivery import DeliveryError
@@ -52,13 +55,15 @@ class TelegramSender:
 
     async def send(self, item: OutboxItem) -> None:
         """Send the item's text to the user's chat, or raise DeliveryError."""
-        text = (await self._render(UserRef(CHANNEL, item.user_id), item.kind, item.payload)).text
+        reply = await self._render(UserRef(CHANNEL, item.user_id), item.kind, item.payload)
         if not self._ready:
             await self._call(self._bot.initialize)
             self._ready = True
+        pieces = split_text(reply.text)
         try:
-            for piece in split_text(text):
-                await self._send_piece(int(item.user_id), piece)
+            for index, piece in enumerate(pieces):
+                markup = keyboard(reply.choices) if index == len(pieces) - 1 else None
+                await self._send_piece(int(item.user_id), piece, markup)
         except Blocked:
             if self._on_blocked is not None:
                 await self._on_blocked(item.user_id)
@@ -68,11 +73,11 @@ class TelegramSender:
         if self._ready:
             await self._bot.shutdown()
 
-    async def _send_piece(self, chat_id: int, text: str) -> None:
+    async def _send_piece(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         for attempt in range(1, MAX_TRIES + 1):
             await self._pacer.slot(chat_id)
             try:
-                await self._call(lambda: self._bot.send_message(chat_id, text))
+                await self._call(lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
                 return
             except RetryAfter as err:
                 wait = _seconds(err)

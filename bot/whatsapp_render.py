@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.messages import Choice, Reply
+from core.messages import Choice, Reply, numbered
 
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY_LIMIT = 1024
@@ -57,8 +57,8 @@ def _buttons(body: str, choices: tuple[Choice, ...]) -> dict[str, Any]:
 def _list(body: str, choices: tuple[Choice, ...]) -> dict[str, Any]:
     rows = []
     for number, choice in enumerate(choices, 1):
-        row = {"id": choice.id[:ID_LIMIT], "title": _short(f"{number}. {choice.label}", ROW_TITLE)}
-        if len(f"{number}. {choice.label}") > ROW_TITLE:
+        row = {"id": choice.id[:ID_LIMIT], "title": _short(numbered(number, choice.label), ROW_TITLE)}
+        if len(numbered(number, choice.label)) > ROW_TITLE:
             row["description"] = _short(choice.label, ROW_DESCRIPTION)
         rows.append(row)
     return {"type": "interactive", "interactive": {
@@ -74,7 +74,7 @@ def render(reply: Reply) -> list[dict[str, Any]]:
     if not choices or len(choices) > LIST_ROWS:
         text = reply.text
         if choices:
-            text += "\n\n" + "\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, 1))
+            text += "\n\n" + "\n".join(numbered(n, c.label) for n, c in enumerate(choices, 1))
         return [_text(piece) for piece in split_text(text, TEXT_LIMIT)]
     pieces = split_text(reply.text or "…", INTERACTIVE_BODY_LIMIT)
     lead = [_text(piece) for piece in split_text("\n\n".join(pieces[:-1]), TEXT_LIMIT)] if len(pieces) > 1 else []

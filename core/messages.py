@@ -67,3 +67,8 @@ class Reply:
     ticket: str | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False)
     parts: tuple[str, ...] = field(default=(), compare=False)
+
+
+def numbered(number: int, label: str) -> str:
+    """A choice as a numbered line, its number once: a label such as "1 (poor)" already starts with it."""
+    return label if label.split(" ", 1)[0] == str(number) else f"{number}. {label}"

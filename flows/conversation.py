@@ -12,14 +12,17 @@ from typing import Any
 
 from transitions.core import EventData
 
+from core.errors import NotFound
 from core.i18n import OPERATOR_LANGUAGE, Catalog
-from core.messages import Reply, UserRef
+from core.messages import Choice, Reply, UserRef
 from core.settings import Settings
+from flows import ticket_choices
 from flows.known_problems import best_match
-from flows.states import S
+from flows.states import AFTER_HANDOFF, S
 from kb.protocol import Hit, Matcher
 from tickets.desk import SqlTicketDesk
 from tickets.feedback import SqlTicketFeedback
+from tickets.lifecycle import ACTIVE
 from tickets.priority import Priority, derive_priority
 from tickets.problems import Joiner, KnownProblem, SqlProblems
 from tickets.routing import response_target, route
@@ -58,6 +61,7 @@ class Conversation:
         self._active: Ticket | bool | None = False  # False: not looked up yet
         self._resolved: Ticket | bool | None = False
         self._known: KnownProblem | bool | None = False
+        self._named: dict[str, Ticket | None] = {}  # tickets the user's buttons named, by number
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property
@@ -92,19 +96,48 @@ class Conversation:
         finally:
             self._speaking = None
 
-    def reply(self, render: Callable[[], str], ticket: str | None = None) -> None:
+    def reply(self, render: Callable[[], str], ticket: str | None = None, choices: tuple[Choice, ...] = ()) -> None:
         text, english = self.both(render)
-        self.replies.append(Reply(text, ticket=ticket, meta={OPERATOR_LANGUAGE: english}))
+        self.replies.append(Reply(text, choices, ticket=ticket, meta={OPERATOR_LANGUAGE: english}))
 
     def say(self, key: str, **params: object) -> None:
         self.reply(lambda: self.t(key, **params))
+
+    def team_name(self, code: str) -> str:
+        """A team's name in the user's language (the catalogue's), else as configured."""
+        key = f"team.{code}"
+        return self.t(key) if self.catalog.has(key) else self.settings.team_name(code)
+
+    def ulb_name(self, code: str) -> str:
+        """A ULB's name in the user's language and script (the catalogue's), else as configured."""
+        key = f"ulb.{code.replace('.', '_')}"
+        configured = next((u.name for u in self.settings.ulbs if u.code == code), code)
+        return self.t(key) if self.catalog.has(key) else configured
 
     def priority(self) -> Priority:
         return derive_priority(self.case["category"], self.case["impact"], self.case["workaround"] == "yes")
 
     def text_of(self, event: EventData) -> str:
-        """The words this event is about: its own text, or the message held while asking what it was."""
-        return str(event.kwargs.get("text") or self.data.get("held_text") or "")
+        """The words this event is about: its own text, the message held while asking what it was, or the one
+        the user moves off a ticket as a new problem."""
+        moved = self.data.get("appended", {}).get("text") if event.event.name == ticket_choices.SPLIT else None
+        return str(event.kwargs.get("text") or self.data.get("held_text") or moved or "")
+
+    def number_of(self, event: EventData) -> str:
+        """The ticket the event is about: the one its button names, else the one last asked about."""
+        return str(event.kwargs.get("number") or self.data.get("last_ticket") or "")
+
+    async def named_ticket(self, number: str) -> Ticket | None:
+        """The user's own ticket of that number (None for a ticket of anyone else, or none at all)."""
+        if number not in self._named:
+            try:
+                ticket: Ticket | None = await self.ctx.tickets.get(number)
+            except NotFound:
+                ticket = None
+            mine = ticket is not None and (ticket.channel, ticket.user_id) == (self.ctx.user.channel,
+                                                                               self.ctx.user.user_id)
+            self._named[number] = ticket if mine else None
+        return self._named[number]
 
     async def active_ticket(self) -> Ticket | None:
         if self._active is False:
@@ -120,10 +153,12 @@ class Conversation:
         return self._resolved if isinstance(self._resolved, Ticket) else None
 
     def _faq_hits(self, text: str) -> tuple[Hit, ...]:
+        """The matcher's confident answers, less those the user already rejected for this problem."""
         if self._hits is None:
             audience = CBO_AUDIENCE if self.profile.get("role") == "cbo" else EMPLOYEE_AUDIENCE
+            rejected = frozenset(self.data.get("faq_rejected", []))
             result = self.ctx.matcher.propose(  # one clear answer, or up to faq_max_hits close ones
-                text, lang=self.language, limit=self.settings.faq_max_hits, audience=audience
+                text, lang=self.language, limit=self.settings.faq_max_hits, audience=audience, exclude=rejected
             )
             self._hits = result.confident_hits
         return self._hits
@@ -155,10 +190,25 @@ class Conversation:
     def has_faq_offered(self, event: EventData) -> bool:
         return bool(self.case.get("faq_offered"))
 
-    async def has_ticket_waiting(self, event: EventData) -> bool:
-        """The helpdesk asked this user something and waits for the answer."""
+    async def has_operator_question(self, event: EventData) -> bool:
+        """The helpdesk's last word on the user's open ticket is to them (a reply, or waiting on them)."""
         ticket = await self.active_ticket()
-        return ticket is not None and ticket.status == "waiting_on_user"
+        if ticket is None:
+            return False
+        return ticket.status == "waiting_on_user" or await self.ctx.desk.asked_user_last(ticket.number)
+
+    async def is_feedback_open(self, event: EventData) -> bool:
+        """The ticket the event names is the user's and resolved (or closed): fixed, not fixed, a rating."""
+        ticket = await self.named_ticket(self.number_of(event))
+        return ticket is not None and ticket.status in ("resolved", "closed")
+
+    async def is_named_ticket_active(self, event: EventData) -> bool:
+        ticket = await self.named_ticket(self.number_of(event))
+        return ticket is not None and ticket.status in ACTIVE
+
+    def is_split_open(self, event: EventData) -> bool:
+        """The user's last message went to the ticket this undo names, and nothing has happened since."""
+        return bool(self.data.get("appended")) and self.data["appended"].get("number") == self.number_of(event)
 
     async def has_active_ticket(self, event: EventData) -> bool:
         return await self.active_ticket() is not None
@@ -215,7 +265,9 @@ class Conversation:
         self._close_case()
 
     def reject_faq(self, event: EventData) -> None:
-        self.case["faq_rejected"] = [hit["id"] for hit in self.case.get("faq_offered", [])]
+        """Remember the rejected answers for this problem, across a restart, until it is filed or solved."""
+        rejected = [hit["id"] for hit in self.case.get("faq_offered", [])]
+        self.data["faq_rejected"] = list(dict.fromkeys([*self.data.get("faq_rejected", []), *rejected]))
 
     async def record_deflection(self, event: EventData) -> None:
         await self.ctx.tickets.record_deflection(
@@ -234,14 +286,14 @@ class Conversation:
             module=case["module"], category=case["category"], priority=priority.level,
             priority_reason=self.catalog.text(priority.reason, "en"), description=case["description"],
             team=team, attachments=case.get("attachments", []), transcript=list(self.data.get("transcript", [])),
-            faq_offered=case.get("faq_offered", []), faq_rejected=case.get("faq_rejected", []),
+            faq_offered=case.get("faq_offered", []), faq_rejected=self.data.get("faq_rejected", []),
         )
         ticket = await self.ctx.tickets.file(draft)
         await self.ctx.auto_assign(ticket.number)
         amount, unit = response_target(priority.level, self.settings)
         target_key = "target.business_day" if (unit, amount) == ("business_days", 1) else f"target.{unit}"
         self.reply(lambda: self.t("filed", number=ticket.number, priority=priority.level,
-                                  team=self.settings.team_name(team), target=self.t(target_key, n=amount)),
+                                  team=self.team_name(team), target=self.t(target_key, n=amount)),
                    ticket=ticket.number)
         self._close_case()
 
@@ -253,27 +305,69 @@ class Conversation:
         self.data["last_ticket"] = ticket.number if ticket else ""
 
     async def append_to_ticket(self, event: EventData) -> None:
-        """The user's message goes to their open ticket for the team to read; a paused SLA runs again."""
-        ticket = await self.active_ticket()
-        text = self.text_of(event)
+        """The held message goes to the ticket the user chose, for the team to read; a paused SLA runs again."""
+        number = self.number_of(event)
+        await self.ctx.desk.add_user_message(number, self.ctx.user.user_id, self.text_of(event))
         self.data.pop("held_text", None)
-        if ticket is None:
-            return
+        self.say("followup.added", number=number)
+
+    async def answer_operator(self, event: EventData) -> None:
+        """The user's message after the team's question goes to that ticket at once, with a one-tap undo."""
+        ticket = await self.active_ticket()
+        assert ticket is not None
+        text = self.text_of(event)
         await self.ctx.desk.add_user_message(ticket.number, self.ctx.user.user_id, text)
-        self.say("followup.added", number=ticket.number)
+        self.data["appended"] = {"number": ticket.number, "text": text}
+        undo = ticket_choices.choice(ticket_choices.SPLIT, ticket.number, self.t("followup.split"))
+        self.reply(lambda: self.t("followup.added", number=ticket.number), choices=(undo,))
+
+    async def withdraw_message(self, event: EventData) -> None:
+        """Take the message back off the ticket: it starts the new problem instead."""
+        appended = self.data.pop("appended")
+        await self.ctx.desk.withdraw_user_message(appended["number"], self.ctx.user.user_id, appended["text"])
+        self.data["held_text"] = appended["text"]
+
+    def say_split_too_late(self, event: EventData) -> None:
+        self.say("followup.split_too_late", number=self.number_of(event))
+
+    async def say_resolved_meanwhile(self, event: EventData) -> None:
+        """The ticket the user wanted their message added to was resolved since: ask whether it is fixed."""
+        self.data["last_ticket"] = number = self.number_of(event)
+        self.say("followup.resolved_meanwhile", number=number)
+
+    def say_stale(self, event: EventData) -> None:
+        self.say("invalid.stale")
+
+    def say_no_comment(self, event: EventData) -> None:
+        self.say("feedback.no_comment")
+
+    def say_feedback_closed(self, event: EventData) -> None:
+        """A "fixed" or rating button of a ticket that is no longer resolved (reopened, or not theirs)."""
+        self.say("feedback.closed", number=self.number_of(event) or "-")
 
     def skip_feedback(self, event: EventData) -> None:
         if self.state == S.ASKING_FIXED:
             self.data["feedback_skipped"] = self.data.get("last_ticket")
 
     async def mark_fixed(self, event: EventData) -> None:
-        await self.ctx.feedback.fixed(self.data["last_ticket"], self.ctx.user.user_id)
-        self.data.pop("held_text", None)
+        """Fixed: thank the user, and ask the rating (the next question, or here when another one waits)."""
+        from flows.questions import rating_reply
+
+        number = self.number_of(event)
+        await self.ctx.feedback.fixed(number, self.ctx.user.user_id)
         self.say("feedback.glad")
+        if event.transition is not None and event.transition.dest == S.ASKING_RATING:
+            self.data["last_ticket"] = number
+            self.data.pop("held_text", None)
+        else:
+            self.replies.append(rating_reply(self, number))
 
     async def mark_not_fixed(self, event: EventData) -> None:
-        number = self.data["last_ticket"]
-        outcome = await self.ctx.feedback.not_fixed(number, self.ctx.user.user_id, self.data.pop("held_text", ""))
+        number = self.number_of(event)
+        source = event.transition.source if event.transition is not None else None
+        held = source in AFTER_HANDOFF and self.data.get("last_ticket") == number
+        words = self.data.pop("held_text", "") if held else ""
+        outcome = await self.ctx.feedback.not_fixed(number, self.ctx.user.user_id, words)
         if outcome.reopened:
             self.say("feedback.reopened", number=number)
         else:
@@ -282,8 +376,14 @@ class Conversation:
                                       days=self.settings.reopen_days), ticket=follow_up)
 
     async def record_rating(self, event: EventData) -> None:
-        await self.ctx.feedback.rate(self.data["last_ticket"], self.ctx.user.user_id, int(event.kwargs["value"]))
+        number = self.number_of(event)
+        await self.ctx.feedback.rate(number, self.ctx.user.user_id, int(event.kwargs["value"]))
+        self.data["last_ticket"] = number
         self.say("feedback.thanks")
+
+    async def record_comment(self, event: EventData) -> None:
+        await self.ctx.feedback.comment(self.data["last_ticket"], self.ctx.user.user_id, self.text_of(event))
+        self.say("feedback.comment_saved")
 
     def start_editing(self, event: EventData) -> None:
         self.data["editing"] = True
@@ -294,6 +394,7 @@ class Conversation:
         between are not carried, and rewritten, on every turn until then."""
         self.data["case"] = {}
         self.data["transcript"] = []
+        self.data.pop("faq_rejected", None)
 
     def new_case(self, event: EventData) -> None:
         """Forget the previous problem; the transcript keeps only what starts this one: the message, or the
@@ -335,7 +436,7 @@ class Conversation:
         def listing() -> str:
             lines = [self.t("status.header")]
             for ticket in tickets:
-                state = self.t(f"status.state.{ticket.status}", team=self.settings.team_name(ticket.team))
+                state = self.t(f"status.state.{ticket.status}", team=self.team_name(ticket.team))
                 date = self.catalog.date(ticket.created_at, self.language) if ticket.created_at else ""
                 lines.append(self.t("status.line", number=ticket.number, state=state, priority=ticket.priority,
                                     module=self.t(f"module.{ticket.module}"), date=date))

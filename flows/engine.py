@@ -18,11 +18,12 @@ from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
 from core.messages import LANGUAGE, REFUSED, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
+from flows import ticket_choices
 from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
 from flows.input import command_of, resolve
 from flows.locks import UserLocks
-from flows.questions import QUESTIONS
+from flows.questions import QUESTIONS, resolution_choices
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
 from kb.protocol import Matcher
@@ -73,6 +74,10 @@ def build_machine() -> AsyncMachine:
 
 def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str:
     """What the user sees for a queued helpdesk message."""
+    if kind == "ticket_escalated":  # tickets.desk: who has the ticket now, by the team's name in their language
+        return conv.t("outbox.escalated", number=payload["number"], team=conv.team_name(str(payload["team"])))
+    if kind == "ticket_waiting":
+        return conv.t("outbox.waiting", number=payload["number"])
     if kind == "operator_reply":
         return conv.t("outbox.reply", number=payload["number"], text=payload["text"])
     if kind == "ticket_resolved":
@@ -90,6 +95,14 @@ def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str
         numbers = ", ".join(payload.get("numbers") or [payload.get("number", "")])
         return conv.t(key, title=payload["title"], numbers=numbers, text=payload.get("text", ""))
     return conv.t("outbox.update", number=payload.get("number", ""))
+
+
+def outbox_reply(conv: Conversation, kind: str, payload: dict[str, Any]) -> Reply:
+    """A queued helpdesk message as a reply: its text in the user's language (and the operators', for the
+    transcript), and its buttons: a resolution asks at once whether the fix worked."""
+    text, english = conv.both(partial(render_outbox, conv, kind, payload))
+    choices = resolution_choices(conv, str(payload["number"])) if kind == "ticket_resolved" else ()
+    return Reply(text, choices, meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language})
 
 
 class Engine:
@@ -171,11 +184,9 @@ class Engine:
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""
         items = await SqlOutbox(session).take_for_user(conv.ctx.user.channel, conv.ctx.user.user_id)
-        replies = []
-        for item in items:
-            text, english = conv.both(partial(render_outbox, conv, item.kind, item.payload))
-            replies.append(Reply(text, meta={OPERATOR_LANGUAGE: english}))
-            self._record(conv, "helpdesk", text, english)
+        replies = [outbox_reply(conv, item.kind, item.payload) for item in items]
+        for reply in replies:
+            self._record(conv, "helpdesk", reply.text, reply.meta.get(OPERATOR_LANGUAGE))
         return replies
 
     async def render_for(self, user: UserRef, kind: str, payload: dict[str, Any]) -> Reply:
@@ -184,7 +195,7 @@ class Engine:
             stored = await SqlConversationStore(session).peek(user)
             conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
                                 self._context(session, user))
-            return Reply(render_outbox(conv, kind, payload), meta={LANGUAGE: conv.language})
+            return outbox_reply(conv, kind, payload)
 
     async def state_of(self, user: UserRef) -> str | None:
         """The state the user's conversation waits in, or None for a user never seen."""
@@ -214,7 +225,12 @@ class Engine:
 
     async def _step(self, conv: Conversation, inbound: Inbound) -> None:
         command = command_of(inbound.text) if inbound.text and inbound.choice is None else None
-        if conv.state == S.NEW:
+        routed = ticket_choices.parse(inbound.choice)
+        if routed is None or routed.trigger != ticket_choices.SPLIT:
+            conv.data.pop("appended", None)  # the undo of the last message sent to a ticket applies only next
+        if routed is not None and conv.state != S.NEW:
+            await self._route(conv, routed)
+        elif conv.state == S.NEW:
             hinted = None if conv.profile.get("language") else supported_language(inbound.language_hint)
             if hinted:  # the channel knows the user's language: greet in it and preselect it
                 conv.profile["language"] = hinted
@@ -228,6 +244,14 @@ class Engine:
             await self._fire(conv, command)
         else:
             await self._answer(conv, inbound)
+
+    async def _route(self, conv: Conversation, routed: ticket_choices.TicketChoice) -> None:
+        """A press on a ticket's own button (flows.ticket_choices): its trigger, whatever the state, if the
+        ticket is the user's."""
+        if await conv.named_ticket(routed.number) is None:
+            conv.say("invalid.stale")
+            return
+        await self._fire(conv, routed.trigger, number=routed.number, value=routed.value)
 
     async def _answer(self, conv: Conversation, inbound: Inbound) -> None:
         """Turn the event into the current question's trigger, or say precisely what was wrong with it."""
@@ -254,7 +278,12 @@ class Engine:
                 return
         else:
             typed = (inbound.text or "")[:CHOICE_TEXT_LIMIT]
-            option = resolve(options, typed) if len(inbound.text or "") <= CHOICE_TEXT_LIMIT else None
+            fits = len(inbound.text or "") <= CHOICE_TEXT_LIMIT
+            option = resolve(options, typed, fuzzy=not question.free_text) if fits else None
+            text = self._clean_text(conv, inbound.text or "") if option is None and question.free_text else ""
+            if text:
+                await self._fire(conv, "text", text=text)
+                return
             if option is None:
                 echo = " ".join(typed.split())[:ECHO_LIMIT] or "-"
                 conv.say("invalid.choice", text=echo, count=len(options))
@@ -273,12 +302,15 @@ class Engine:
         question = QUESTIONS.get(conv.state)
         if question is not None:
             conv.replies.append(question.ask(conv))
-        elif conv.state in IDLE and not state_changed:
+        elif conv.state in IDLE and not state_changed and not conv.replies:  # else what was said stands
             conv.say("idle")
 
     def _user_words(self, conv: Conversation, inbound: Inbound) -> str:
         if inbound.choice is None:
             return inbound.text or ""
+        routed = ticket_choices.parse(inbound.choice)
+        if routed is not None:  # the button's label as the user saw it
+            return ticket_choices.label(routed, conv.t)
         question = QUESTIONS.get(conv.state)
         options = question.options(conv) if question and question.options else []
         return next((o.label for o in options if o.id == inbound.choice), inbound.choice)

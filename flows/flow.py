@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.states import AFTER_HANDOFF, CASE_QUESTIONS, IDLE, TRIAGE, S
+from flows.states import AFTER_HANDOFF, CASE_QUESTIONS, FEEDBACK, IDLE, TRIAGE, S
 
 ALL = "*"
 TransitionConfig = dict[str, Any]
@@ -64,15 +64,28 @@ TRANSITIONS: list[TransitionConfig] = [
     {"trigger": "edit_module", "source": S.CONFIRMING, "dest": S.AWAITING_MODULE, "before": "start_editing"},
     {"trigger": "edit_category", "source": S.CONFIRMING, "dest": S.AWAITING_CATEGORY, "before": "start_editing"},
     {"trigger": "edit_impact", "source": S.CONFIRMING, "dest": S.AWAITING_IMPACT, "before": "start_editing"},
-    # between problems: an answer the helpdesk asked for goes to the ticket; with a ticket still open the
-    # user says whether the message belongs to it; otherwise the next message starts a new problem
-    {"trigger": "text", "source": IDLE, "dest": S.FILED, "conditions": "has_ticket_waiting",
-     "after": "append_to_ticket"},
+    # between problems: right after the helpdesk's question (a reply, waiting or not) the message goes to that
+    # ticket at once, with a one-tap "new problem" undo; with a ticket still open the user says whether the
+    # message belongs to it; otherwise the next message starts a new problem
+    {"trigger": "text", "source": IDLE, "dest": S.FILED, "conditions": "has_operator_question",
+     "after": "answer_operator"},
     {"trigger": "text", "source": IDLE, "dest": S.ASKING_FIXED, "conditions": "has_resolution_to_confirm",
      "before": "hold_message"},
     {"trigger": "text", "source": IDLE, "dest": S.ASKING_FOLLOWUP, "conditions": "has_active_ticket",
      "before": "hold_message"},
-    {"trigger": "add_to_ticket", "source": S.ASKING_FOLLOWUP, "dest": S.FILED, "after": "append_to_ticket"},
+    {"trigger": "add_to_ticket", "source": S.ASKING_FOLLOWUP, "dest": S.FILED, "conditions": "is_named_ticket_active",
+     "after": "append_to_ticket"},
+    {"trigger": "add_to_ticket", "source": S.ASKING_FOLLOWUP, "dest": S.ASKING_FIXED,
+     "after": "say_resolved_meanwhile"},  # resolved before the tap: the message is kept for "is it fixed?"
+    {"trigger": "add_to_ticket", "source": ALL, "dest": None, "after": "say_stale"},
+    {"trigger": "split", "source": IDLE, "dest": S.OFFERING_PROBLEM,
+     "conditions": ["is_split_open", "has_known_problem"],
+     "before": ["withdraw_message", "new_case", "remember_description", "offer_problem"]},
+    {"trigger": "split", "source": IDLE, "dest": S.OFFERING_FAQ, "conditions": ["is_split_open", "has_faq_hit"],
+     "before": ["withdraw_message", "new_case", "remember_description"]},
+    {"trigger": "split", "source": IDLE, "dest": S.AWAITING_MODULE, "conditions": "is_split_open",
+     "before": ["withdraw_message", "new_case", "remember_description"]},
+    {"trigger": "split", "source": ALL, "dest": None, "after": "say_split_too_late"},
     {"trigger": "new_problem", "source": AFTER_HANDOFF, "dest": S.OFFERING_PROBLEM,
      "conditions": "has_known_problem",
      "before": ["skip_feedback", "new_case", "remember_description", "offer_problem"]},
@@ -80,10 +93,24 @@ TRANSITIONS: list[TransitionConfig] = [
      "before": ["skip_feedback", "new_case", "remember_description"]},
     {"trigger": "new_problem", "source": AFTER_HANDOFF, "dest": S.AWAITING_MODULE,
      "before": ["skip_feedback", "new_case", "remember_description"]},
-    # a resolved ticket: the user says whether it is fixed, then rates the help (1-5)
-    {"trigger": "fixed", "source": S.ASKING_FIXED, "dest": S.ASKING_RATING, "after": "mark_fixed"},
-    {"trigger": "not_fixed", "source": S.ASKING_FIXED, "dest": S.FILED, "after": "mark_not_fixed"},
-    {"trigger": "picked", "source": S.ASKING_RATING, "dest": S.FILED, "after": "record_rating"},
+    # a resolved ticket: the user says whether it is fixed, then rates the help (1-5) and may add a comment.
+    # The resolution message's own buttons name their ticket (flows.ticket_choices) and work in any state:
+    # between problems they lead on to the rating; in the middle of another question, that question waits
+    {"trigger": "fixed", "source": FEEDBACK, "dest": S.ASKING_RATING, "conditions": "is_feedback_open",
+     "after": "mark_fixed"},
+    {"trigger": "fixed", "source": ALL, "dest": None, "conditions": "is_feedback_open", "after": "mark_fixed"},
+    {"trigger": "fixed", "source": ALL, "dest": None, "after": "say_feedback_closed"},
+    {"trigger": "not_fixed", "source": FEEDBACK, "dest": S.FILED, "conditions": "is_feedback_open",
+     "after": "mark_not_fixed"},
+    {"trigger": "not_fixed", "source": ALL, "dest": None, "conditions": "is_feedback_open",
+     "after": "mark_not_fixed"},
+    {"trigger": "not_fixed", "source": ALL, "dest": None, "after": "say_feedback_closed"},
+    {"trigger": "rate", "source": FEEDBACK, "dest": S.ASKING_COMMENT, "conditions": "is_feedback_open",
+     "after": "record_rating"},
+    {"trigger": "rate", "source": ALL, "dest": None, "conditions": "is_feedback_open", "after": "record_rating"},
+    {"trigger": "rate", "source": ALL, "dest": None, "after": "say_feedback_closed"},
+    {"trigger": "text", "source": S.ASKING_COMMENT, "dest": S.FILED, "after": "record_comment"},
+    {"trigger": "skip_comment", "source": S.ASKING_COMMENT, "dest": S.FILED, "after": "say_no_comment"},
     {"trigger": "text", "source": IDLE, "dest": S.AWAITING_LANGUAGE, "unless": "has_profile",
      "before": "new_case"},
     {"trigger": "text", "source": IDLE, "dest": S.OFFERING_PROBLEM, "conditions": "has_known_problem",

@@ -65,8 +65,9 @@ def command_of(text: str) -> str | None:
     return COMMANDS.get(words)
 
 
-def resolve(options: Sequence[Option], text: str) -> Option | None:
-    """The option a typed answer means: its number, its id, its label or alias, or a close misspelling."""
+def resolve(options: Sequence[Option], text: str, *, fuzzy: bool = True) -> Option | None:
+    """The option a typed answer means: its number, its id, its label or alias, or (`fuzzy`) a close
+    misspelling."""
     typed = normalize(text)
     if not typed:
         return None
@@ -76,7 +77,7 @@ def resolve(options: Sequence[Option], text: str) -> Option | None:
     for option in options:
         if typed == option.id or typed in option.names() or typed in map(normalize, option.aliases):
             return option
-    return _closest(options, typed)
+    return _closest(options, typed) if fuzzy else None
 
 
 def _closest(options: Sequence[Option], typed: str) -> Option | None:

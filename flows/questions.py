@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from core.i18n import LANGUAGES, OPERATOR_LANGUAGE
 from core.messages import Choice, Reply
 from core.modules import MENU_MODULES
+from flows import ticket_choices as tc
 from flows.input import Option
 from flows.states import S
 from flows.words import LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
@@ -35,6 +36,7 @@ class Question:
     prompt: Callable[[Conversation], str]
     options: Callable[[Conversation], list[Option]] | None = None
     parts: Callable[[Conversation], list[str]] | None = None  # the prompt in pieces (Reply.parts)
+    free_text: bool = False  # words that are none of the options answer it too (trigger "text")
 
     def ask(self, conv: Conversation) -> Reply:
         offered = self.options(conv) if self.options else []
@@ -68,7 +70,8 @@ def _languages(conv: Conversation) -> list[Option]:
 
 
 def _ulbs(conv: Conversation) -> list[Option]:
-    return [Option(u.code, u.name, value=u.code) for u in conv.settings.ulbs]
+    # named in the user's language and script; the configured (Latin) name works when typed
+    return [Option(u.code, conv.ulb_name(u.code), value=u.code, aliases=(u.name,)) for u in conv.settings.ulbs]
 
 
 def _yes_no(conv: Conversation) -> list[Option]:
@@ -150,7 +153,7 @@ def _followup_prompt(conv: Conversation) -> str:
 def _followup_options(conv: Conversation) -> list[Option]:
     number = conv.data.get("last_ticket", "")
     return [
-        _option(conv, "add_to_ticket", "followup.add", "add_to_ticket", number=number),
+        _option(conv, tc.TicketChoice(tc.ADD, number).id, "followup.add", tc.ADD, number=number),
         _option(conv, "new_problem", "followup.new", "new_problem"),
     ]
 
@@ -160,15 +163,34 @@ def _fixed_prompt(conv: Conversation) -> str:
 
 
 def _fixed_options(conv: Conversation) -> list[Option]:
+    number = conv.data.get("last_ticket", "")
     return [
-        _option(conv, "fixed", "feedback.yes", "fixed", aliases=YES_ALIASES),
-        _option(conv, "not_fixed", "feedback.no", "not_fixed", aliases=NO_ALIASES),
+        _option(conv, tc.TicketChoice(tc.FIXED, number).id, "feedback.yes", tc.FIXED, aliases=YES_ALIASES),
+        _option(conv, tc.TicketChoice(tc.NOT_FIXED, number).id, "feedback.no", tc.NOT_FIXED, aliases=NO_ALIASES),
         _option(conv, "new_problem", "feedback.other", "new_problem"),
     ]
 
 
-def _ratings(conv: Conversation) -> list[Option]:
-    return [_option(conv, str(n), f"feedback.rating.r{n}", value=str(n)) for n in RATINGS]
+def _ratings(conv: Conversation, number: str | None = None) -> list[Option]:
+    """1 to 5, each labelled once ("1 (poor)"): a numbered channel shows the label alone (bot.console)."""
+    number = number or conv.data.get("last_ticket", "")
+    return [_option(conv, tc.TicketChoice(tc.RATE, number, str(n)).id, f"feedback.rating.r{n}", tc.RATE, str(n))
+            for n in RATINGS]
+
+
+def rating_reply(conv: Conversation, number: str) -> Reply:
+    """The rating question for a ticket, asked while the conversation waits on another question."""
+    text, english = conv.both(lambda: conv.t("feedback.rate_ticket", number=number))
+    return Reply(text, tuple(Choice(o.id, o.label) for o in _ratings(conv, number)), meta={OPERATOR_LANGUAGE: english})
+
+
+def resolution_choices(conv: Conversation, number: str) -> tuple[Choice, ...]:
+    """The buttons of a resolution message: "Fixed" (on to the rating) and "Still not working"."""
+    return (tc.choice(tc.FIXED, number, conv.t("feedback.yes")), tc.choice(tc.NOT_FIXED, number, conv.t("feedback.no")))
+
+
+def _comment_options(conv: Conversation) -> list[Option]:
+    return [_option(conv, "skip_comment", "feedback.skip_comment", "skip_comment")]
 
 
 QUESTIONS: dict[str, Question] = {
@@ -187,4 +209,6 @@ QUESTIONS: dict[str, Question] = {
     S.ASKING_FOLLOWUP: Question(None, _followup_prompt, _followup_options),
     S.ASKING_FIXED: Question(None, _fixed_prompt, _fixed_options),
     S.ASKING_RATING: Question(None, lambda c: c.t("feedback.rate"), _ratings),
+    S.ASKING_COMMENT: Question(None, lambda c: c.t("feedback.ask_comment"), _comment_options,
+                               free_text=True),
 }

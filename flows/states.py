@@ -21,6 +21,7 @@ class S(StrEnum):
     ASKING_FOLLOWUP = "asking_followup"
     ASKING_FIXED = "asking_fixed"
     ASKING_RATING = "asking_rating"
+    ASKING_COMMENT = "asking_comment"  # after the rating: a few words for the team, or skip
     FILED = "filed"
     DEFLECTED = "deflected"
     CANCELLED = "cancelled"
@@ -37,3 +38,6 @@ CASE_QUESTIONS: list[str] = [
 TRIAGE: list[str] = [S.AWAITING_MODULE, S.AWAITING_CATEGORY, S.AWAITING_IMPACT, S.AWAITING_WORKAROUND, S.CONFIRMING]
 # Questions about a ticket already filed: whether a message belongs to it, whether its fix worked.
 AFTER_HANDOFF: list[str] = [S.ASKING_FOLLOWUP, S.ASKING_FIXED]
+# Where a ticket's "fixed" / "not fixed" / rating answer moves the conversation on (elsewhere the current
+# question waits): between problems and in the feedback questions themselves.
+FEEDBACK: list[str] = [S.ASKING_FIXED, S.ASKING_RATING, S.ASKING_COMMENT, *IDLE]

@@ -192,6 +192,7 @@ class SqlTicketDesk:
             raise InvalidInput(f"team: must be one of {', '.join(teams)}, not {team!r}")
         row = await self.change(number, actor, "escalate", expected_version, reason, team=team, escalated_to=team)
         await enqueue_handoff(self._session, self._settings, row)  # bugs and enhancements to the vendor's JIRA
+        await self._deliver(row, "ticket_escalated", {"team": team})  # the user hears who has it now
         return ticket_of(row)
 
     async def mark_sla(
@@ -208,6 +209,7 @@ class SqlTicketDesk:
         now = utcnow()
         row = await self.change(number, actor, "wait", expected_version, waiting_since=now,
                                 derive=lambda row: {"pauses": [*(row.pauses or []), [now.isoformat(), None]]})
+        await self._deliver(row, "ticket_waiting", {})  # the user hears that the next move is theirs
         return ticket_of(row)
 
     async def resume(self, number: str, actor: str) -> Ticket:
@@ -231,6 +233,30 @@ class SqlTicketDesk:
                                                 "p_author": f"user:{user_id}", "p_kind": "user", "p_text": text})
         if row["status"] == "waiting_on_user":
             await self.resume(number, f"user:{user_id}")
+
+    async def asked_user_last(self, number: str) -> bool:
+        """The newest exchange on the ticket is the team's reply to the user, not yet answered."""
+        query = (
+            select(TicketMessageRow.kind).join(TicketRow, TicketRow.id == TicketMessageRow.ticket_id)
+            .where(TicketRow.number == number.upper(), TicketMessageRow.kind.in_(("reply", "user")))
+            .order_by(TicketMessageRow.id.desc()).limit(1)
+        )
+        return await self._session.scalar(query) == "reply"
+
+    async def withdraw_user_message(self, number: str, user_id: str, text: str) -> bool:
+        """Take back the user's newest message on the ticket when they say it was about a new problem; the
+        audit log keeps that it happened. False if that message is no longer the newest of theirs."""
+        row = await self.row(number, for_update=True)
+        author = f"user:{user_id}"
+        newest = await self._session.scalar(
+            select(TicketMessageRow).where(TicketMessageRow.ticket_id == row.id, TicketMessageRow.author == author)
+            .order_by(TicketMessageRow.id.desc()).limit(1)
+        )
+        if newest is None or newest.text != text:
+            return False
+        await self._session.delete(newest)
+        await self.change(number, author, "note", None, "the user moved their message to a new problem")
+        return True
 
     async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
         row = await self.change(number, actor, "resolve", expected_version, resolved_at=utcnow())

@@ -44,6 +44,14 @@ class SqlTicketFeedback:
         row = await self._desk.change(number, f"user:{user_id}", "feedback", None, csat_rating=rating, csat_at=utcnow())
         return ticket_of(row)
 
+    async def comment(self, number: str, user_id: str, words: str) -> Ticket:
+        """What the user adds to their rating, kept beside it for the ticket page and the dashboard."""
+        words = words.strip()
+        if not words:
+            raise InvalidInput("comment: must not be empty")
+        row = await self._desk.change(number, f"user:{user_id}", "feedback", None, csat_comment=words)
+        return ticket_of(row)
+
     async def not_fixed(self, number: str, user_id: str, words: str) -> NotFixedOutcome:
         """Reopen within the window, otherwise file a linked follow-up; the user's words go with it."""
         actor = f"user:{user_id}"

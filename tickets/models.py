@@ -50,6 +50,7 @@ class TicketRow(Base):
     csat_fixed: Mapped[bool | None] = mapped_column(Boolean)
     csat_rating: Mapped[int | None] = mapped_column(Integer)
     csat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    csat_comment: Mapped[str | None] = mapped_column(Text)  # what the user added to their rating
     jira_key: Mapped[str | None] = mapped_column(String(32), index=True)  # the vendor's JIRA issue
 
 

@@ -66,6 +66,7 @@ class Ticket(TicketDraft):
     csat_fixed: bool | None = None
     csat_rating: int | None = None
     csat_at: datetime | None = None
+    csat_comment: str | None = None
     jira_key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:

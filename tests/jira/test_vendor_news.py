@@ -82,8 +82,9 @@ async def test_an_odia_speaker_hears_of_the_fix_in_odia_and_a_push_channel_gets_
             pushed.append((await services.engine.render_for(chat.user, item.kind, item.payload)).text)
 
     result = await deliver_due(services.sessions, {"console": Console()}, now=utcnow())
-    assert len(result.delivered) == 1
-    assert pushed == [f"ଆପଣଙ୍କ ଟିକେଟ {number} ପାଇଁ ଭଲ ଖବର: ଆପ ତିଆରି କରୁଥିବା ଦଳ ଆପଣ ଜଣାଇଥିବା ସମସ୍ୟା ଠିକ "
+    assert len(result.delivered) == 2  # the escalation's news, then the fix
+    assert pushed[0].startswith(f"ଆପଣଙ୍କ ଟିକେଟ {number} ଏବେ ଏହି ଦଳ ପାଖରେ ଅଛି: ଆପ ନିର୍ମାତା ସଂସ୍ଥାର ବୈଷୟିକ ଦଳ")
+    assert pushed[1:] == [f"ଆପଣଙ୍କ ଟିକେଟ {number} ପାଇଁ ଭଲ ଖବର: ଆପ ତିଆରି କରୁଥିବା ଦଳ ଆପଣ ଜଣାଇଥିବା ସମସ୍ୟା ଠିକ "
                       "କରିଦେଇଛନ୍ତି। ଆପର ପରବର୍ତ୍ତୀ ଅପଡେଟରେ ଏହି ସୁଧାର ଆପଣଙ୍କ ପାଖରେ ପହଞ୍ଚିବ; ତା'ପରେ ବି ସମସ୍ୟା ରହିଲେ, "
                       "ଏଠାରେ ଉତ୍ତର ଦିଅନ୍ତୁ।"]
 
@@ -102,7 +103,8 @@ async def test_a_public_comment_is_relayed_and_internal_ones_and_our_transcript_
     outcomes = [(await _post(client, body)).json()["outcome"] for body in (internal, transcript, public)]
     assert outcomes == ["ignored", "ignored", "applied"]
     await chat.send("status")
-    assert chat.last[0].text == (f"The app's developers wrote about your ticket {number}:\n"
+    assert "is now with the Product vendor technical team" in chat.last[0].text  # the escalation's news
+    assert chat.last[1].text == (f"The app's developers wrote about your ticket {number}:\n"
                                  "Please clear the app cache once; the fix ships on Friday.")
     assert "INTERNAL" not in chat.text
 
@@ -143,5 +145,6 @@ async def test_a_cloud_comment_in_jira_s_document_format_is_relayed_as_plain_tex
             "comment": {"id": "20001", "body": document, "author": {"displayName": "Dev One"}}}
     assert (await _post(client, body)).json() == {"outcome": "applied"}
     await chat.send("status")
-    assert chat.last[0].text == (f"The app's developers wrote about your ticket {number}:\n"
+    assert "is now with the Product vendor technical team" in chat.last[0].text  # the escalation's news
+    assert chat.last[1].text == (f"The app's developers wrote about your ticket {number}:\n"
                                  "Fixed on the server. Please retry.\nThanks for reporting.")

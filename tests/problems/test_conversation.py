@@ -107,7 +107,7 @@ async def test_an_odia_user_is_offered_the_problem_and_told_of_the_fix_in_odia(
     await odia.send("ନମସ୍କାର")
     await odia.pick("ଓଡ଼ିଆ")
     await odia.pick("କନିଷ୍ଠ")
-    await odia.pick("Jatni")
+    await odia.pick("ଜଟଣୀ")  # the ULB named in Odia
     await odia.send(JIT)
     assert "ହେଲ୍ପଡେସ୍କ ଆଗରୁ ଜାଣିଛି" in odia.text
     await odia.pick("ତାଲିକାରେ ଯୋଡ଼ନ୍ତୁ")

@@ -6,7 +6,7 @@ with external content (the rows stay in `tickets` and `ticket_messages`), kept i
 every writer (the ORM, core.sqlite_direct, a migration) updates them.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
