@@ -173,6 +173,18 @@ class Settings(BaseSettings):
                     "page asks again (long polling).")
     web_chat_cookie_days: int = Field(
         default=365, gt=0, description="How long a browser keeps its web chat conversation (the hd_chat cookie).")
+    # sign-in throttling (web/throttle.py): counted in the database, so every server process shares the counts
+    signin_free_failures: int = Field(default=3, ge=0, description=(
+        "Failed console sign-ins, per account and per client address, before each further attempt must wait."))
+    signin_delay_seconds: float = Field(default=2, gt=0, description=(
+        "The wait after the first throttled failure; it doubles with each further failure (at most 5 minutes)."))
+    signin_account_lockout: int = Field(default=10, ge=1, description=(
+        "Failed sign-ins to one account that lock it (until the lockout ends or an admin unlocks it)."))
+    signin_address_lockout: int = Field(default=30, ge=1, description=(
+        "Failed sign-ins from one client address that lock that address out (higher than per account: "
+        "a ULB office may share one address)."))
+    signin_lockout_minutes: float = Field(default=60, gt=0, description=(
+        "How long a lockout lasts unless an admin lifts it; failures older than this are forgotten."))
 
     @property
     def attachments_dir(self) -> Path:

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
+from prometheus_client import Counter
 
 from api.deps import ApiContext
 from core.channel import ChatEngine
@@ -72,6 +73,7 @@ class WebContext:
         async with self.api.sessions() as s:
             return await s.scalar(query) is not None
     calendar: BusinessCalendar  # business hours, for "due in 2 business hours"
+    sign_in_refusals: Counter  # by reason: wrong_password, throttled, locked (on /metrics)
 
 
 def templates() -> Jinja2Templates:
