@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from api.permissions import allowed
 from api.tokens import Principal, principal_of
+from core.chat_limits import ChatLimits
 from core.db import utcnow
 from core.ratelimit import RateLimiter
 from core.settings import Settings
@@ -34,9 +35,11 @@ class ApiContext:
     read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
     clock: Callable[[], datetime] = utcnow  # token expiry, console sessions, sign-in throttling (tests fix it)
     api_limiter: RateLimiter = field(init=False, repr=False)
+    chat_limits: ChatLimits = field(init=False, repr=False)  # anonymous web chat and HTTP chat
 
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
+        self.chat_limits = ChatLimits(self.settings)
 
     def readers(self) -> async_sessionmaker[AsyncSession]:
         """Sessions for work that only reads: the read-only pool where there is one (SQLite), else the main."""

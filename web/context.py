@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import select
 from prometheus_client import Counter
+from sqlalchemy import select
 
 from api.deps import ApiContext
 from core.channel import ChatEngine

@@ -77,9 +77,11 @@ class SignInThrottle:
         now = self._now
         if row.locked_until is not None and row.locked_until > now:
             return Refusal("locked", row.key, _seconds(row.locked_until - now))
-        if row.last_failure_at <= now - self._forget or row.failures < self._settings.signin_free_failures:
+        free = (self._settings.signin_free_failures if row.key.startswith("account:")
+                else self._settings.signin_address_free_failures)
+        if row.last_failure_at <= now - self._forget or row.failures < free:
             return None
-        over = row.failures - self._settings.signin_free_failures
+        over = row.failures - free
         delay = min(timedelta(seconds=self._settings.signin_delay_seconds * 2 ** min(over, 20)), MAX_DELAY)
         ready = row.last_failure_at + delay
         return Refusal("throttled", row.key, _seconds(ready - now)) if ready > now else None

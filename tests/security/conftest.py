@@ -18,7 +18,7 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def other_app(services: Services, clock: FixedClock) -> AsyncIterator[FastAPI]:
+async def other_app(services: Services, clock: FixedClock) -> AsyncIterator[FastAPI]:  # noqa: F811
     """A second app with services of its own (its own engine and connections) on the same database."""
     built = build_services(services.settings)
     second = build_app(built)
@@ -30,6 +30,6 @@ async def other_app(services: Services, clock: FixedClock) -> AsyncIterator[Fast
 
 
 @pytest.fixture
-def first_app(app: FastAPI, clock: FixedClock) -> FastAPI:
+def first_app(app: FastAPI, clock: FixedClock) -> FastAPI:  # noqa: F811
     use_clock(app, clock)
     return app
