@@ -13,6 +13,7 @@ from web.account_admin import AccountAdmin
 from web.context import Web, WebContext
 from web.render import page
 from web.session import Signed, console
+from web.throttle import address_key, lockouts, unlock
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Admin = Annotated[Signed, Depends(console("accounts_manage"))]
@@ -24,7 +25,8 @@ async def _page(web: WebContext, request: Request, signed: Signed, *, status: in
     async with web.api.readers()() as s:
         accounts = await AccountAdmin(s, now).all()
         tokens = await SqlTokenStore(s).all()
-    return page(web, request, "accounts.html", status=status, signed=signed, accounts=accounts,
+        addresses = [lock for lock in await lockouts(s, now) if lock.key.startswith("address:")]
+    return page(web, request, "accounts.html", status=status, signed=signed, accounts=accounts, addresses=addresses,
                 tokens=[(t, t.state(now)) for t in tokens], roles=ROLES, teams=web.api.settings.teams,
                 problem=problem, done=done)
 
@@ -72,4 +74,12 @@ async def revoke_token(web: Web, request: Request, name: str,
             await SqlTokenStore(s).revoke(name, web.api.clock())
     except HelpdeskError as err:
         return await _page(web, request, signed, status=409, problem=f"revoke {name}: {err}")
+    return RedirectResponse("/console/accounts", status_code=303)
+
+
+@router.post("/addresses/{address}/unlock")
+async def unlock_address(web: Web, address: str, signed: Admin) -> Response:
+    """Lift a client address's sign-in lockout."""
+    async with web.api.sessions() as s, s.begin():
+        await unlock(s, address_key(address))
     return RedirectResponse("/console/accounts", status_code=303)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.wiring import Services
 from tests.api.conftest import auth
-from tests.security.identity_helpers import PASSWORD, FixedClock, client_of, sign_in
+from tests.security.identity_helpers import PASSWORD, FixedClock, client_of, csrf_of, sign_in
 from web import accounts
 from web.accounts import SqlAccounts
 
@@ -40,9 +40,9 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield seen
 
 
-async def _account(services: Services, name: str) -> None:
+async def _account(services: Services, name: str, role: str = "operator") -> None:
     async with services.sessions() as s, s.begin():
-        await SqlAccounts(s).create(name, "operator", PASSWORD, None, [])
+        await SqlAccounts(s).create(name, role, PASSWORD, None, [])
 
 
 async def test_after_three_failures_each_attempt_waits_longer_and_is_refused_without_hashing(
@@ -122,6 +122,13 @@ async def test_one_address_guessing_many_accounts_is_throttled_and_locked_out_as
         assert 'helpdesk_sign_ins_refused_total{reason="locked"} 1.0' in metrics
         assert 'helpdesk_sign_ins_refused_total{reason="throttled"} 20.0' in metrics
         assert 'helpdesk_sign_ins_refused_total{reason="wrong_password"} 30.0' in metrics
+        await _account(services, "root", "admin")
+        assert (await sign_in(office, "root")).status_code == 303
+        page = await office.get("/console/accounts")
+        assert "198.51.100.9: 30 failed sign-ins" in page.text
+        lifted = await office.post("/console/addresses/198.51.100.9/unlock", data={"csrf": csrf_of(page.text)})
+        assert lifted.status_code == 303 and "198.51.100.9" not in (await office.get("/console/accounts")).text
+        assert (await sign_in(attacker, "asha")).status_code == 303
 
 
 def test_the_users_unlock_command_lifts_an_account_or_an_address(database_url: str, tmp_path: object) -> None:
