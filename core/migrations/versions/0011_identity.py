@@ -1,7 +1,7 @@
 """Identity lifecycle: token expiry, server-side console sessions, and sign-in failure counts.
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from core.db import UtcDateTime
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
