@@ -11,7 +11,7 @@ from api import errors
 from api.deps import ApiContext
 from api.limits import BodySizeLimit
 from api.metrics import install_metrics
-from api.routes import dashboard, operators, problems, system, tickets, webhooks
+from api.routes import dashboard, identity, operators, problems, system, tickets, webhooks
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -37,8 +37,9 @@ def create_app(
     app.include_router(dashboard.router)
     app.include_router(webhooks.router)
     app.include_router(problems.router)
+    app.include_router(identity.router)
     for router in extra_routers:
         app.include_router(router)
-    install_metrics(app, ctx.sessions)
+    install_metrics(app, ctx.sessions, lambda: ctx.clock())
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes, per_path=body_limits)
     return app

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Any
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from api.permissions import allowed
 from api.tokens import Principal, principal_of
+from core.chat_limits import ChatLimits
+from core.db import utcnow
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from tickets.desk import SqlTicketDesk
@@ -30,10 +33,13 @@ class ApiContext:
     due: DueFunction | None = None
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
     read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
+    clock: Callable[[], datetime] = utcnow  # token expiry, console sessions, sign-in throttling (tests fix it)
     api_limiter: RateLimiter = field(init=False, repr=False)
+    chat_limits: ChatLimits = field(init=False, repr=False)  # anonymous web chat and HTTP chat
 
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
+        self.chat_limits = ChatLimits(self.settings)
 
     def readers(self) -> async_sessionmaker[AsyncSession]:
         """Sessions for work that only reads: the read-only pool where there is one (SQLite), else the main."""
@@ -93,9 +99,9 @@ async def principal(
         raise HTTPException(429, f"too many requests with this token: at most {ctx.settings.api_requests_per_minute}"
                                  " a minute", headers={"Retry-After": str(max(1, round(wait)))})
     async with ctx.one_read() as connection:
-        who = await principal_of(connection, credentials.credentials)
+        who = await principal_of(connection, credentials.credentials, ctx.clock())
     if who is None:
-        raise HTTPException(401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, "the API token is unknown, revoked or expired", headers={"WWW-Authenticate": "Bearer"})
     return who
 
 

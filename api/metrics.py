@@ -8,7 +8,8 @@ deflections, the outbox backlog) are read from it at scrape time, so every worke
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -19,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.db import utcnow
 from tickets.delivery import Backlog, backlog
 from tickets.models import DeflectionRow, TicketRow
+from web.throttle import lockout_counts
 
 UNMATCHED = "unmatched"  # requests no route answered (404s), one label value for all of them
 
@@ -60,8 +63,8 @@ class RequestMetrics:
 class _Snapshot(Collector):
     """Database figures read once for one scrape."""
 
-    def __init__(self, tickets: int, deflections: int, outbox: dict[str, Backlog]) -> None:
-        self._tickets, self._deflections, self._outbox = tickets, deflections, outbox
+    def __init__(self, tickets: int, deflections: int, outbox: dict[str, Backlog], locked: dict[str, int]) -> None:
+        self._tickets, self._deflections, self._outbox, self._locked = tickets, deflections, outbox, locked
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         yield CounterMetricFamily("helpdesk_tickets_filed", "Tickets filed, ever", value=self._tickets)
@@ -74,15 +77,22 @@ class _Snapshot(Collector):
             dead.add_metric([channel], counts.dead)
         yield pending
         yield dead
+        locked = GaugeMetricFamily("helpdesk_sign_in_lockouts", "Console sign-in lockouts in force, by kind",
+                                   labels=["kind"])
+        for kind, count in self._locked.items():
+            locked.add_metric([kind], count)
+        yield locked
 
 
-async def _snapshot(session: AsyncSession) -> _Snapshot:
+async def _snapshot(session: AsyncSession, now: datetime) -> _Snapshot:
     tickets = await session.scalar(select(func.count()).select_from(TicketRow))
     deflections = await session.scalar(select(func.count()).select_from(DeflectionRow))
-    return _Snapshot(int(tickets or 0), int(deflections or 0), await backlog(session))
+    return _Snapshot(int(tickets or 0), int(deflections or 0), await backlog(session),
+                     await lockout_counts(session, now))
 
 
-def install_metrics(app: FastAPI, sessions: async_sessionmaker[AsyncSession]) -> CollectorRegistry:
+def install_metrics(app: FastAPI, sessions: async_sessionmaker[AsyncSession],
+                    clock: Callable[[], datetime] = utcnow) -> CollectorRegistry:
     """Count `app`'s requests and serve `GET /metrics`; call before the app serves (idempotent)."""
     existing: CollectorRegistry | None = getattr(app.state, "metrics_registry", None)
     if existing is not None:
@@ -94,7 +104,7 @@ def install_metrics(app: FastAPI, sessions: async_sessionmaker[AsyncSession]) ->
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         async with sessions() as session:
-            snapshot = await _snapshot(session)
+            snapshot = await _snapshot(session, clock())
         scrape = CollectorRegistry()
         scrape.register(snapshot)
         text = generate_latest(registry) + generate_latest(scrape)

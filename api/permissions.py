@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reopen": frozenset({"operator", "admin"}),
     "kb_reload": frozenset({"kb_maintainer", "admin"}),
     "tokens": frozenset({"admin"}),
+    "accounts_manage": frozenset({"admin"}),  # console accounts: list, disable, enable, role, password, unlock
     "operators_view": frozenset({"operator", "admin"}),
     "operators_manage": frozenset({"admin"}),
     "set_own_shift": frozenset({"operator", "tier", "admin"}),

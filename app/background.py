@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tickets import problem_spotting, sla_job
+from tickets import cleanup, problem_spotting, sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
 
@@ -55,8 +55,15 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
         with suppress(asyncio.CancelledError):
             await task
 
+    async def clean_up(stop: asyncio.Event) -> None:
+        task = asyncio.create_task(cleanup.run(services.sessions, services.settings))
+        await stop.wait()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
     channel_loops = [loop for channel in services.channels for loop in channel.loops()]
-    return [delivery, sla_sweep, spot_problems, *channel_loops]
+    return [delivery, sla_sweep, spot_problems, clean_up, *channel_loops]
 
 
 def settle_heap() -> None:

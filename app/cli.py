@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from app import tokens_cli  # noqa: F401 (adds list, revoke, rotate to `helpdesk tokens`)
 from app.diagram_cli import flow_app
 from app.gaps_cli import gaps
 from app.i18n_cli import i18n_app

@@ -21,8 +21,9 @@ from app.wiring import MESSAGES_DIR, Services, build_app, build_services, open_d
 from app.workers import supervise
 from bot.telegram import make_bot, set_commands
 from core import logmask
-from core.db import upgrade
+from core.db import upgrade, utcnow
 from core.errors import ConfigError, InvalidInput
+from core.expiry import parse_expiry
 from core.i18n import Catalog
 from core.settings import Settings
 
@@ -153,15 +154,18 @@ def create_token(
     name: Annotated[str, typer.Option(help="Who the token is for (shown in the audit trail).")],
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
     team: Annotated[str | None, typer.Option(help="For a tier token: the team code.")] = None,
+    expires: Annotated[str | None, typer.Option(
+        help="When the token stops working: a span (30d, 12h, 90m) or a date (2027-03-31); default never.")] = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
     settings: Settings = ctx.obj
 
     async def create() -> str:
+        until = parse_expiry(expires, utcnow()) if expires else None
         db, sessions = open_database(settings)
         try:
             async with sessions() as session, session.begin():
-                return await SqlTokenStore(session).create(name, role, team, [t.code for t in settings.teams])
+                return await SqlTokenStore(session).create(name, role, team, [t.code for t in settings.teams], until)
         finally:
             await db.dispose()
 

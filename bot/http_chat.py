@@ -10,18 +10,29 @@ namespaced by the key's name, so one integration never reads or writes another's
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
 
 from bot.protocol import BadMessage, parse_message, reply_json
 from core.channel import ChatEngine
+from core.chat_limits import ChatLimits, ChatRefusal
 from core.messages import UserRef
 from core.settings import Settings
 
 CHANNEL = "http"
 
 
-def chat_router(engine: ChatEngine, settings: Settings) -> APIRouter:
+def refused(refusal: ChatRefusal) -> HTTPException:
+    """A chat limit's 429: `{"error": "rate_limited", ...}` with Retry-After."""
+    return HTTPException(429, refusal.message(), headers={"Retry-After": str(refusal.retry_after_s)})
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def chat_router(engine: ChatEngine, settings: Settings, limits: ChatLimits | None = None) -> APIRouter:
     router = APIRouter(prefix="/chat", tags=["chat"])
+    limits = limits or ChatLimits(settings)
 
     async def integration(key: Annotated[str | None, Header(alias="X-Channel-Key")] = None) -> str:
         """The name of the integration whose channel key was sent (compared in constant time)."""
@@ -38,12 +49,18 @@ def chat_router(engine: ChatEngine, settings: Settings) -> APIRouter:
     Integration = Annotated[str, Depends(integration)]
 
     @router.post("/messages")
-    async def post_message(who: Integration, message: Annotated[Any, Body()]) -> dict[str, Any]:
-        """One message from a user; the answer holds the bot's replies and any helpdesk messages for them."""
+    async def post_message(who: Integration, message: Annotated[Any, Body()], request: Request) -> dict[str, Any]:
+        """One message from a user; the answer holds the bot's replies and any helpdesk messages for them.
+        A 429 says a chat limit (per client address or overall) was reached."""
         try:
             inbound = parse_message(message, CHANNEL, user_prefix=f"{who}:")
         except BadMessage as err:
             raise HTTPException(422, str(err)) from err
+        address = client_address(request)
+        if refusal := limits.refusal("message", address):
+            raise refused(refusal)
+        if await engine.state_of(inbound.user) is None and (refusal := limits.refusal("conversation", address)):
+            raise refused(refusal)
         replies = await engine.handle(inbound, replay=True)  # a retried id gets its first answer again
         return reply_json(replies, await engine.state_of(inbound.user))
 

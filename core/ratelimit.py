@@ -15,11 +15,13 @@ MAX_KEYS = 100_000  # beyond this, keys idle for a whole window are dropped
 
 
 class RateLimiter:
-    """At most `per_minute` events per key in any 60 seconds; `per_minute` 0 means no limit."""
+    """At most `per_minute` events per key in any 60 seconds (or `window_s`); `per_minute` 0 means no limit."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic,
+                 window_s: float = WINDOW_S) -> None:
         self._limit = per_minute
         self._clock = clock
+        self._window = window_s
         self._seen: dict[Hashable, deque[float]] = {}
 
     def retry_after(self, key: Hashable) -> float:
@@ -28,15 +30,15 @@ class RateLimiter:
             return 0.0
         now = self._clock()
         times = self._seen.setdefault(key, deque())
-        while times and times[0] <= now - WINDOW_S:
+        while times and times[0] <= now - self._window:
             times.popleft()
         if len(times) >= self._limit:
-            return times[0] + WINDOW_S - now
+            return times[0] + self._window - now
         times.append(now)
         if len(self._seen) > MAX_KEYS:
             self._forget_idle(now)
         return 0.0
 
     def _forget_idle(self, now: float) -> None:
-        for key in [k for k, t in self._seen.items() if not t or t[-1] <= now - WINDOW_S]:
+        for key in [k for k, t in self._seen.items() if not t or t[-1] <= now - self._window]:
             del self._seen[key]

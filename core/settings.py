@@ -173,6 +173,39 @@ class Settings(BaseSettings):
                     "page asks again (long polling).")
     web_chat_cookie_days: int = Field(
         default=365, gt=0, description="How long a browser keeps its web chat conversation (the hd_chat cookie).")
+    # sign-in throttling (web/throttle.py): counted in the database, so every server process shares the counts
+    signin_free_failures: int = Field(default=3, ge=0, description=(
+        "Failed console sign-ins to one account before each further attempt must wait."))
+    signin_address_free_failures: int = Field(default=10, ge=0, description=(
+        "Failed console sign-ins from one client address before each further attempt from it must wait."))
+    signin_delay_seconds: float = Field(default=2, gt=0, description=(
+        "The wait after the first throttled failure; it doubles with each further failure (at most 5 minutes)."))
+    signin_account_lockout: int = Field(default=10, ge=1, description=(
+        "Failed sign-ins to one account that lock it (until the lockout ends or an admin unlocks it)."))
+    signin_address_lockout: int = Field(default=30, ge=1, description=(
+        "Failed sign-ins from one client address that lock that address out (higher than per account: "
+        "a ULB office may share one address)."))
+    signin_lockout_minutes: float = Field(default=60, gt=0, description=(
+        "How long a lockout lasts unless an admin lifts it; failures older than this are forgotten."))
+    # anonymous chat limits (core/chat_limits.py): web chat and HTTP chat, per client address and overall
+    chat_conversations_per_address_hour: int = Field(default=30, ge=0, description=(
+        "New HTTP chat conversations (users first seen) one client address may start in an hour; 0: no limit."))
+    chat_conversations_overall_per_hour: int = Field(default=500, ge=0, description=(
+        "New HTTP chat conversations all clients together may start in an hour (per server process); 0: no limit."))
+    chat_messages_per_address_minute: int = Field(default=60, ge=0, description=(
+        "Web chat and HTTP chat messages one client address may send in a minute; 0: no limit."))
+    chat_messages_overall_per_minute: int = Field(default=600, ge=0, description=(
+        "Web chat and HTTP chat messages all clients together may send in a minute (per server process); "
+        "0: no limit."))
+    chat_limit_exempt_addresses: list[str] = Field(default_factory=list, description=(
+        "Client addresses free of the per-address chat limits (an integration's server that relays many users "
+        "through the HTTP chat); the overall limits still apply."))
+    web_chat_idle_hours: float = Field(default=24, gt=0, description=(
+        "A web chat conversation that never reached a ticket is deleted after this long without a message."))
+    attachment_grace_hours: float = Field(default=24, gt=0, description=(
+        "An attachment file no ticket or live conversation refers to is deleted once it is this old."))
+    cleanup_minutes: float = Field(default=60, gt=0, description=(
+        "Period of the clean-up job (idle web chat conversations, unreferenced attachments) in `helpdesk serve`."))
 
     @property
     def attachments_dir(self) -> Path:

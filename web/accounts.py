@@ -29,6 +29,10 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 class WebAccountRow(Base):
     __tablename__ = "web_accounts"
 

@@ -8,12 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
+from prometheus_client import CollectorRegistry, Counter
 
 from api.deps import ApiContext
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from tickets.calendar import BusinessCalendar
-from web import chat, console, dashboard, kbpages, notices, signin
+from web import accounts_page, chat, console, dashboard, kbpages, notices, signin
 from web.chat_store import ChatHistory
 from web.context import HERE, ChatLimits, WebChatEngine, WebContext, session_secret, templates
 from web.render import page
@@ -29,13 +30,18 @@ def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: Lexic
     app.state.web = WebContext(
         api, engine, matcher, AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes), catalog,
         templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"), ChatHistory(api.sessions),
-        ChatLimits.of(settings), BusinessCalendar.from_settings(settings),
+        ChatLimits.of(settings), BusinessCalendar.from_settings(settings), _refusals(app.state.metrics_registry),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    for module in (chat, signin, console, notices, kbpages, dashboard):
+    for module in (chat, signin, console, notices, kbpages, dashboard, accounts_page):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(Forbidden, _forbidden)
+
+
+def _refusals(registry: CollectorRegistry) -> Counter:
+    return Counter("helpdesk_sign_ins_refused", "Console sign-ins refused, by reason (wrong_password, throttled, "
+                   "locked)", ["reason"], registry=registry)
 
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:

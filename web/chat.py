@@ -138,6 +138,8 @@ async def send(
     language = (await web.history.language(user_id) if user_id else None)
     new = language is None
     language = language or supported_language(lang) or "en"
+    if refusal := web.api.chat_limits.refusal("message", _client(request)):  # per address and overall
+        return _refusal(web, 429, "rate_limited", language, refusal.retry_after_s)
     data, mime = b"", ""
     if photo is not None and photo.filename:
         mime = photo.content_type or "application/octet-stream"

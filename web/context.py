@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
+from prometheus_client import Counter
 from sqlalchemy import select
 
 from api.deps import ApiContext
@@ -72,6 +73,7 @@ class WebContext:
         async with self.api.sessions() as s:
             return await s.scalar(query) is not None
     calendar: BusinessCalendar  # business hours, for "due in 2 business hours"
+    sign_in_refusals: Counter  # by reason: wrong_password, throttled, locked (on /metrics)
 
 
 def templates() -> Jinja2Templates:

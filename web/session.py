@@ -1,4 +1,5 @@
-"""Console sign-in state: a signed, HttpOnly cookie holding the account name and its CSRF token.
+"""Console sign-in state: an HttpOnly cookie holding a random session id; the session row (web.server_sessions)
+holds the account and the CSRF token its forms must carry.
 
 The role is read from the account on every request, so a changed role or a disabled account takes effect
 at once; the route's action is checked against the API's permission table.
@@ -7,22 +8,20 @@ at once; the route's action is checked against the API's permission table.
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
-from itsdangerous import BadSignature
 
 from api.permissions import allowed
 from api.tokens import Principal
-from web.accounts import SqlAccounts
-from web.context import Web
+from web.context import Web, WebContext
+from web.server_sessions import LIFETIME, begin_session, end_session, session_of
 
 COOKIE = "hd_console"
-MAX_AGE_S = 12 * 3600  # one working day
+MAX_AGE_S = int(LIFETIME.total_seconds())
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
 
@@ -46,34 +45,30 @@ class Forbidden(Exception):
         self.action = action
 
 
-def start(web: Web, request: Request, response: Response, who: Principal) -> None:
-    token = web.signer.dumps({"name": who.name, "csrf": secrets.token_urlsafe(24)})
-    response.set_cookie(COOKIE, token, max_age=MAX_AGE_S, httponly=True, samesite="lax",
+async def start(web: WebContext, request: Request, response: Response, who: Principal) -> None:
+    """A new server-side session for `who`, its id in the cookie."""
+    async with web.api.sessions() as s, s.begin():
+        cookie = await begin_session(s, who.name, web.api.clock())
+    response.set_cookie(COOKIE, cookie, max_age=MAX_AGE_S, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
 
 
-def end(response: Response) -> None:
+async def end(web: WebContext, request: Request, response: Response) -> None:
+    """End the session on the server (the cookie alone no longer signs anyone in) and drop the cookie."""
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        async with web.api.sessions() as s, s.begin():
+            await end_session(s, cookie)
     response.delete_cookie(COOKIE, path="/")
 
 
-def _cookie(web: Web, request: Request) -> dict[str, str] | None:
-    raw = request.cookies.get(COOKIE)
-    if not raw:
-        return None
-    try:
-        data = web.signer.loads(raw, max_age=MAX_AGE_S)
-    except BadSignature:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-async def signed_in(web: Web, request: Request) -> Signed | None:
-    data = _cookie(web, request)
-    if data is None:
+async def signed_in(web: WebContext, request: Request) -> Signed | None:
+    cookie = request.cookies.get(COOKIE)
+    if not cookie or len(cookie) > 100:
         return None
     async with web.api.sessions() as s:
-        who = await SqlAccounts(s).current(str(data.get("name", "")))
-    return None if who is None else Signed(who, str(data.get("csrf", "")))
+        found = await session_of(s, cookie, web.api.clock())
+    return None if found is None else Signed(*found)
 
 
 async def check_csrf(request: Request, signed: Signed) -> None:

@@ -15,6 +15,7 @@ from tests.api.conftest import FileTicket, auth
 from tickets.models import NotificationRow
 from tickets.notifications import SqlNotifications
 from tickets.operators import SqlOperators
+from web.accounts import WebAccountRow
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,17 @@ ROUTES: dict[str, Route] = {
     "operators_shift_own": Route("set_own_shift", "PATCH", "/api/operators/{me}", {"away": True}),
     "notifications_list": Route("notifications", "GET", "/api/notifications"),
     "notifications_read": Route("notifications", "POST", "/api/notifications/{note}/read"),
+    "tokens_list": Route("tokens", "GET", "/api/tokens"),
+    "tokens_revoke": Route("tokens", "POST", "/api/tokens/{me}/revoke"),
+    "tokens_rotate": Route("tokens", "POST", "/api/tokens/{me}/rotate", {"expires": "30d"}),
+    "accounts_list": Route("accounts_manage", "GET", "/api/accounts"),
+    "accounts_disable": Route("accounts_manage", "POST", "/api/accounts/acct-1/disable"),
+    "accounts_enable": Route("accounts_manage", "POST", "/api/accounts/acct-1/enable", success=204),
+    "accounts_role": Route("accounts_manage", "POST", "/api/accounts/acct-1/role", {"role": "kb_maintainer"},
+                           success=204),
+    "accounts_password": Route("accounts_manage", "POST", "/api/accounts/acct-1/password",
+                               {"password": "a brand new secret"}),
+    "accounts_unlock": Route("accounts_manage", "POST", "/api/accounts/acct-1/unlock", success=204),
 }
 
 ALLOWED = {
@@ -78,6 +90,7 @@ async def _people_and_a_notification(services: Services, role: str) -> int:
         else:
             await operators.create(f"{role}-1", "operator")
         await SqlNotifications(session).notify(f"{role}-1", "sla_at_risk", "HD-000001 is at risk")
+        session.add(WebAccountRow(name="acct-1", role="operator", password_hash="-"))  # noqa: S106 (no sign-in)
     async with services.sessions() as session:
         return int(await session.scalar(select(func.max(NotificationRow.id))) or 0)
 
@@ -125,7 +138,7 @@ def test_the_table_covers_every_api_route(app: FastAPI) -> None:
               for method in operations}
     assert ("GET", "/api/tickets") in served
     generic = {"{n}": "{number}", "{w}": "{webhook_id}", "{me}": "{name}", "op-2": "{name}",
-               "{note}": "{notification_id}"}
+               "{note}": "{notification_id}", "acct-1": "{name}"}
     listed = set()
     for route in ROUTES.values():
         path = route.path

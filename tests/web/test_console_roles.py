@@ -28,6 +28,7 @@ PAGES = {  # path ({n}: a ticket escalated to the vendor team) -> the permission
     "/console/kb/new": "kb_edit",
     "/console/kb/employee-login/edit": "kb_edit",
     "/console/dashboard": "dashboard",
+    "/console/accounts": "accounts_manage",
 }
 
 
