@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from app.clustering import problem_cluster
 from tickets import problem_spotting, sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
@@ -46,8 +47,6 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
             await task
 
     async def spot_problems(stop: asyncio.Event) -> None:
-        from app.problems_cli import problem_cluster
-
         cluster = problem_cluster(services.settings, services.matcher.knowledge_base.synonyms)
         task = asyncio.create_task(problem_spotting.run(services.sessions, services.settings, cluster))
         await stop.wait()
