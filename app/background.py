@@ -17,7 +17,7 @@ from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
 
 if TYPE_CHECKING:
-    from app.wiring import Services
+    from app.services import Services
 
 DELIVERY_PERIOD_S = 2.0
 Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
