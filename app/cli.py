@@ -61,6 +61,7 @@ LAZY: dict[str, Lazy] = {
                     "bring the schema up to date.", lone=True),
     "doctor": Lazy("app.ops_cli", "ops_app", "Check settings, secrets, database, migrations, folders, channels and "
                    "clock; one line each.", lone=True),
+    "config": Lazy("app.config_cli", "config_app", "Settings: the generated reference docs/configuration.md."),
     "users": Lazy("app.users_cli", "users_app", "Console accounts for operators, tier teams, KB maintainers "
                   "and admins."),
 }
