@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install system lint typecheck bench diagram vectors clean screenshots deploy-check
+.PHONY: demo test install system lint typecheck imports bench diagram vectors clean screenshots deploy-check
 
 $(BIN)/.installed: pyproject.toml requirements/semantic.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
-test: system lint typecheck
+# the arrows between packages (docs/architecture.md), as contracts in pyproject.toml [tool.importlinter]
+imports: install
+	$(BIN)/lint-imports
+
+test: system lint typecheck imports
 	$(BIN)/helpdesk flow diagram --check
 	$(BIN)/helpdesk i18n check
+	$(BIN)/helpdesk config docs --check
 	$(BIN)/python -m pytest -n auto; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Benchmarks (bench/README.md): quick runs by default (under 5 minutes), `make bench FULL=1` for the README's

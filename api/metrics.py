@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.throttle import lockout_counts
 from core.db import utcnow
 from tickets.delivery import Backlog, backlog
 from tickets.models import DeflectionRow, TicketRow
-from web.throttle import lockout_counts
 
 UNMATCHED = "unmatched"  # requests no route answered (404s), one label value for all of them
 

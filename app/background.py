@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tickets import cleanup, problem_spotting, sla_job
+from app import cleanup
+from app.clustering import problem_cluster
+from tickets import problem_spotting, sla_job
 from tickets.delivery import Sender, run_forever
 from tickets.webhooks import WebhookSender
 
 if TYPE_CHECKING:
-    from app.wiring import Services
+    from app.services import Services
 
 DELIVERY_PERIOD_S = 2.0
 Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -46,8 +48,6 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
             await task
 
     async def spot_problems(stop: asyncio.Event) -> None:
-        from app.problems_cli import problem_cluster
-
         cluster = problem_cluster(services.settings, services.matcher.knowledge_base.synonyms)
         task = asyncio.create_task(problem_spotting.run(services.sessions, services.settings, cluster))
         await stop.wait()

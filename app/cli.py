@@ -1,58 +1,108 @@
-"""The `helpdesk` command line."""
+"""The `helpdesk` command line.
+
+Start-up is kept short (`helpdesk --help` and `helpdesk kb match` run often, by people and scripts): each group
+of commands lives in its own module, imported only when one of its commands runs (`LAZY` below), and the
+commands defined here import the server's packages inside their bodies.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import getpass
+import importlib
 import json
 import logging
 import sys
-from typing import Annotated
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
+from typer.core import TyperCommand, TyperGroup
 
-from app import tokens_cli  # noqa: F401 (adds list, revoke, rotate to `helpdesk tokens`)
-from app.diagram_cli import flow_app
-from app.gaps_cli import gaps
-from app.i18n_cli import i18n_app
-from app.jira_cli import jira_app
-from app.kb_cli import kb_app
-from app.ops_cli import ops_app
-from app.problems_cli import problems_app
-from app.server_cli import server_app, services_or_exit, tokens_app
-from app.sla_cli import sla_app
-from app.telegram_cli import telegram_app
-from app.tickets_cli import tickets_app
-from app.users_cli import users_app
-from app.voice_cli import voice_app
-from app.whatsapp_cli import whatsapp_app
-from app.wiring import open_database
-from bot.console import run_interactive, run_json_lines
-from core import logmask
-from core.settings import Settings
+if TYPE_CHECKING:
+    from core.settings import Settings
 
-cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True)
-kb_app.command("gaps")(gaps)
-cli.add_typer(kb_app, name="kb")
-cli.add_typer(tickets_app, name="tickets")
-cli.add_typer(flow_app, name="flow")
-cli.add_typer(sla_app, name="sla")
-cli.add_typer(i18n_app, name="i18n")
-cli.add_typer(tokens_app, name="tokens")
-cli.add_typer(jira_app, name="jira")
-cli.add_typer(voice_app, name="voice")
-cli.add_typer(telegram_app, name="telegram")
-cli.add_typer(problems_app, name="problems")
-cli.add_typer(users_app, name="users")
-cli.add_typer(whatsapp_app, name="whatsapp")
-cli.registered_commands += server_app.registered_commands
-cli.registered_commands += ops_app.registered_commands
+
+@dataclass(frozen=True)
+class Lazy:
+    """A command group (or a lone command) defined in `module` as the Typer `attribute`; `summary` is what the
+    root's help lists before the module is loaded (a test checks it against the group's own help)."""
+
+    module: str
+    attribute: str
+    summary: str
+    lone: bool = False  # a single top-level command rather than a group
+
+    def load(self, name: str) -> Any:  # a click command: typer vendors click privately, its types unexported
+        defined: typer.Typer = getattr(importlib.import_module(self.module), self.attribute)
+        holder = typer.Typer()
+        if self.lone:
+            holder.registered_commands += defined.registered_commands
+        else:
+            holder.add_typer(defined, name=name)
+        return typer.main.get_group(holder).commands[name]
+
+
+LAZY: dict[str, Lazy] = {
+    "serve": Lazy("app.server_cli", "server_app", "Run the HTTP server: operator API, HTTP chat channel, health "
+                  "checks; with --telegram, the bot too.", lone=True),
+    "kb": Lazy("app.kb_cli", "kb_app", "Knowledge base: lint, match, evaluate, benchmark, tune, gaps."),
+    "tickets": Lazy("app.tickets_cli", "tickets_app", "Filed tickets."),
+    "flow": Lazy("app.diagram_cli", "flow_app", "The conversation flow."),
+    "sla": Lazy("app.sla_cli", "sla_app", "SLA targets on the business calendar."),
+    "i18n": Lazy("app.i18n_cli", "i18n_app", "Message catalogues: every text in English, Odia and Hindi."),
+    "tokens": Lazy("app.tokens_cli", "tokens_app", "API tokens for operators, tier teams, KB maintainers and admins."),
+    "jira": Lazy("app.jira_cli", "jira_app", "The JIRA hand-off for bugs and enhancements."),
+    "voice": Lazy("app.voice_cli", "voice_app", "Voice line (IVR): prompts rendered to audio."),
+    "telegram": Lazy("app.telegram_cli", "telegram_app", "The Telegram bot's registration with Telegram."),
+    "problems": Lazy("app.problems_cli", "problems_app", "Known problems: the spotting job's proposals."),
+    "whatsapp": Lazy("app.whatsapp_cli", "whatsapp_app", "The WhatsApp channel (Cloud API)."),
+    "backup": Lazy("app.ops_cli", "ops_app", "Back up the database and the attachment files into one archive, while "
+                   "the server runs.", lone=True),
+    "restore": Lazy("app.ops_cli", "ops_app", "Restore the database and attachments from a backup archive, then "
+                    "bring the schema up to date.", lone=True),
+    "doctor": Lazy("app.ops_cli", "ops_app", "Check settings, secrets, database, migrations, folders, channels and "
+                   "clock; one line each.", lone=True),
+    "config": Lazy("app.config_cli", "config_app", "Settings: the generated reference docs/configuration.md."),
+    "users": Lazy("app.users_cli", "users_app", "Console accounts for operators, tier teams, KB maintainers "
+                  "and admins."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: its own commands, and those of `LAZY`, loaded on first use. While the help is written,
+    a lazy group is listed by its summary alone, so `--help` loads none of them."""
+
+    listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in LAZY if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        lazy = LAZY.get(cmd_name)
+        if lazy is not None and cmd_name not in self.commands:
+            if self.listing:
+                return TyperCommand(cmd_name, help=lazy.summary)
+            self.commands[cmd_name] = lazy.load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
+
+cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True, cls=LazyGroup)
 
 
 @cli.callback()
 def _root(ctx: typer.Context) -> None:
     """Build the settings once; every command finds them in ctx.obj."""
+    from pydantic import ValidationError
+
+    from core import logmask
+    from core.settings import Settings
+
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logmask.install()  # no Aadhaar-like or phone number in any log line
     try:
@@ -75,6 +125,12 @@ def chat(
     user: Annotated[str | None, typer.Option(help="Your user id in the console channel.")] = None,
 ) -> None:
     """Chat with the helpdesk in the terminal (or as JSON lines, for scripts)."""
+    import asyncio
+    import getpass
+
+    from app.server_cli import services_or_exit
+    from bot.console import run_interactive, run_json_lines
+
     services = services_or_exit(ctx.obj)
 
     async def run() -> None:
@@ -96,6 +152,10 @@ cli.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database schema up to date (also done automatically on start)."""
+    import asyncio
+
+    from app.wiring import open_database
+
     settings: Settings = ctx.obj
     db, _ = open_database(settings)
     asyncio.run(db.dispose())

@@ -10,14 +10,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app.wiring import open_database
 from core.settings import Settings
 from kb.gaps import cluster_texts
 from kb.loader import load_knowledge_base
-from tickets.store import SqlTicketStore
 
 
 async def _descriptions(settings: Settings, limit: int) -> list[str]:
+    # the database only here: `kb gaps` registers beside `kb match`, which must start without it
+    from app.wiring import open_database
+    from tickets.store import SqlTicketStore
+
     db, sessions = open_database(settings)
     try:
         async with sessions() as session:

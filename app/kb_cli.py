@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from app.gaps_cli import gaps
 from core.errors import InvalidContent
 from core.settings import Settings
 from kb.benchfile import BenchFile, load_bench, run_bench, tune
@@ -37,6 +38,7 @@ from kb.normalize import SCRIPTS
 from kb.semantic import DEFAULT_FILE, StaticVectors
 
 kb_app = typer.Typer(help="Knowledge base: lint, match, evaluate, benchmark, tune, gaps.", no_args_is_help=True)
+kb_app.command("gaps")(gaps)
 
 Format = Annotated[str, typer.Option("--format", help="text or json")]
 Dir = Annotated[Path | None, typer.Option("--dir", help="content folder (default: settings, then kb/content)")]

@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
 
+from app.clustering import problem_cluster
 from app.wiring import open_database
 from core.errors import HelpdeskError
 from core.settings import Settings
-from kb.gaps import cluster_texts
 from kb.normalize import Synonyms
-from tickets.problem_spotting import Cluster, Group, SqlProposals, spot
+from tickets.problem_spotting import SqlProposals, spot
 from tickets.problems import SqlProblems
 
 problems_app = typer.Typer(help="Known problems: the spotting job's proposals.", no_args_is_help=True)
 ACTOR = "console"
-
-
-def problem_cluster(settings: Settings, synonyms: Synonyms | None = None) -> Cluster:
-    """Descriptions grouped as `helpdesk kb gaps` groups them, at `settings.problem_similarity`."""
-
-    def cluster(texts: Sequence[str]) -> Sequence[Group]:
-        return cluster_texts(texts, similarity=settings.problem_similarity, synonyms=synonyms)
-
-    return cluster
 
 
 def _synonyms(settings: Settings) -> Synonyms:

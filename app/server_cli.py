@@ -16,14 +16,12 @@ from fastapi import FastAPI
 from telegram import Update
 from telegram.error import TelegramError
 
-from api.tokens import ROLES, SqlTokenStore
-from app.wiring import MESSAGES_DIR, Services, build_app, build_services, open_database
+from app.wiring import MESSAGES_DIR, Services, build_app, build_services
 from app.workers import supervise
 from bot.telegram import make_bot, set_commands
 from core import logmask
-from core.db import upgrade, utcnow
-from core.errors import ConfigError, InvalidInput
-from core.expiry import parse_expiry
+from core.db import upgrade
+from core.errors import ConfigError
 from core.i18n import Catalog
 from core.settings import Settings
 
@@ -39,8 +37,6 @@ def services_or_exit(settings: Settings) -> Services:
     except ConfigError as err:
         typer.echo(f"helpdesk cannot start:\n{err}", err=True)
         raise typer.Exit(2) from err
-tokens_app = typer.Typer(help="API tokens for operators, tier teams, KB maintainers and admins.",
-                         no_args_is_help=True)
 
 
 class TelegramMode(StrEnum):
@@ -146,32 +142,3 @@ async def _serve_with_polling(server: uvicorn.Server, services: Services) -> Non
         finally:
             await bot.updater.stop()
             await bot.stop()
-
-
-@tokens_app.command("create")
-def create_token(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Option(help="Who the token is for (shown in the audit trail).")],
-    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
-    team: Annotated[str | None, typer.Option(help="For a tier token: the team code.")] = None,
-    expires: Annotated[str | None, typer.Option(
-        help="When the token stops working: a span (30d, 12h, 90m) or a date (2027-03-31); default never.")] = None,
-) -> None:
-    """Create a token and print it once; only its hash is stored."""
-    settings: Settings = ctx.obj
-
-    async def create() -> str:
-        until = parse_expiry(expires, utcnow()) if expires else None
-        db, sessions = open_database(settings)
-        try:
-            async with sessions() as session, session.begin():
-                return await SqlTokenStore(session).create(name, role, team, [t.code for t in settings.teams], until)
-        finally:
-            await db.dispose()
-
-    try:
-        token = asyncio.run(create())
-    except InvalidInput as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
-    typer.echo(token)

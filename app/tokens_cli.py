@@ -1,7 +1,8 @@
-"""`helpdesk tokens list|revoke|rotate`: an API token's life after `helpdesk tokens create`."""
+"""`helpdesk tokens create|list|revoke|rotate`: API tokens for operators, tier teams, KB maintainers and admins."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Annotated
@@ -9,15 +10,47 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.tokens import SqlTokenStore, TokenInfo
+from api.tokens import ROLES, SqlTokenStore, TokenInfo
 from app.db_run import in_transaction
-from app.server_cli import tokens_app
+from app.wiring import open_database
 from core.db import utcnow
+from core.errors import InvalidInput
 from core.expiry import parse_expiry
 from core.settings import Settings
 
+tokens_app = typer.Typer(help="API tokens for operators, tier teams, KB maintainers and admins.",
+                         no_args_is_help=True)
+
 ExpiresOption = Annotated[str | None, typer.Option(
-    "--expires", help="When the token stops working: a span (30d, 12h, 90m) or a date (2027-03-31).")]
+    "--expires", help="When the token stops working: a span (30d, 12h, 90m) or a date (2027-03-31); default never.")]
+
+
+@tokens_app.command("create")
+def create_token(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Who the token is for (shown in the audit trail).")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    team: Annotated[str | None, typer.Option(help="For a tier token: the team code.")] = None,
+    expires: ExpiresOption = None,
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    settings: Settings = ctx.obj
+
+    async def create() -> str:
+        until = parse_expiry(expires, utcnow()) if expires else None
+        db, sessions = open_database(settings)
+        try:
+            async with sessions() as session, session.begin():
+                return await SqlTokenStore(session).create(name, role, team, [t.code for t in settings.teams], until)
+        finally:
+            await db.dispose()
+
+    try:
+        token = asyncio.run(create())
+    except InvalidInput as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(token)
 
 
 def token_json(info: TokenInfo) -> dict[str, str | None]:

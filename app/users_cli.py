@@ -11,15 +11,15 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from api.account_admin import AccountAdmin
+from api.accounts import SqlAccounts
+from api.throttle import address_key, unlock
 from api.tokens import ROLES
 from app.db_run import in_transaction
 from app.wiring import open_database
 from core.db import utcnow
 from core.errors import HelpdeskError
 from core.settings import Settings
-from web.account_admin import AccountAdmin
-from web.accounts import SqlAccounts
-from web.throttle import address_key, unlock
 
 T = TypeVar("T")
 

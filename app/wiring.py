@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ import flows
 from api.app import create_app
 from api.deps import ApiContext
 from app.background import running
+from app.services import Services as Services
 from bot.http_chat import chat_router
 from bot.telegram_channel import TelegramChannel
 from core.channel import PushChannel
@@ -27,7 +27,6 @@ from jira_link.webhook import jira_router
 from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
 from tickets.sla_job import check_config
-from tickets.store import DueFunction
 from web import chat as web_chat
 from web.app import install as install_web
 
@@ -35,20 +34,6 @@ if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
 
 MESSAGES_DIR = Path(flows.__file__).resolve().parent / "messages"
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    matcher: LexicalMatcher
-    engine: Engine
-    due: DueFunction
-    policy: SlaPolicy
-    telegram: TelegramChannel | None = None  # with HELPDESK_TELEGRAM_TOKEN: webhook route, inbox, delivery
-    read_db: AsyncEngine | None = None  # SQLite: connections for read-only API requests (core.db.make_read_engine)
-    channels: list[PushChannel] = field(default_factory=list)  # every configured push channel, telegram included
 
 
 def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:

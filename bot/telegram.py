@@ -22,6 +22,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.telegram_chats import SqlTelegramChats
 from bot.telegram_media import fetch, limit_of, media_of
+from bot.telegram_text import TEXT_LIMIT as TEXT_LIMIT
+from bot.telegram_text import split_text as split_text
+from bot.telegram_text import utf16_len as utf16_len
 from core.channel import ChatEngine
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalog
 from core.messages import Choice, Inbound, Reply, UserRef
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-TEXT_LIMIT = 4096  # UTF-16 code units, as Telegram counts
 CALLBACK_DATA_LIMIT = 64  # bytes
 NUMBER_PREFIX = "#"  # callback data that stands for the choice's number, for ids too long to send
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -52,33 +54,6 @@ def make_bot(settings: Settings) -> Bot:
         raise ValueError("HELPDESK_TELEGRAM_TOKEN is not set")
     return Bot(settings.telegram_token, base_url=settings.telegram_api_url or DEFAULT_API_URL,
                base_file_url=settings.telegram_file_url or DEFAULT_FILE_URL)
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Pieces under `limit`, cut at paragraph breaks, else line breaks, else spaces, else anywhere."""
-    if utf16_len(text) <= limit:
-        return [text]
-    for separator in ("\n\n", "\n", " "):
-        head, found, _ = text[: _fit(text, limit)].rpartition(separator)
-        if found and head.strip():
-            rest = text[len(head) + len(separator):]
-            return [head, *split_text(rest, limit)] if rest.strip() else [head]
-    cut = _fit(text, limit)
-    return [text[:cut], *split_text(text[cut:], limit)]
-
-
-def _fit(text: str, limit: int) -> int:
-    """The longest prefix length (in characters) whose UTF-16 length is at most `limit`."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
 
 
 def callback_data(choice: Choice, number: int) -> str:

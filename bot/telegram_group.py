@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 
-from bot.telegram import split_text
 from bot.telegram_models import TelegramTopicRow
+from bot.telegram_text import split_text
 from core.db import utcnow
 from core.errors import HelpdeskError
 from core.messages import UserRef

@@ -21,8 +21,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram import CHANNEL, keyboard, split_text
+from bot.telegram import CHANNEL, keyboard
 from bot.telegram_limits import SendPacer
+from bot.telegram_text import split_text
 from core.messages import Reply, UserRef
 from tickets.delivery import DeliveryError
 from tickets.outbox import OutboxItem

@@ -55,22 +55,41 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_nested_delimiter="__", extra="ignore")
 
-    data_dir: Path = Field(default_factory=default_data_dir)
-    database_url: str | None = None
-    kb_dir: Path | None = None
-    ulbs: list[Ulb] = Field(default_factory=lambda: list(DEFAULT_ULBS))
-    teams: list[Team] = Field(default_factory=lambda: list(DEFAULT_TEAMS))
-    routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
-    response_hours: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESPONSE_HOURS))
-    resolution_hours: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTION_HOURS))
-    extra_holidays: list[date] = Field(default_factory=list)  # e.g. state-declared holidays, ISO dates
-    business_start: time = time(9, 0)
-    business_end: time = time(18, 0)
-    timezone: str = "Asia/Kolkata"
-    at_risk_fraction: float = Field(default=0.75, gt=0, le=1)
-    max_text_chars: int = 4000
-    faq_max_hits: int = 3
-    faq_threshold: float | None = None
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        json_schema_extra={"shown_default": "$XDG_DATA_HOME/helpdesk, else ~/.local/share/helpdesk"},
+        description="Where the default SQLite database, attachments, voice prompts and generated secrets live.")
+    database_url: str | None = Field(
+        default=None, description="Any SQLAlchemy URL; `postgresql://user@host/db` for production. Unset: a SQLite "
+        "file `helpdesk.db` in the data folder, created on first use.")
+    kb_dir: Path | None = Field(default=None, description="The knowledge-base folder to load. Unset: the shipped "
+                                "`kb/content`.")
+    ulbs: list[Ulb] = Field(default_factory=lambda: list(DEFAULT_ULBS), description="The ULBs served, "
+                            '`[{"code": "od.puri", "name": "Puri"}, ...]`; `code` is the DIGIT tenant id.')
+    teams: list[Team] = Field(default_factory=lambda: list(DEFAULT_TEAMS), description="The teams tickets are "
+                              'routed and escalated to, `[{"code": ..., "name": ...}]`.')
+    routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES), description="Category -> team "
+                                   "code: who handles a new ticket, as the programme's escalation matrix has it.")
+    response_hours: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_RESPONSE_HOURS), description="First-response targets per priority, "
+        "in business hours (a business day is 9 hours, 09:00-18:00 IST).")
+    resolution_hours: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_RESOLUTION_HOURS), description="Resolution targets per priority, in "
+        "business hours: P1 1 day, P2 3 days, P3 5 days, P4 10 days (tickets/sla.py).")
+    extra_holidays: list[date] = Field(default_factory=list, description='Days off besides the `holidays` '
+                                       'package\'s India/Odisha list, ISO dates: `["2026-12-31"]` '
+                                       "(state-declared holidays).")
+    business_start: time = Field(default=time(9, 0), description="When the business day starts (SLA clocks run "
+                                 "only in business hours).")
+    business_end: time = Field(default=time(18, 0), description="When the business day ends.")
+    timezone: str = Field(default="Asia/Kolkata", description="The time zone of the business hours.")
+    at_risk_fraction: float = Field(default=0.75, gt=0, le=1, description="Share of the SLA time used at which "
+                                    "a ticket is marked at risk.")
+    max_text_chars: int = Field(default=4000, description="Longest description kept; longer text is cut and the "
+                                "user is told.")
+    faq_max_hits: int = Field(default=3, description="FAQ answers offered at most.")
+    faq_threshold: float | None = Field(default=None, description="Confidence below which the bot offers no FAQ "
+                                        "answer. Unset: the matcher's tuned default.")
     semantic: bool = Field(
         default=True,
         description="Fuse sentence-encoder evidence into FAQ matching (MiniLM for Latin, e5 for Odia and "
@@ -83,52 +102,95 @@ class Settings(BaseSettings):
         description="Threads each sentence encoder may use for one query or batch (1: on a busy two-core "
         "server, two threads per query were slower; docs/matching.md).",
     )
-    ticket_prefix: str = "HD"
-    reopen_days: int = 7
-    channel_keys: dict[str, str] = Field(default_factory=dict)
-    auto_assign: bool = False  # round-robin new tickets to on-shift L1 operators (tickets/assignment.py)
-    l1_team: str = "helpdesk"  # the L1 desk's notification inbox (escalation level 0)
-    escalation_final_team: str | None = "programme_admin"  # level 2; None: the tier team is the last level
-    sla_sweep_seconds: float = Field(default=60, gt=0)  # period of the SLA sweep (tickets/sla_job.py)
-    telegram_token: str | None = None  # from BotFather; enables the Telegram channel and its delivery
-    telegram_api_url: str | None = None  # Bot API base URL override, e.g. a local fake in tests
-    telegram_file_url: str | None = None  # file download base URL override
-    telegram_webhook_secret: str | None = None  # else `helpdesk telegram set-webhook` keeps one in data_dir
-    telegram_operators_chat: int | None = None  # the operators' supergroup (with topics); one topic per ticket
-    telegram_operators: dict[str, str] = Field(default_factory=dict)  # Telegram user id -> operator name
-    attachments_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # per file (tickets/attachments.py)
+    ticket_prefix: str = Field(default="HD", description="Ticket numbers look like `HD-000123`.")
+    reopen_days: int = Field(default=7, description="A resolved ticket can be reopened this long; later, a "
+                             "follow-up is a new linked ticket.")
+    channel_keys: dict[str, str] = Field(default_factory=dict, description='Keys of the HTTP chat channel, one '
+                                         'per integration: `{"portal": "<secret>"}`.')
+    auto_assign: bool = Field(default=False, description="Round-robin new tickets to L1 operators on shift and "
+                              "not away (tickets/assignment.py).")
+    l1_team: str = Field(default="helpdesk", description="The L1 desk's notification inbox (escalation level 0).")
+    escalation_final_team: str | None = Field(
+        default="programme_admin", description="The last escalation level (level 2), a team code; empty: the tier "
+        "team is the last level.")
+    sla_sweep_seconds: float = Field(default=60, gt=0, description="How often the SLA sweep runs in `helpdesk "
+                                     "serve` (tickets/sla_job.py).")
+    telegram_token: str | None = Field(default=None, description="The bot's token from BotFather (`/newbot`); "
+                                       "enables the Telegram channel and its delivery; needed for `--telegram`.")
+    telegram_api_url: str | None = Field(default=None, description="Bot API base URL (`.../bot`). Unset: "
+                                         "Telegram's; the tests point it at a local fake.")
+    telegram_file_url: str | None = Field(default=None, description="File download base URL (`.../file/bot`). "
+                                          "Unset: Telegram's.")
+    telegram_webhook_secret: str | None = Field(
+        default=None, description="The webhook's secret; without it `helpdesk telegram set-webhook` keeps a "
+        "generated one in the data folder.")
+    telegram_operators_chat: int | None = Field(
+        default=None, description="The operators' supergroup (topics enabled) where each ticket gets a topic.")
+    telegram_operators: dict[str, str] = Field(
+        default_factory=dict, description='Who may act in the operators\' group: `{"<telegram user id>": '
+        '"<operator name>"}`.')
+    attachments_max_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="Largest photo or document kept, per file (Telegram lets bots "
+        "download 20 MB at most; tickets/attachments.py).")
     # JIRA hand-off (jira_link/): bugs and enhancements escalated to `jira_team` become JIRA issues
-    jira_url: str | None = None  # e.g. https://egov.atlassian.net; unset: no hand-off
-    jira_user: str | None = None  # the account's e-mail (Cloud); unset: the token is a personal access token
-    jira_token: str | None = None  # API token, from the environment
-    jira_project: str = "MUKTA"
-    jira_team: str = "vendor"  # escalating to this team hands bugs and enhancements to JIRA
-    jira_issue_types: dict[str, str] = Field(default_factory=lambda: {"bug": "Bug", "enhancement": "Improvement"})
+    jira_url: str | None = Field(default=None, description="The JIRA site, e.g. `https://egov.atlassian.net`; "
+                                 "unset: no hand-off.")
+    jira_user: str | None = Field(default=None, description="The JIRA account's e-mail (Cloud); unset: the token "
+                                  "is a personal access token.")
+    jira_token: str | None = Field(default=None, description="The JIRA API token, from the environment.")
+    jira_project: str = Field(default="MUKTA", description="The JIRA project issues are created in.")
+    jira_team: str = Field(default="vendor", description="Escalating to this team hands bugs and enhancements to "
+                           "JIRA.")
+    jira_issue_types: dict[str, str] = Field(
+        default_factory=lambda: {"bug": "Bug", "enhancement": "Improvement"},
+        description="Ticket category -> JIRA issue type.")
     jira_priorities: dict[str, str] = Field(
-        default_factory=lambda: {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"})
-    jira_statuses: dict[str, str] = Field(  # JIRA status -> fixed | declined | in_progress, for the webhook
-        default_factory=lambda: {"Done": "fixed", "Resolved": "fixed", "Closed": "fixed", "In Progress": "in_progress"})
-    jira_webhook_secret: str | None = None  # JIRA's webhook calls /api/jira/webhook?secret=... (or X-Helpdesk-Secret)
-    voice_auth_token: str | None = None  # the telephony account's auth token: checks X-Twilio-Signature
-    voice_account_sid: str | None = None  # with the auth token, HTTP basic auth for recording downloads
-    voice_public_url: str | None = None  # the base URL the provider calls, e.g. https://helpdesk.example.org
-    voice_recording_hosts: list[str] = Field(default_factory=lambda: ["api.twilio.com"])  # fetched only here
-    voice_max_record_seconds: int = Field(default=120, gt=0)
-    voice_gather_seconds: int = Field(default=6, gt=0)  # how long to wait for a key press
-    voice_faq_max: int = Field(default=3, ge=0)  # FAQ entries offered per module on a call
-    # language -> the provider's <Say> language; a language not listed is played from rendered audio files
-    voice_say_languages: dict[str, str] = Field(default_factory=lambda: {"en": "en-IN", "hi": "hi-IN"})
+        default_factory=lambda: {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"},
+        description="Ticket priority -> JIRA priority.")
+    jira_statuses: dict[str, str] = Field(
+        default_factory=lambda: {"Done": "fixed", "Resolved": "fixed", "Closed": "fixed", "In Progress": "in_progress"},
+        description="JIRA status -> `fixed`, `declined` or `in_progress`, read by the JIRA webhook.")
+    jira_webhook_secret: str | None = Field(
+        default=None, description="JIRA's webhook calls `/api/jira/webhook?secret=...` (or sends "
+        "`X-Helpdesk-Secret`) with this secret.")
+    voice_auth_token: str | None = Field(
+        default=None, description="The telephony account's auth token; checks `X-Twilio-Signature` and turns the "
+        "voice line on.")
+    voice_account_sid: str | None = Field(
+        default=None, description="The account SID: with the auth token, HTTP basic auth on recording downloads.")
+    voice_public_url: str | None = Field(
+        default=None, description="The base URL the provider calls (`https://helpdesk.example.org`); needed with "
+        "the token.")
+    voice_recording_hosts: list[str] = Field(default_factory=lambda: ["api.twilio.com"],
+                                             description="The only hosts recordings are fetched from.")
+    voice_max_record_seconds: int = Field(default=120, gt=0, description="Longest recorded description.")
+    voice_gather_seconds: int = Field(default=6, gt=0, description="How long a menu waits for a key press.")
+    voice_faq_max: int = Field(default=3, ge=0, description="FAQ entries offered per module on a call.")
+    voice_say_languages: dict[str, str] = Field(
+        default_factory=lambda: {"en": "en-IN", "hi": "hi-IN"}, description="Language -> the provider's `<Say "
+        "language=...>`; a language not listed is played from rendered audio files.")
     # known problems (tickets/problems.py, tickets/problem_spotting.py)
-    problem_min_tickets: int = Field(default=5, ge=2)  # similar open tickets in the window that make a proposal
-    problem_window_hours: float = Field(default=2, gt=0)  # how far back the spotting job looks
-    problem_similarity: float = Field(default=0.3, gt=0, le=1)  # how alike descriptions in a group are
-    problem_by_ulb: bool = False  # group by ULB too (a proposal, and the problem, then belong to one ULB)
-    problem_spot_seconds: float = Field(default=300, gt=0)  # period of the spotting job
-    problem_match_similarity: float = Field(default=0.45, gt=0, le=1)  # a user's words vs an open problem
-    problem_notify_per_second: dict[str, float] = Field(default_factory=lambda: {"telegram": 25.0})
-    chat_messages_per_minute: int = Field(default=60, ge=0)  # per chat user; over it they are asked to slow down
-    api_requests_per_minute: int = Field(default=600, ge=0)  # per API token; over it 429 with Retry-After
-    max_request_bytes: int = Field(default=1024 * 1024, gt=0)  # an HTTP request body larger than this is a 413
+    problem_min_tickets: int = Field(default=5, ge=2, description="Similar open tickets in the window that make a "
+                                     "problem proposal.")
+    problem_window_hours: float = Field(default=2, gt=0, description="How far back the spotting job looks.")
+    problem_similarity: float = Field(default=0.3, gt=0, le=1, description="How alike descriptions in a proposed "
+                                      "group are (as `kb gaps --similarity`).")
+    problem_by_ulb: bool = Field(default=False, description="Group by ULB too; the proposal, and the problem, then "
+                                 "concern that ULB's users only.")
+    problem_spot_seconds: float = Field(default=300, gt=0, description="How often `helpdesk serve` runs the "
+                                        "spotting job.")
+    problem_match_similarity: float = Field(default=0.45, gt=0, le=1, description="How alike a user's description "
+                                            "must be to an open problem to be offered it.")
+    problem_notify_per_second: dict[str, float] = Field(
+        default_factory=lambda: {"telegram": 25.0}, description="Per-channel pace of problem notices and "
+        "broadcasts.")
+    chat_messages_per_minute: int = Field(
+        default=60, ge=0, description="Per chat user and process; over it the user is asked (in their language) "
+        "to slow down and the message is not applied, so the same id can be sent again; `0`: no limit.")
+    api_requests_per_minute: int = Field(default=600, ge=0, description="Per API token and process; over it `429` "
+                                         "with `Retry-After`; `0`: no limit.")
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="A larger HTTP request body is refused "
+                                   "with `413` before any route reads it.")
     # WhatsApp Business Cloud API (bot/whatsapp_*.py); the channel runs when the token and phone number id are set
     whatsapp_token: str | None = Field(default=None, description="WhatsApp Cloud API access token (a system "
                                        "user's permanent token); with the phone number id it enables the channel.")
@@ -152,8 +214,12 @@ class Settings(BaseSettings):
                                                         description="Our language -> the template's language code.")
     whatsapp_messages_per_second: float = Field(default=20.0, gt=0, description="Sends per second from the "
                                                 "business number (Cloud API throughput is 80/s by default).")
-    web_session_secret: str | None = None  # signs console cookies; default: made once in the data folder
-    web_frame_ancestors: str = "'self'"  # sites that may embed the web chat in an iframe (CSP frame-ancestors)
+    web_session_secret: str | None = Field(
+        default=None, description="Signs console session cookies; set the same value on every server. Unset: made "
+        "once in the data folder (`web-secret`).")
+    web_frame_ancestors: str = Field(
+        default="'self'", description="CSP `frame-ancestors` of the web chat: the sites that may embed it, e.g. "
+        "`'self' https://portal.example.in`.")
     web_chat_photo_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0,
         description="Largest photo the web chat accepts in one message (its own limit: the page downscales "
@@ -173,7 +239,7 @@ class Settings(BaseSettings):
                     "page asks again (long polling).")
     web_chat_cookie_days: int = Field(
         default=365, gt=0, description="How long a browser keeps its web chat conversation (the hd_chat cookie).")
-    # sign-in throttling (web/throttle.py): counted in the database, so every server process shares the counts
+    # sign-in throttling (api/throttle.py): counted in the database, so every server process shares the counts
     signin_free_failures: int = Field(default=3, ge=0, description=(
         "Failed console sign-ins to one account before each further attempt must wait."))
     signin_address_free_failures: int = Field(default=10, ge=0, description=(

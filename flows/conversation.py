@@ -18,6 +18,7 @@ from core.messages import Choice, Reply, UserRef
 from core.settings import Settings
 from flows import ticket_choices
 from flows.known_problems import best_match
+from flows.questions import QUESTIONS, rating_reply
 from flows.states import AFTER_HANDOFF, S
 from kb.protocol import Hit, Matcher
 from tickets.desk import SqlTicketDesk
@@ -221,8 +222,6 @@ class Conversation:
         self.say("greeting")
 
     def remember_choice(self, event: EventData) -> None:
-        from flows.questions import QUESTIONS
-
         question = QUESTIONS[self.state]
         assert question.field, f"{self.state} has no field to remember"
         section, name = question.field.split(".")
@@ -351,8 +350,6 @@ class Conversation:
 
     async def mark_fixed(self, event: EventData) -> None:
         """Fixed: thank the user, and ask the rating (the next question, or here when another one waits)."""
-        from flows.questions import rating_reply
-
         number = self.number_of(event)
         await self.ctx.feedback.fixed(number, self.ctx.user.user_id)
         self.say("feedback.glad")

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from core.i18n import LANGUAGES, OPERATOR_LANGUAGE
+from core.i18n import LANGUAGES, OPERATOR_LANGUAGE, Catalog
 from core.messages import Choice, Reply
 from core.modules import MENU_MODULES
+from core.settings import Settings
 from flows import ticket_choices as tc
 from flows.input import Option
 from flows.states import S
 from flows.words import LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
-from tickets.priority import CATEGORIES, IMPACTS
-
-if TYPE_CHECKING:
-    from flows.conversation import Conversation
+from tickets.priority import CATEGORIES, IMPACTS, Priority
 
 ROLES = (
     "cbo", "junior_engineer", "executive_engineer", "executive_officer", "accountant",
@@ -28,17 +26,36 @@ EDIT_PARTS = ("description", "module", "category", "impact")
 RATINGS = range(1, 6)
 
 
+
+class Asked(Protocol):
+    """What a question reads from the conversation it is asked in (flows.conversation.Conversation)."""
+
+    data: dict[str, Any]
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def case(self) -> dict[str, Any]: ...
+    @property
+    def language(self) -> str: ...
+    def t(self, key: str, **params: object) -> str: ...
+    def both(self, render: Callable[[], str]) -> tuple[str, str]: ...
+    def priority(self) -> Priority: ...
+    def ulb_name(self, code: str) -> str: ...
+
 @dataclass(frozen=True)
 class Question:
     """A state's question: where the answer goes, how it is asked, and its options (none for free text)."""
 
     field: str | None
-    prompt: Callable[[Conversation], str]
-    options: Callable[[Conversation], list[Option]] | None = None
-    parts: Callable[[Conversation], list[str]] | None = None  # the prompt in pieces (Reply.parts)
+    prompt: Callable[[Asked], str]
+    options: Callable[[Asked], list[Option]] | None = None
+    parts: Callable[[Asked], list[str]] | None = None  # the prompt in pieces (Reply.parts)
     free_text: bool = False  # words that are none of the options answer it too (trigger "text")
 
-    def ask(self, conv: Conversation) -> Reply:
+    def ask(self, conv: Asked) -> Reply:
         offered = self.options(conv) if self.options else []
         text, english = conv.both(lambda: self.prompt(conv))
         parts = tuple(self.parts(conv)) if self.parts else ()
@@ -47,7 +64,7 @@ class Question:
 
 
 def _option(
-    conv: Conversation, id: str, key: str, trigger: str = "picked", value: str = "",
+    conv: Asked, id: str, key: str, trigger: str = "picked", value: str = "",
     aliases: tuple[str, ...] = (), **params: object,
 ) -> Option:
     """An option labelled in the user's language that also answers to its label in the other languages."""
@@ -59,29 +76,29 @@ def _option(
     return Option(id, conv.t(key, **params), trigger, value, aliases, others)
 
 
-def _keyed(prefix: str, codes: tuple[str, ...]) -> Callable[[Conversation], list[Option]]:
+def _keyed(prefix: str, codes: tuple[str, ...]) -> Callable[[Asked], list[Option]]:
     return lambda conv: [_option(conv, code, f"{prefix}.{code}", value=code) for code in codes]
 
 
-def _languages(conv: Conversation) -> list[Option]:
+def _languages(conv: Asked) -> list[Option]:
     # each language named in its own script, whatever the current language
     return [Option(code, conv.catalog.text(f"language.{code}", code), value=code, aliases=LANGUAGE_NAMES[code])
             for code in LANGUAGES]
 
 
-def _ulbs(conv: Conversation) -> list[Option]:
+def _ulbs(conv: Asked) -> list[Option]:
     # named in the user's language and script; the configured (Latin) name works when typed
     return [Option(u.code, conv.ulb_name(u.code), value=u.code, aliases=(u.name,)) for u in conv.settings.ulbs]
 
 
-def _yes_no(conv: Conversation) -> list[Option]:
+def _yes_no(conv: Asked) -> list[Option]:
     return [
         _option(conv, "yes", "answer.yes", value="yes", aliases=YES_ALIASES),
         _option(conv, "no", "answer.no", value="no", aliases=NO_ALIASES),
     ]
 
 
-def _faq(conv: Conversation) -> list[Option]:
+def _faq(conv: Asked) -> list[Option]:
     offered = conv.case.get("faq_offered", [])
     if len(offered) == 1:
         solved = [_option(conv, "solved:1", "faq.solved_one", "solved", offered[0]["id"])]
@@ -91,11 +108,11 @@ def _faq(conv: Conversation) -> list[Option]:
     return [*solved, _option(conv, "none", "faq.none", "not_solved")]
 
 
-def _faq_prompt(conv: Conversation) -> str:
+def _faq_prompt(conv: Asked) -> str:
     return "\n\n".join(_faq_parts(conv))
 
 
-def _faq_parts(conv: Conversation) -> list[str]:
+def _faq_parts(conv: Asked) -> list[str]:
     """The offer in pieces: the intro with the best answer, each other answer, the question."""
     items = [conv.t("faq.item", n=n, question=hit["question"], answer=hit["answer"])
              for n, hit in enumerate(conv.case.get("faq_offered", []), start=1)]
@@ -104,13 +121,13 @@ def _faq_parts(conv: Conversation) -> list[str]:
     return [conv.t("faq.intro") + "\n\n" + items[0], *items[1:], conv.t("ask.faq")]
 
 
-def _problem_prompt(conv: Conversation) -> str:
+def _problem_prompt(conv: Asked) -> str:
     if conv.data.get("editing"):
         return conv.t("ask.problem_edit")
     return conv.t("ask.problem_for_human" if conv.case.get("skip_faq") else "ask.problem")
 
 
-def _problem_offer(conv: Conversation) -> str:
+def _problem_offer(conv: Asked) -> str:
     known = conv.case.get("problem", {})
     parts = [conv.t("problem.known", title=known.get("title", ""))]
     if known.get("workaround"):
@@ -118,20 +135,20 @@ def _problem_offer(conv: Conversation) -> str:
     return "\n\n".join([*parts, conv.t("ask.problem_join")])
 
 
-def _problem_options(conv: Conversation) -> list[Option]:
+def _problem_options(conv: Asked) -> list[Option]:
     return [
         _option(conv, "join_problem", "problem.join", "join_problem"),
         _option(conv, "different_issue", "problem.different", "different_issue"),
     ]
 
 
-def _confirm_options(conv: Conversation) -> list[Option]:
+def _confirm_options(conv: Asked) -> list[Option]:
     return [_option(conv, "confirm", "confirm.file", "confirm")] + [
         _option(conv, f"edit_{part}", f"confirm.edit_{part}", f"edit_{part}") for part in EDIT_PARTS
     ]
 
 
-def _summary(conv: Conversation) -> str:
+def _summary(conv: Asked) -> str:
     case, priority = conv.case, conv.priority()
     summary = conv.t(
         "summary",
@@ -146,11 +163,11 @@ def _summary(conv: Conversation) -> str:
     return f"{summary}\n\n{conv.t('ask.confirm')}"
 
 
-def _followup_prompt(conv: Conversation) -> str:
+def _followup_prompt(conv: Asked) -> str:
     return conv.t("followup.ask", number=conv.data.get("last_ticket", ""))
 
 
-def _followup_options(conv: Conversation) -> list[Option]:
+def _followup_options(conv: Asked) -> list[Option]:
     number = conv.data.get("last_ticket", "")
     return [
         _option(conv, tc.TicketChoice(tc.ADD, number).id, "followup.add", tc.ADD, number=number),
@@ -158,11 +175,11 @@ def _followup_options(conv: Conversation) -> list[Option]:
     ]
 
 
-def _fixed_prompt(conv: Conversation) -> str:
+def _fixed_prompt(conv: Asked) -> str:
     return conv.t("feedback.ask", number=conv.data.get("last_ticket", ""))
 
 
-def _fixed_options(conv: Conversation) -> list[Option]:
+def _fixed_options(conv: Asked) -> list[Option]:
     number = conv.data.get("last_ticket", "")
     return [
         _option(conv, tc.TicketChoice(tc.FIXED, number).id, "feedback.yes", tc.FIXED, aliases=YES_ALIASES),
@@ -171,25 +188,25 @@ def _fixed_options(conv: Conversation) -> list[Option]:
     ]
 
 
-def _ratings(conv: Conversation, number: str | None = None) -> list[Option]:
+def _ratings(conv: Asked, number: str | None = None) -> list[Option]:
     """1 to 5, each labelled once ("1 (poor)"): a numbered channel shows the label alone (bot.console)."""
     number = number or conv.data.get("last_ticket", "")
     return [_option(conv, tc.TicketChoice(tc.RATE, number, str(n)).id, f"feedback.rating.r{n}", tc.RATE, str(n))
             for n in RATINGS]
 
 
-def rating_reply(conv: Conversation, number: str) -> Reply:
+def rating_reply(conv: Asked, number: str) -> Reply:
     """The rating question for a ticket, asked while the conversation waits on another question."""
     text, english = conv.both(lambda: conv.t("feedback.rate_ticket", number=number))
     return Reply(text, tuple(Choice(o.id, o.label) for o in _ratings(conv, number)), meta={OPERATOR_LANGUAGE: english})
 
 
-def resolution_choices(conv: Conversation, number: str) -> tuple[Choice, ...]:
+def resolution_choices(conv: Asked, number: str) -> tuple[Choice, ...]:
     """The buttons of a resolution message: "Fixed" (on to the rating) and "Still not working"."""
     return (tc.choice(tc.FIXED, number, conv.t("feedback.yes")), tc.choice(tc.NOT_FIXED, number, conv.t("feedback.no")))
 
 
-def _comment_options(conv: Conversation) -> list[Option]:
+def _comment_options(conv: Asked) -> list[Option]:
     return [_option(conv, "skip_comment", "feedback.skip_comment", "skip_comment")]
 
 

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh database per test (SQLite always; PostgreSQL too when HELPDESK_TEST_POSTGRES_URL is set)."""
+"""Fixtures: a fresh database per test (SQLite always; PostgreSQL too when HELPDESK_TEST_POSTGRES_URL is set),
+copied from one migrated per run; and every test's tier marker and timeout (tests/tiers.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.wiring import MESSAGES_DIR
-from core.db import make_engine, make_sessions, sync_url, upgrade
+from core.db import make_engine, make_sessions, sync_url
 from core.i18n import Catalog
 from core.settings import Settings
 from flows.engine import Engine
+from tests.databases import copy_sqlite, empty_postgres, migrated_postgres, migrated_sqlite
 from tests.fakes import KeywordMatcher, ScriptedChat, password_matcher
+from tests.tiers import mark_tiers
 
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
 # The sentence encoders take seconds to load and to encode the shipped knowledge base: the suite matches
@@ -25,12 +28,8 @@ os.environ.setdefault("HELPDESK_SEMANTIC", "false")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_tiers(items)
 
 
 @pytest.fixture(scope="session")
@@ -50,15 +49,27 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    """The run's PostgreSQL database, migrated once (each test then starts from it emptied)."""
+    return migrated_postgres(postgres_url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test process; each test gets a copy."""
+    return migrated_sqlite(tmp_path_factory.mktemp("template") / "helpdesk.db")
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of the test's own: a copy of the SQLite template, or the run's PostgreSQL
+    database emptied."""
     if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        _reset_postgres(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
-    upgrade(url)
-    yield url
+        url: str = request.getfixturevalue("postgres_template")
+        empty_postgres(url)
+        return url
+    return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "helpdesk.db")
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import SqliteEngine, make_engine, make_sessions, upgrade, write_transaction
+from core.db import SqliteEngine, make_engine, make_sessions, write_transaction
 from core.messages import Reply, UserRef
 from core.settings import Settings
 from core.sqlite_checkpoints import Checkpointer
 from core.sqlite_direct import DirectStatement, Prebuilt
 from flows.store import _REMEMBER, SqlConversationStore
+from tests.databases import copy_sqlite
 from tickets.desk import SqlTicketDesk
 from tickets.models import DeflectionRow, TicketMessageRow, TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
@@ -27,9 +28,9 @@ USER = UserRef("telegram", "42")
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Path:
+def database(tmp_path: Path, sqlite_template: Path) -> Path:
     path = tmp_path / "h.db"
-    upgrade(f"sqlite:///{path}")
+    copy_sqlite(sqlite_template, path)
     return path
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import make_engine, upgrade
+from core.db import make_engine
 from core.sqlite_inline import off_the_loop
+from tests.databases import copy_sqlite
 
 
 def _writer_holding_lock(path: Path) -> sqlite3.Connection:
@@ -34,9 +35,9 @@ async def engine(database: Path) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Path:
+def database(tmp_path: Path, sqlite_template: Path) -> Path:
     path = tmp_path / "h.db"
-    upgrade(f"sqlite:///{path}")
+    copy_sqlite(sqlite_template, path)
     return path
 
 

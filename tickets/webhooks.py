@@ -26,7 +26,7 @@ from tickets.models import OutboxRow, WebhookRow
 from tickets.outbox import OutboxItem, SqlOutbox
 
 if TYPE_CHECKING:
-    from tickets.store import Ticket
+    from tickets.ticket import Ticket
 
 CHANNEL = "webhook"
 EVENTS = ("ticket.created", "ticket.updated")

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.account_admin import AccountAdmin
+from api.throttle import address_key, lockouts, unlock
 from api.tokens import ROLES, SqlTokenStore
 from core.errors import HelpdeskError
-from web.account_admin import AccountAdmin
 from web.context import Web, WebContext
 from web.render import page
 from web.session import Signed, console
-from web.throttle import address_key, lockouts, unlock
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Admin = Annotated[Signed, Depends(console("accounts_manage"))]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
-from api.routes.operators import inboxes
+from api.permissions import inboxes
 from tickets.models import TicketRow
 from tickets.notifications import SqlNotifications
 from web.context import Web, WebContext

@@ -1,4 +1,4 @@
-"""Console sign-in state: an HttpOnly cookie holding a random session id; the session row (web.server_sessions)
+"""Console sign-in state: an HttpOnly cookie holding a random session id; the session row (api.server_sessions)
 holds the account and the CSRF token its forms must carry.
 
 The role is read from the account on every request, so a changed role or a disabled account takes effect
@@ -16,9 +16,9 @@ from urllib.parse import quote
 from fastapi import HTTPException, Request, Response
 
 from api.permissions import allowed
+from api.server_sessions import LIFETIME, begin_session, end_session, session_of
 from api.tokens import Principal
 from web.context import Web, WebContext
-from web.server_sessions import LIFETIME, begin_session, end_session, session_of
 
 COOKIE = "hd_console"
 MAX_AGE_S = int(LIFETIME.total_seconds())

@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web.accounts import SqlAccounts
+from api.accounts import SqlAccounts
+from api.throttle import Refusal, SignInThrottle
 from web.context import Web, WebContext
 from web.render import page
 from web.session import Signed, console, end, start
-from web.throttle import Refusal, SignInThrottle
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", include_in_schema=False)

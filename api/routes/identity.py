@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
+from api.account_admin import AccountAdmin, AccountInfo
+from api.accounts import MIN_PASSWORD
 from api.deps import Context, Session, require
 from api.tokens import ROLES, Principal, SqlTokenStore, TokenInfo
 from core.expiry import parse_expiry
-from web.account_admin import AccountAdmin, AccountInfo
-from web.accounts import MIN_PASSWORD
 
 router = APIRouter(prefix="/api", tags=["identity"])
 TokenAdmin = Annotated[Principal, Depends(require("tokens"))]

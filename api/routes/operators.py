@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from api.deps import Caller, Context, RowId, Session, require
-from api.permissions import allowed
+from api.permissions import allowed, inboxes
 from api.tokens import Principal
-from core.settings import Settings
-from tickets.notifications import Notification, SqlNotifications, team_inbox
+from tickets.notifications import Notification, SqlNotifications
 from tickets.operators import Operator, SqlOperators
 
 router = APIRouter(tags=["operators"])
@@ -112,14 +111,3 @@ async def mark_read(notification_id: RowId, s: Session, ctx: Context,
     """Mark a notification read (a team's, for the whole team)."""
     return NotificationPublic.of(await SqlNotifications(s).mark_read(notification_id, inboxes(who, ctx.settings)))
 
-
-def inboxes(who: Principal, settings: Settings) -> list[str]:
-    """Whose notifications the caller reads: their own, their tier team's, and the L1 desk's for L1 and admins."""
-    boxes = [who.name]
-    if who.team:
-        boxes.append(team_inbox(who.team))
-    if who.role in ("operator", "admin"):
-        boxes.append(team_inbox(settings.l1_team))
-    if who.role == "admin" and settings.escalation_final_team:
-        boxes.append(team_inbox(settings.escalation_final_team))
-    return boxes

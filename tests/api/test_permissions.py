@@ -10,12 +10,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from api.accounts import WebAccountRow
 from app.wiring import Services
 from tests.api.conftest import FileTicket, auth
 from tickets.models import NotificationRow
 from tickets.notifications import SqlNotifications
 from tickets.operators import SqlOperators
-from web.accounts import WebAccountRow
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.problems_cli import problem_cluster
+from app.clustering import problem_cluster
 from app.wiring import Services
 from tests.fakes import ScriptedChat
 from tickets.problem_spotting import SpotResult, spot

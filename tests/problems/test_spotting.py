@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.problems_cli import problem_cluster
+from app.clustering import problem_cluster
 from core.db import utcnow
 from core.settings import Settings
 from tickets.models import TicketRow

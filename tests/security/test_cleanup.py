@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from app.cleanup import clean
 from app.wiring import Services
 from core.messages import Attachment, Inbound, UserRef
 from flows.models import ConversationRow
 from tests.fakes import ScriptedChat
 from tests.security.identity_helpers import START
 from tickets.attachments import AttachmentStore
-from tickets.cleanup import clean
 
 
 async def _age(services: Services, channel: str, user: str, hours: float) -> None:

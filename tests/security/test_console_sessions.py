@@ -8,11 +8,11 @@ import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
+from api.accounts import SqlAccounts
 from app.cli import cli
 from app.wiring import Services
 from tests.api.conftest import auth
 from tests.security.identity_helpers import PASSWORD, FixedClock, client_of, csrf_of, sign_in
-from web.accounts import SqlAccounts
 
 
 async def _account(services: Services, name: str, role: str = "operator") -> None:

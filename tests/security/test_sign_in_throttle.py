@@ -12,12 +12,12 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
+from api import accounts
+from api.accounts import SqlAccounts
 from app.cli import cli
 from app.wiring import Services
 from tests.api.conftest import auth
 from tests.security.identity_helpers import PASSWORD, FixedClock, client_of, csrf_of, sign_in
-from web import accounts
-from web.accounts import SqlAccounts
 
 
 class CountingHasher(PasswordHasher):

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.accounts import SqlAccounts, WebAccountRow
 from api.tokens import Principal
 from core.errors import ConflictError, InvalidInput
-from web.accounts import SqlAccounts, WebAccountRow
 
 TEAMS = ["vendor", "state_technical"]
 

@@ -10,11 +10,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from api.accounts import SqlAccounts
 from api.permissions import PERMISSIONS
 from app.wiring import Services
 from tests.api.conftest import FileTicket
 from tickets.desk import SqlTicketDesk
-from web.accounts import SqlAccounts
 
 PASSWORD = "long enough secret"  # noqa: S105 (test accounts)
 PAGES = {  # path ({n}: a ticket escalated to the vendor team) -> the permission it checks

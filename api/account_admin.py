@@ -1,6 +1,6 @@
 """An admin's work on console accounts: list, disable, enable, change role or password, lift a lockout.
 
-Disabling an account and changing its password end every session it has (web.server_sessions), so the
+Disabling an account and changing its password end every session it has (api.server_sessions), so the
 change holds from the next request in every server process.
 """
 
@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.accounts import MIN_PASSWORD, WebAccountRow, hash_password
+from api.server_sessions import end_every_session
+from api.throttle import account_key, lockouts, unlock
 from api.tokens import ROLES
 from core.errors import InvalidInput, NotFound
-from web.accounts import MIN_PASSWORD, WebAccountRow, hash_password
-from web.server_sessions import end_every_session
-from web.throttle import account_key, lockouts, unlock
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.accounts import WebAccountRow
 from api.tokens import Principal
 from core.db import Base, UtcDateTime
-from web.accounts import WebAccountRow
 
 LIFETIME = timedelta(hours=12)  # one working day
 
