@@ -83,7 +83,8 @@ def target(database_url: str, tmp_path: Path) -> Iterator[str]:
 def test_a_backup_taken_while_serve_files_tickets_restores_every_ticket_filed_before_it(
     database_url: str, target: str, tmp_path: Path
 ) -> None:
-    env = helpdesk_env(database_url, tmp_path / "data") | {"HELPDESK_CHANNEL_KEYS": '{"portal": "portal-secret"}'}
+    env = helpdesk_env(database_url, tmp_path / "data") | {"HELPDESK_CHANNEL_KEYS": '{"portal": "portal-secret"}',
+                                                         "HELPDESK_CHAT_LIMIT_EXEMPT_ADDRESSES": '["127.0.0.1"]'}
     archive = tmp_path / "backups" / "helpdesk.tar.gz"
     filed: list[str] = []
     stop = threading.Event()
