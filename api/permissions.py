@@ -6,6 +6,8 @@ from dataclasses import replace
 from typing import TypeVar
 
 from api.tokens import Principal
+from core.settings import Settings
+from tickets.notifications import team_inbox
 from tickets.queue import QueueEntry
 from tickets.store import Ticket
 
@@ -65,3 +67,15 @@ def shown_to(principal: Principal, ticket: Shown) -> Shown:
         return ticket
     number = ticket.user_id
     return replace(ticket, user_id="*" * max(len(number) - 4, 0) + number[-4:])
+
+
+def inboxes(who: Principal, settings: Settings) -> list[str]:
+    """Whose notifications the caller reads: their own, their tier team's, and the L1 desk's for L1 and admins."""
+    boxes = [who.name]
+    if who.team:
+        boxes.append(team_inbox(who.team))
+    if who.role in ("operator", "admin"):
+        boxes.append(team_inbox(settings.l1_team))
+    if who.role == "admin" and settings.escalation_final_team:
+        boxes.append(team_inbox(settings.escalation_final_team))
+    return boxes

@@ -138,7 +138,7 @@ class TicketStore(Protocol):
     async def count_deflections(self) -> int: ...
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None: ...
     async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None: ...
-    async def descriptions(self, limit: int = 5000) -> list[str]: ...
+    async def descriptions(self, limit: int = 5000, escalated_to: str | None = None) -> list[str]: ...
 
 
 class SqlTicketStore:
@@ -210,7 +210,10 @@ class SqlTicketStore:
     async def count_deflections(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(DeflectionRow)) or 0)
 
-    async def descriptions(self, limit: int = 5000) -> list[str]:
-        """Descriptions of filed tickets (the problems the FAQ did not deflect), newest first."""
+    async def descriptions(self, limit: int = 5000, escalated_to: str | None = None) -> list[str]:
+        """Descriptions of filed tickets (the problems the FAQ did not deflect), newest first; with
+        `escalated_to`, only of tickets escalated to that team."""
         query = select(TicketRow.description).order_by(TicketRow.id.desc()).limit(limit)
+        if escalated_to is not None:
+            query = query.where(TicketRow.escalated_to == escalated_to)
         return list(await self._session.scalars(query))

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 
+from api.access import AccessDenied
 from api.deps import ApiContext
+from api.errors import error_response
 from core.channel import ChatEngine
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from web import chat, console, dashboard, kbpages, signin
 from web.context import HERE, WebContext, session_secret, templates
 from web.render import page
-from web.session import Forbidden, SignInRequired
+from web.session import SignInRequired, authenticate
 
 if TYPE_CHECKING:
     from kb.matcher import LexicalMatcher
@@ -33,7 +35,8 @@ def install(app: FastAPI, api: ApiContext, engine: ChatEngine, matcher: LexicalM
     for module in (chat, signin, console, kbpages, dashboard):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
-    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(AccessDenied, _forbidden)
+    api.authenticators["console"] = authenticate
 
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:
@@ -44,7 +47,10 @@ async def _to_sign_in(request: Request, exc: Exception) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-async def _forbidden(request: Request, exc: Exception) -> HTMLResponse:
-    assert isinstance(exc, Forbidden)
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    """A console page says so in a page; the API in its JSON error."""
+    assert isinstance(exc, AccessDenied)
+    if exc.via != "console" or exc.who is None:
+        return error_response(403, "forbidden", str(exc))
     web: WebContext = request.app.state.web
     return page(web, request, "forbidden.html", status=403, who=exc.who, action=exc.action.replace("_", " "))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from tickets.stats import Period, dashboard
 from web.charts import horizontal, vertical
 from web.context import Web
 from web.render import page
-from web.session import Signed, console
+from web.session import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DEFAULT_DAYS = 14
@@ -52,7 +52,7 @@ def _period(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
 
 
 @router.get("/dashboard")
-async def show(web: Web, request: Request, signed: Annotated[Signed, Depends(console("dashboard"))],
+async def show(web: Web, request: Request, signed: SignedIn,
                start: Annotated[date | None, Query(alias="from")] = None,
                end: Annotated[date | None, Query(alias="to")] = None) -> HTMLResponse:
     """Tickets per day, deflection, SLA compliance, first response, and breakdowns, over a date range."""

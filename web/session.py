@@ -1,25 +1,23 @@
 """Console sign-in state: a signed, HttpOnly cookie holding the account name and its CSRF token.
 
 The role is read from the account on every request, so a changed role or a disabled account takes effect
-at once; the route's action is checked against the API's permission table.
+at once; what each page needs is in the one rule table, api/rules.py, checked by api/access.py.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature
 
-from api.permissions import allowed
 from api.tokens import Principal
 from web.accounts import SqlAccounts
-from web.context import Web
+from web.context import WebContext
 
 COOKIE = "hd_console"
 MAX_AGE_S = 12 * 3600  # one working day
@@ -40,13 +38,7 @@ class SignInRequired(Exception):
         self.next_url = next_url
 
 
-class Forbidden(Exception):
-    def __init__(self, who: Principal, action: str) -> None:
-        self.who = who
-        self.action = action
-
-
-def start(web: Web, request: Request, response: Response, who: Principal) -> None:
+def start(web: WebContext, request: Request, response: Response, who: Principal) -> None:
     token = web.signer.dumps({"name": who.name, "csrf": secrets.token_urlsafe(24)})
     response.set_cookie(COOKIE, token, max_age=MAX_AGE_S, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
@@ -56,7 +48,7 @@ def end(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/")
 
 
-def _cookie(web: Web, request: Request) -> dict[str, str] | None:
+def _cookie(web: WebContext, request: Request) -> dict[str, str] | None:
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
@@ -67,7 +59,7 @@ def _cookie(web: Web, request: Request) -> dict[str, str] | None:
     return data if isinstance(data, dict) else None
 
 
-async def signed_in(web: Web, request: Request) -> Signed | None:
+async def signed_in(web: WebContext, request: Request) -> Signed | None:
     data = _cookie(web, request)
     if data is None:
         return None
@@ -87,17 +79,25 @@ async def check_csrf(request: Request, signed: Signed) -> None:
         raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page and try again")
 
 
-def console(action: str) -> Callable[..., Coroutine[Any, Any, Signed]]:
-    """A dependency: the signed-in account, if its role may do `action` (the API's permission table)."""
+async def authenticate(request: Request) -> Principal:
+    """How console rules (api/rules.py, via "console") find their caller: the signed-in account, and for a
+    request that changes something, its CSRF token too. Registered with the access guard by web.app."""
+    web: WebContext = request.app.state.web
+    signed = await signed_in(web, request)
+    if signed is None:
+        raise SignInRequired(quote(str(request.url.path)))
+    if request.method not in ("GET", "HEAD"):
+        await check_csrf(request, signed)
+    request.state.signed = signed
+    return signed.who
 
-    async def check(web: Web, request: Request) -> Signed:
-        signed = await signed_in(web, request)
-        if signed is None:
-            raise SignInRequired(quote(str(request.url.path)))
-        if not allowed(signed.who, action):
-            raise Forbidden(signed.who, action)
-        if request.method not in ("GET", "HEAD"):
-            await check_csrf(request, signed)
-        return signed
 
-    return check
+async def signed(request: Request) -> Signed:
+    """The signed-in account the access guard let through."""
+    found = getattr(request.state, "signed", None)
+    if not isinstance(found, Signed):
+        raise SignInRequired(quote(str(request.url.path)))
+    return found
+
+
+SignedIn = Annotated[Signed, Depends(signed)]

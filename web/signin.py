@@ -6,13 +6,13 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from web.accounts import SqlAccounts
 from web.context import Web
 from web.render import page
-from web.session import Signed, console, end, start
+from web.session import SignedIn, end, start
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 LOGIN_COOKIE = "hd_login"  # double-submit token for the sign-in form itself (there is no session yet)
@@ -55,7 +55,7 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-async def sign_out(signed: Annotated[Signed, Depends(console("console"))]) -> Response:
+async def sign_out(signed: SignedIn) -> Response:
     """End the session."""
     response = RedirectResponse("/console/sign-in", status_code=303)
     end(response)
