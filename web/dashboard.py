@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.validation import Day
 from core.db import utcnow
 from core.errors import InvalidInput
 from core.sqlite_inline import off_the_loop
@@ -53,8 +54,8 @@ def _period(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
 
 @router.get("/dashboard")
 async def show(web: Web, request: Request, signed: SignedIn,
-               start: Annotated[date | None, Query(alias="from")] = None,
-               end: Annotated[date | None, Query(alias="to")] = None) -> HTMLResponse:
+               start: Annotated[Day | None, Query(alias="from")] = None,
+               end: Annotated[Day | None, Query(alias="to")] = None) -> HTMLResponse:
     """Tickets per day, deflection, SLA compliance, first response, and breakdowns, over a date range."""
     zone = ZoneInfo(web.api.settings.timezone)
     problem: str | None = None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Caller, Context, ReadSession
 from api.privacy import for_viewer
+from api.validation import Day
 from core.sqlite_inline import off_the_loop
 from tickets.stats import Period, dashboard
 
@@ -58,8 +59,8 @@ class DashboardPublic(BaseModel):
 @router.get("", response_model_by_alias=True)
 async def show(
     ctx: Context, s: ReadSession, who: Caller,
-    start: Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD (local time)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day, YYYY-MM-DD (inclusive)")] = None,
+    start: Annotated[Day | None, Query(alias="from", description="first day, YYYY-MM-DD (local time)")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="last day, YYYY-MM-DD (inclusive)")] = None,
 ) -> DashboardPublic:
     """Figures for tickets filed and problems deflected from `from` to `to` (default: the last 30 days)."""
     zone = ZoneInfo(ctx.settings.timezone)
