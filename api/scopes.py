@@ -17,17 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.permissions import inboxes
 from api.tokens import Principal
+from core.db import is_row_id
 from core.settings import Settings
 from tickets.models import NotificationRow, TicketRow
 from tickets.problem_models import ProblemLinkRow, ProblemProposalRow, ProblemRow
 
 Check = Callable[[AsyncConnection, Principal, str, Settings], Awaitable[bool]]
-MAX_ID = 2**63 - 1  # ids in paths are bounded by the routes (api.validation); others cannot exist
 _REF = re.compile(r"^[0-9a-f]{64}(\.[a-z0-9]{1,8})?$")
 
 
 def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+    """The row id in a path, or None for one that names no row (the route answers 404 or 422 for it)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and is_row_id(int(raw)) else None
 
 
 def scoped(who: Principal) -> bool:

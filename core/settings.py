@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         """The configured URL, or a SQLite file in the data folder (created on first use)."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # users' data: the owner's alone
         return f"sqlite:///{self.data_dir / 'helpdesk.db'}"
 
     def team_name(self, code: str) -> str:

@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from core.db import is_row_id, utcnow
 from core.errors import InvalidInput, NotFound
 from core.sqlite_direct import Prebuilt
 from tickets.delivery import DeliveryError
@@ -80,6 +80,8 @@ class SqlWebhooks:
 
     async def delete(self, webhook_id: int) -> None:
         """Remove the subscription and drop the deliveries still waiting for it."""
+        if not is_row_id(webhook_id):
+            raise NotFound(f"no webhook {webhook_id}")
         row = await self._session.get(WebhookRow, webhook_id)
         if row is None:
             raise NotFound(f"no webhook {webhook_id}")
