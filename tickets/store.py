@@ -147,15 +147,16 @@ class SqlTicketStore:
     core.sqlite_direct)."""
 
     def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None,
-                 sqlite: sqlite3.Connection | None = None) -> None:
+                 sqlite: sqlite3.Connection | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self._session = session
         self._prefix = prefix
         self._due = due
         self._sql = Prebuilt(session, sqlite)
+        self._clock = clock  # the filing time (tests pass a fixed one)
 
     async def file(self, draft: TicketDraft) -> Ticket:
         """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
-        now = utcnow()
+        now = self._clock()
         values = {**_AT_FILING, "created_at": now, "updated_at": now, "pauses": []}
         values.update((f.name, getattr(draft, f.name)) for f in fields(draft))  # asdict deep-copied the transcript
         if self._due is not None:
