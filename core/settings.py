@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     ticket_prefix: str = "HD"
     reopen_days: int = 7
     channel_keys: dict[str, str] = Field(default_factory=dict)
+    webhook_allow_private: bool = Field(
+        default=False, description="let outbound webhooks post to loopback, link-local and private addresses "
+        "(for integrations on the same host or network); off, such URLs are refused at subscription and delivery")
     auto_assign: bool = False  # round-robin new tickets to on-shift L1 operators (tickets/assignment.py)
     l1_team: str = "helpdesk"  # the L1 desk's notification inbox (escalation level 0)
     escalation_final_team: str | None = "programme_admin"  # level 2; None: the tier team is the last level

@@ -8,7 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, HttpUrl
 
-from api.deps import Caller, RowId, Session
+from api.deps import Caller, Context, RowId, Session
+from tickets.webhook_targets import check_target
 from tickets.webhooks import SqlWebhooks, Webhook
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -42,8 +43,9 @@ class WebhooksPublic(BaseModel):
 
 
 @router.post("", status_code=201)
-async def create(body: WebhookCreate, s: Session, who: Caller) -> WebhookCreated:
+async def create(body: WebhookCreate, s: Session, ctx: Context, who: Caller) -> WebhookCreated:
     """Subscribe a URL to ticket events; the response carries the signing secret, once."""
+    await check_target(str(body.url), ctx.settings.webhook_allow_private, unresolved_ok=True)
     webhook, secret = await SqlWebhooks(s).create(str(body.url), list(body.events))
     return WebhookCreated(**WebhookPublic.of(webhook).model_dump(), secret=secret)
 

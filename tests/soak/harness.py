@@ -48,7 +48,8 @@ def soak_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
     env.update(HELPDESK_DATABASE_URL=database_url, HELPDESK_DATA_DIR=str(data_dir),
                HELPDESK_CHANNEL_KEYS=json.dumps({INTEGRATION: KEY}), HELPDESK_CHAT_MESSAGES_PER_MINUTE="0",
-               HELPDESK_API_REQUESTS_PER_MINUTE="0", **extra)  # simulated users type faster than people
+               HELPDESK_API_REQUESTS_PER_MINUTE="0", HELPDESK_WEBHOOK_ALLOW_PRIVATE="true",  # a loopback receiver
+               **extra)  # simulated users type faster than people
     return env
 
 
