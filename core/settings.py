@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, time
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +50,8 @@ DEFAULT_RESPONSE_HOURS = {"P1": 4, "P2": 9, "P3": 18, "P4": 18}
 DEFAULT_RESOLUTION_HOURS = {"P1": 9, "P2": 27, "P3": 45, "P4": 90}
 
 
+_INTEGRATION = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ":": the separator of "<integration>:<user>"
+
 class Settings(BaseSettings):
     """Everything configurable. Lists and maps are JSON in the environment, e.g.
     HELPDESK_ULBS='[{"code": "od.puri", "name": "Puri"}]'."""
@@ -73,7 +76,9 @@ class Settings(BaseSettings):
     faq_threshold: float | None = None
     ticket_prefix: str = "HD"
     reopen_days: int = 7
-    channel_keys: dict[str, str] = Field(default_factory=dict)
+    channel_keys: dict[str, str] = Field(
+        default_factory=dict, description="HTTP-chat integrations: name -> secret key; a name is 1-64 letters, "
+        "digits, _ . or - (never ':'), so an integration's users, stored as '<name>:<user>', can never be another's")
     webhook_allow_private: bool = Field(
         default=False, description="let outbound webhooks post to loopback, link-local and private addresses "
         "(for integrations on the same host or network); off, such URLs are refused at subscription and delivery")
@@ -153,6 +158,14 @@ class Settings(BaseSettings):
     @property
     def voice_prompts_dir(self) -> Path:
         return self.data_dir / "voice-prompts"
+
+    @field_validator("channel_keys")
+    @classmethod
+    def _integration_names(cls, keys: dict[str, str]) -> dict[str, str]:
+        bad = [name for name in keys if not _INTEGRATION.fullmatch(name)]
+        if bad:
+            raise ValueError(f"channel key names must be 1-64 letters, digits, _ . or - (no ':'), not {bad[0]!r}")
+        return keys
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""
