@@ -28,6 +28,8 @@ def create_app(
         summary="Operator and knowledge-base API of the MUKTASoft helpdesk",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from vendored assets (web.app), never a CDN; no ReDoc (CDN-only)
+        redoc_url=None,
         dependencies=[Depends(clean_input), Depends(authorize)],  # every route, added now or later
     )
     app.state.helpdesk = ctx

@@ -79,6 +79,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public("liveness only, no data"),
     ("GET", "/readyz"): public("readiness only, no data"),
     ("GET", "/metrics"): public("counts only, for the Prometheus scraper"),
+    ("GET", "/docs"): public("the API's documentation page (the schema at /openapi.json is public too)"),
     ("POST", "/chat/messages"): public("an HTTP-chat channel key (HELPDESK_CHANNEL_KEYS)"),
     ("GET", "/chat/messages"): public("an HTTP-chat channel key (HELPDESK_CHANNEL_KEYS)"),
     ("POST", "/api/jira/webhook"): public("the JIRA webhook's shared secret"),

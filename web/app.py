@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 
@@ -32,11 +33,21 @@ def install(app: FastAPI, api: ApiContext, engine: ChatEngine, matcher: LexicalM
         templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    app.get("/docs", include_in_schema=False)(_api_docs)
     for module in (chat, signin, console, kbpages, dashboard):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(AccessDenied, _forbidden)
     api.authenticators["console"] = authenticate
+
+
+async def _api_docs() -> HTMLResponse:
+    """Swagger UI for the API, from the pinned copy in web/static/swagger-ui (its VERSION says which)."""
+    assets = "/web/static/swagger-ui"
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="helpdesk API",
+                               swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{assets}/swagger-ui.css",
+                               swagger_favicon_url=f"{assets}/favicon-32x32.png")
 
 
 async def _to_sign_in(request: Request, exc: Exception) -> Response:

@@ -45,3 +45,14 @@ async def test_unknown_tokens_are_not_remembered_by_the_rate_limiter(
     known = await client.get("/api/tickets", headers={"Authorization": f"Bearer {tokens['operator']}"})
     assert known.status_code == 200
     assert limiter.tracked() == 1
+
+
+async def test_the_api_docs_load_pinned_local_assets_and_nothing_from_a_cdn(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text and "https://" not in page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/web/static/swagger-ui/{asset}" in page.text
+        served = await client.get(f"/web/static/swagger-ui/{asset}")
+        assert served.status_code == 200 and len(served.content) > 100_000
+    assert (await client.get("/redoc")).status_code == 404
