@@ -84,6 +84,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/chat/messages"): public("an HTTP-chat channel key (HELPDESK_CHANNEL_KEYS)"),
     ("POST", "/api/jira/webhook"): public("the JIRA webhook's shared secret"),
     ("POST", "/telegram/webhook"): public("Telegram's secret-token header"),
+    ("GET", "/whatsapp/webhook"): public("Meta's subscription handshake, answered only with the verify token"),
+    ("POST", "/whatsapp/webhook"): public("Meta's X-Hub-Signature-256 over the body"),
     ("POST", "/voice/incoming"): public("the voice provider's request signature"),
     ("POST", "/voice/step"): public("the voice provider's request signature"),
     ("POST", "/voice/recorded"): public("the voice provider's request signature"),

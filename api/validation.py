@@ -15,7 +15,8 @@ from starlette.datastructures import UploadFile
 
 from core.inputs import checked_day, checked_text, loads
 
-OWN_BODY = frozenset({"/telegram/webhook"})  # answers 200 to a malformed update, so Telegram moves on
+# answer 200 to a malformed delivery (after checking its signature), so the provider moves on
+OWN_BODY = frozenset({"/telegram/webhook", "/whatsapp/webhook"})
 
 
 def _path(request: Request) -> str:

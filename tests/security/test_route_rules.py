@@ -41,7 +41,8 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 def every_channel(settings: Settings) -> Settings:
     """Settings with every optional channel on, so that their routes are served too."""
     return settings.model_copy(update={"telegram_token": "123:walk", "voice_auth_token": "walk",
-                                       "voice_public_url": "https://voice.example.org"})
+                                       "voice_public_url": "https://voice.example.org",
+                                       "whatsapp_token": "walk", "whatsapp_phone_number_id": "1234"})
 
 
 async def test_every_route_of_the_app_has_an_access_rule(every_channel: Settings) -> None:
