@@ -37,7 +37,7 @@ async def clean_input(request: Request) -> None:
         body = await request.body()
         if body:
             loads(body)
-    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):  # parsed once, cached for routes
         for name, value in (await request.form()).multi_items():
             if not isinstance(value, UploadFile):
                 checked_text(value, f"form.{name}")

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import subprocess  # nosec B404: only its exception types
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -96,10 +96,7 @@ def voice_router(
 
     async def signed_form(request: Request) -> dict[str, str]:
         """The posted form, if X-Twilio-Signature matches it; 403 otherwise."""
-        try:
-            form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
-        except UnicodeDecodeError as err:
-            raise HTTPException(422, "the form is not UTF-8 text") from err
+        form = {name: value for name, value in (await request.form()).multi_items() if isinstance(value, str)}
         url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if not validator.validate(url, form, request.headers.get("X-Twilio-Signature", "")):
             raise HTTPException(403, f"X-Twilio-Signature does not match a request to {url} "
