@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from api import errors
+from api.access import authorize
 from api.deps import ApiContext
 from api.limits import BodySizeLimit
 from api.metrics import install_metrics
 from api.routes import dashboard, identity, operators, problems, system, tickets, webhooks
+from api.validation import clean_input
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -28,6 +30,9 @@ def create_app(
         summary="Operator and knowledge-base API of the MUKTASoft helpdesk",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from vendored assets (web.app), never a CDN; no ReDoc (CDN-only)
+        redoc_url=None,
+        dependencies=[Depends(clean_input), Depends(authorize)],  # every route, added now or later
     )
     app.state.helpdesk = ctx
     errors.install(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.permissions import allowed
+from api.access import Authenticate, current
 from api.tokens import Principal, principal_of
 from core.chat_limits import ChatLimits
 from core.db import utcnow
@@ -36,10 +35,13 @@ class ApiContext:
     clock: Callable[[], datetime] = utcnow  # token expiry, console sessions, sign-in throttling (tests fix it)
     api_limiter: RateLimiter = field(init=False, repr=False)
     chat_limits: ChatLimits = field(init=False, repr=False)  # anonymous web chat and HTTP chat
+    # how each kind of rule finds its caller (api.rules.Rule.via): "token" here, "console" from web.app
+    authenticators: dict[str, Authenticate] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
         self.chat_limits = ChatLimits(self.settings)
+        self.authenticators = {"token": bearer_principal}
 
     def readers(self) -> async_sessionmaker[AsyncSession]:
         """Sessions for work that only reads: the read-only pool where there is one (SQLite), else the main."""
@@ -88,35 +90,33 @@ ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `helpdesk tokens create`")
 
 
-async def principal(
-    ctx: Context, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
+async def bearer_principal(request: Request) -> Principal:
+    """The caller of an API route, by its bearer token: looked up first, so that only tokens that name
+    someone are counted by the rate limit (its memory grows with principals, not with what callers send)."""
+    ctx: ApiContext = request.app.state.helpdesk
+    credentials = await _bearer(request)
     if credentials is None:
         raise HTTPException(401, "an API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    wait = ctx.api_limiter.retry_after(hashlib.sha256(credentials.credentials.encode()).digest())
-    if wait:
-        raise HTTPException(429, f"too many requests with this token: at most {ctx.settings.api_requests_per_minute}"
-                                 " a minute", headers={"Retry-After": str(max(1, round(wait)))})
     async with ctx.one_read() as connection:
         who = await principal_of(connection, credentials.credentials, ctx.clock())
     if who is None:
         raise HTTPException(401, "the API token is unknown, revoked or expired", headers={"WWW-Authenticate": "Bearer"})
+    wait = ctx.api_limiter.retry_after(("token", who.name))
+    if wait:
+        raise HTTPException(429, f"too many requests with this token: at most {ctx.settings.api_requests_per_minute}"
+                                 " a minute", headers={"Retry-After": str(max(1, round(wait)))})
     return who
 
 
+async def principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The caller the access guard (api.access) let through; `credentials` only documents the scheme."""
+    return current(request)
+
+
 Caller = Annotated[Principal, Depends(principal)]
-
-
-def require(action: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
-    """A dependency that lets the call through only for roles allowed to do `action`."""
-
-    async def check(who: Caller) -> Principal:
-        if not allowed(who, action):
-            raise HTTPException(403, f"the {who.role} role may not {action.replace('_', ' ')}")
-        return who
-
-    return check
 
 
 async def desk(ctx: Context, s: Session) -> SqlTicketDesk:
@@ -146,5 +146,5 @@ async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None
 IfMatch = Annotated[int, Depends(if_match)]
 
 
-# A row id in a path: bounded to the database's INTEGER, so a huge number is a 422, not a driver overflow
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A row id in a path: a positive 64-bit integer (a larger one is a 422, never a driver overflow)
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]

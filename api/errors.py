@@ -53,7 +53,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", "; ".join(problems))
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+_CODES = {400: "bad_request", 413: "too_large", 405: "method_not_allowed", 401: "unauthorized",
+          403: "forbidden", 404: "not_found", 409: "conflict",
           412: "stale_version", 422: "invalid_input", 428: "precondition_required", 503: "unavailable",
           429: "rate_limited"}
 
@@ -75,7 +76,15 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Anything else: logged with its traceback, answered in the documented shape, never a bare 500 page."""
+    log.error("unexpected error during %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "something went wrong on the server; nothing is known to have "
+                                                 "changed, and the error is logged")
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(HelpdeskError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)

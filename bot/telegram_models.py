@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JsonType, UtcDateTime, utcnow
@@ -15,6 +15,7 @@ class TelegramUpdateRow(Base):
     """An update the webhook accepted; stored before the 200, processed after (`processed_at`)."""
 
     __tablename__ = "telegram_updates"
+    __table_args__ = (Index("ix_telegram_updates_due", "processed_at", "due_at"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)

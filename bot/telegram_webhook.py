@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -20,6 +19,8 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.telegram_inbox import SqlTelegramInbox
+from core.errors import InvalidInput
+from core.inputs import loads
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,10 +89,10 @@ def webhook_router(settings: Settings, sessions: async_sessionmaker[AsyncSession
 
 def _update_of(body: bytes) -> dict[str, Any] | None:
     """The update, or None (logged) for a body that is not one: acknowledged so Telegram moves on."""
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        log.warning("telegram webhook: body is not JSON (%d bytes); acknowledged and dropped", len(body))
+    try:  # nesting and text checked too: an update nested absurdly deep or holding a NUL is dropped, not a 500
+        payload = loads(body)
+    except InvalidInput as err:
+        log.warning("telegram webhook: %s (%d bytes); acknowledged and dropped", err, len(body))
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         log.warning("telegram webhook: no integer update_id in %.200r; acknowledged and dropped", payload)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import subprocess  # nosec B404: only its exception types
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -96,7 +96,7 @@ def voice_router(
 
     async def signed_form(request: Request) -> dict[str, str]:
         """The posted form, if X-Twilio-Signature matches it; 403 otherwise."""
-        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        form = {name: value for name, value in (await request.form()).multi_items() if isinstance(value, str)}
         url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if not validator.validate(url, form, request.headers.get("X-Twilio-Signature", "")):
             raise HTTPException(403, f"X-Twilio-Signature does not match a request to {url} "
@@ -104,6 +104,7 @@ def voice_router(
         for name in ("CallSid", "From"):
             if not form.get(name):
                 raise HTTPException(422, f"form field {name} is required")
+        _check_recording_fields(form)
         return form
 
     Form = Annotated[dict[str, str], Depends(signed_form)]
@@ -126,7 +127,7 @@ def voice_router(
     @router.post("/recorded")
     async def recorded(form: Form) -> Response:
         """The caller's recorded message: fetched from the provider and filed with a ticket."""
-        url, seconds = form.get("RecordingUrl", ""), int(form.get("RecordingDuration", "0") or 0)
+        url, seconds = form.get("RecordingUrl", ""), int(form.get("RecordingDuration") or 0)
         attachment = None
         if url:
             try:
@@ -153,3 +154,14 @@ def voice_router(
         return FileResponse(path, media_type="audio/wav")
 
     return router
+
+
+def _check_recording_fields(form: dict[str, str]) -> None:
+    """A recording's length is a whole number of seconds and its URL a plain http(s) address."""
+    duration = form.get("RecordingDuration", "")
+    if duration and not (duration.isascii() and duration.isdigit() and len(duration) <= 6):
+        raise HTTPException(422, f"form field RecordingDuration: expected whole seconds, not {duration[:20]!r}")
+    url = form.get("RecordingUrl", "")
+    if url and (not url.startswith(("https://", "http://")) or any(c.isspace() or ord(c) < 32 for c in url)):
+        raise HTTPException(422, "form field RecordingUrl: expected an http(s) address without spaces or control "
+                                 "characters")

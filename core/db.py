@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -185,6 +186,7 @@ def upgrade(url: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     engine = create_engine(sync_url(url), **(SQLITE_JSON if is_sqlite(url) else {}))
     if is_sqlite(url):
+        private_sqlite_file(url)
         event.listen(engine, "connect", _sqlite_connect)
     try:
         with engine.begin() as connection:
@@ -194,6 +196,19 @@ def upgrade(url: str) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+def private_sqlite_file(url: str) -> None:
+    """The SQLite file readable by its owner alone (0600; SQLite gives its -wal and -shm files the same), in
+    a folder made 0700 if it is new: it holds users' phone numbers and words."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -213,6 +228,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Row ids are INTEGER columns; the API takes any 64-bit id, and one past this range names no row (PostgreSQL
+# would refuse to compare it with an INTEGER column at all, so it is never sent).
+INTEGER_MAX = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    return 0 < value <= INTEGER_MAX
 
 
 def utcnow() -> datetime:

@@ -39,6 +39,10 @@ class RateLimiter:
             self._forget_idle(now)
         return 0.0
 
+    def tracked(self) -> int:
+        """How many keys the limiter holds in memory now."""
+        return len(self._seen)
+
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, t in self._seen.items() if not t or t[-1] <= now - self._window]:
             del self._seen[key]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, time
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +49,8 @@ DEFAULT_RESPONSE_HOURS = {"P1": 4, "P2": 9, "P3": 18, "P4": 18}
 # resolution targets in business hours: P1 1 day, P2 3 days, P3 5 days, P4 10 days (see tickets/sla.py)
 DEFAULT_RESOLUTION_HOURS = {"P1": 9, "P2": 27, "P3": 45, "P4": 90}
 
+
+_INTEGRATION = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ":": the separator of "<integration>:<user>"
 
 class Settings(BaseSettings):
     """Everything configurable. Lists and maps are JSON in the environment, e.g.
@@ -105,8 +108,12 @@ class Settings(BaseSettings):
     ticket_prefix: str = Field(default="HD", description="Ticket numbers look like `HD-000123`.")
     reopen_days: int = Field(default=7, description="A resolved ticket can be reopened this long; later, a "
                              "follow-up is a new linked ticket.")
-    channel_keys: dict[str, str] = Field(default_factory=dict, description='Keys of the HTTP chat channel, one '
-                                         'per integration: `{"portal": "<secret>"}`.')
+    channel_keys: dict[str, str] = Field(
+        default_factory=dict, description="HTTP-chat integrations: name -> secret key; a name is 1-64 letters, "
+        "digits, _ . or - (never ':'), so an integration's users, stored as '<name>:<user>', can never be another's")
+    webhook_allow_private: bool = Field(
+        default=False, description="let outbound webhooks post to loopback, link-local and private addresses "
+        "(for integrations on the same host or network); off, such URLs are refused at subscription and delivery")
     auto_assign: bool = Field(default=False, description="Round-robin new tickets to L1 operators on shift and "
                               "not away (tickets/assignment.py).")
     l1_team: str = Field(default="helpdesk", description="The L1 desk's notification inbox (escalation level 0).")
@@ -281,11 +288,19 @@ class Settings(BaseSettings):
     def voice_prompts_dir(self) -> Path:
         return self.data_dir / "voice-prompts"
 
+    @field_validator("channel_keys")
+    @classmethod
+    def _integration_names(cls, keys: dict[str, str]) -> dict[str, str]:
+        bad = [name for name in keys if not _INTEGRATION.fullmatch(name)]
+        if bad:
+            raise ValueError(f"channel key names must be 1-64 letters, digits, _ . or - (no ':'), not {bad[0]!r}")
+        return keys
+
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # users' data: the owner's alone
         return f"sqlite:///{self.data_dir / 'helpdesk.db'}"
 
     def team_name(self, code: str) -> str:

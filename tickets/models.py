@@ -5,14 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JsonType, UtcDateTime, utcnow
 
+# who did something: a staff name, or "user:" and a channel's user id (an HTTP-chat id is up to 100 characters
+# after its integration's name), so wider than either
+ACTOR_LENGTH = 255
+
+
+_ACTIVE = text("status IN ('escalated', 'new', 'open', 'reopened', 'waiting_on_user')")  # lifecycle.ACTIVE_SQL
+
 
 class TicketRow(Base):
     __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_user", "channel", "user_id"),
+        Index("ix_tickets_due", "response_due_at", "number"),
+        Index("ix_tickets_active_due", "response_due_at", "number", sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        Index("ix_tickets_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -76,7 +89,7 @@ class TicketEventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
@@ -92,7 +105,7 @@ class TicketMessageRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    author: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
 

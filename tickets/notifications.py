@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import is_row_id, utcnow
 from core.errors import NotFound
 from tickets.models import NotificationRow, TicketRow
 
@@ -57,6 +57,8 @@ class SqlNotifications:
 
     async def mark_read(self, notification_id: int, recipients: Sequence[str]) -> Notification:
         """Mark one of the recipients' notifications read; NotFound for anyone else's (or a missing one)."""
+        if not is_row_id(notification_id):
+            raise NotFound(f"no notification {notification_id}")
         query = (
             select(NotificationRow, TicketRow.number)
             .outerjoin(TicketRow, TicketRow.id == NotificationRow.ticket_id)

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JsonType, UtcDateTime, utcnow
+from tickets.models import ACTOR_LENGTH
 
 
 class ProblemRow(Base):
@@ -43,7 +44,7 @@ class ProblemLinkRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
-    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -55,7 +56,7 @@ class ProblemEventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)

@@ -24,7 +24,7 @@ from typing import Protocol
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from core.db import is_row_id, utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound
 from core.settings import Settings
 from tickets.lifecycle import ACTIVE
@@ -191,6 +191,8 @@ class SqlProposals:
         return await self._view(row)
 
     async def _row(self, proposal_id: int, for_update: bool = False) -> ProblemProposalRow:
+        if not is_row_id(proposal_id):
+            raise NotFound(f"no proposal {proposal_id}")
         query = select(ProblemProposalRow).where(ProblemProposalRow.id == proposal_id)
         row = await self._session.scalar(query.with_for_update() if for_update else query)
         if row is None:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import is_row_id, utcnow
 from core.errors import ConflictError, InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
 from core.sqlite_direct import Prebuilt
@@ -116,6 +116,8 @@ class SqlProblems:
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, problem_id: int, *, for_update: bool = False) -> ProblemRow:
+        if not is_row_id(problem_id):
+            raise NotFound(f"no problem {problem_id}")
         query = select(ProblemRow).where(ProblemRow.id == problem_id)
         row = await self._session.scalar(query.with_for_update() if for_update else query)
         if row is None:

@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.inputs import checked_moment, checked_text
 from tickets.lifecycle import ACTIVE_SQL, STATUSES
 from tickets.models import TicketRow
 
@@ -70,8 +71,11 @@ def encode_cursor(ticket: QueueEntry) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         due, number = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(due), str(number)
-    except (ValueError, TypeError) as err:
+        moment = checked_moment(datetime.fromisoformat(due), "cursor")
+        return moment, checked_text(str(number), "cursor")
+    except InvalidInput:
+        raise
+    except (ValueError, TypeError, RecursionError) as err:
         raise InvalidInput("cursor: not a cursor this API returned") from err
 
 

@@ -87,7 +87,7 @@ class TicketStore(Protocol):
     async def count_deflections(self) -> int: ...
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None: ...
     async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None: ...
-    async def descriptions(self, limit: int = 5000) -> list[str]: ...
+    async def descriptions(self, limit: int = 5000, escalated_to: str | None = None) -> list[str]: ...
 
 
 class SqlTicketStore:
@@ -96,15 +96,16 @@ class SqlTicketStore:
     core.sqlite_direct)."""
 
     def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None,
-                 sqlite: sqlite3.Connection | None = None) -> None:
+                 sqlite: sqlite3.Connection | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self._session = session
         self._prefix = prefix
         self._due = due
         self._sql = Prebuilt(session, sqlite)
+        self._clock = clock  # the filing time (tests pass a fixed one)
 
     async def file(self, draft: TicketDraft) -> Ticket:
         """Insert the ticket with its SLA due times; its number comes from the database's own identity."""
-        now = utcnow()
+        now = self._clock()
         values = {**_AT_FILING, "created_at": now, "updated_at": now, "pauses": []}
         values.update((f.name, getattr(draft, f.name)) for f in fields(draft))  # asdict deep-copied the transcript
         if self._due is not None:
@@ -159,7 +160,10 @@ class SqlTicketStore:
     async def count_deflections(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(DeflectionRow)) or 0)
 
-    async def descriptions(self, limit: int = 5000) -> list[str]:
-        """Descriptions of filed tickets (the problems the FAQ did not deflect), newest first."""
+    async def descriptions(self, limit: int = 5000, escalated_to: str | None = None) -> list[str]:
+        """Descriptions of filed tickets (the problems the FAQ did not deflect), newest first; with
+        `escalated_to`, only of tickets escalated to that team."""
         query = select(TicketRow.description).order_by(TicketRow.id.desc()).limit(limit)
+        if escalated_to is not None:
+            query = query.where(TicketRow.escalated_to == escalated_to)
         return list(await self._session.scalars(query))

@@ -18,12 +18,13 @@ import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from core.db import is_row_id, utcnow
 from core.errors import InvalidInput, NotFound
 from core.sqlite_direct import Prebuilt
 from tickets.delivery import DeliveryError
 from tickets.models import OutboxRow, WebhookRow
 from tickets.outbox import OutboxItem, SqlOutbox
+from tickets.webhook_targets import RefusedTarget, check_target
 
 if TYPE_CHECKING:
     from tickets.ticket import Ticket
@@ -80,6 +81,8 @@ class SqlWebhooks:
 
     async def delete(self, webhook_id: int) -> None:
         """Remove the subscription and drop the deliveries still waiting for it."""
+        if not is_row_id(webhook_id):
+            raise NotFound(f"no webhook {webhook_id}")
         row = await self._session.get(WebhookRow, webhook_id)
         if row is None:
             raise NotFound(f"no webhook {webhook_id}")
@@ -134,9 +137,11 @@ class WebhookSender:
     The client's own timeout bounds each post; the caller owns (opens and closes) the client.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient,
+                 allow_private: bool = False) -> None:
         self._sessions = sessions
         self._client = client
+        self._allow_private = allow_private  # settings.webhook_allow_private (tickets.webhook_targets)
 
     async def send(self, item: OutboxItem) -> None:
         async with self._sessions() as session:
@@ -144,6 +149,10 @@ class WebhookSender:
         if target is None:
             raise DeliveryError(f"webhook {item.user_id} no longer exists", retryable=False)
         url, secret = target
+        try:
+            await check_target(url, self._allow_private, unresolved_ok=False)
+        except RefusedTarget as err:
+            raise DeliveryError(f"webhook {item.user_id}: {err}", retryable=False) from err
         body = body_of(item)
         headers = {"Content-Type": "application/json", "X-Helpdesk-Event": item.kind,
                    "X-Helpdesk-Delivery": str(item.id), "X-Helpdesk-Signature": signature(secret, body)}

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.validation import Day
 from core.db import utcnow
 from core.errors import InvalidInput
 from core.sqlite_inline import off_the_loop
@@ -18,7 +19,7 @@ from tickets.stats import Period, dashboard
 from web.charts import horizontal, vertical
 from web.context import Web
 from web.render import page
-from web.session import Signed, console
+from web.session import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DEFAULT_DAYS = 14
@@ -52,9 +53,9 @@ def _period(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
 
 
 @router.get("/dashboard")
-async def show(web: Web, request: Request, signed: Annotated[Signed, Depends(console("dashboard"))],
-               start: Annotated[date | None, Query(alias="from")] = None,
-               end: Annotated[date | None, Query(alias="to")] = None) -> HTMLResponse:
+async def show(web: Web, request: Request, signed: SignedIn,
+               start: Annotated[Day | None, Query(alias="from")] = None,
+               end: Annotated[Day | None, Query(alias="to")] = None) -> HTMLResponse:
     """Tickets per day, deflection, SLA compliance, first response, and breakdowns, over a date range."""
     zone = ZoneInfo(web.api.settings.timezone)
     problem: str | None = None

@@ -5,9 +5,10 @@ import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.scopes import scoped
 from core.errors import InvalidContent, NotFound
 from core.modules import KNOWN_MODULES
 from kb.gaps import cluster_texts
@@ -17,7 +18,7 @@ from tickets.store import SqlTicketStore
 from web.context import Web, WebContext
 from web.kbedit import Draft, fingerprint, form_of, parse, write_entry
 from web.render import page
-from web.session import Signed, console
+from web.session import Signed, SignedIn
 
 router = APIRouter(prefix="/console/kb", include_in_schema=False)
 FORM_FIELDS = ("id", "question", "alternates", "answer", "module", "audience", "tags", "links", "owner", "reviewed")
@@ -30,21 +31,22 @@ def _matches(entry: Entry, words: str) -> bool:
 
 
 @router.get("")
-async def browse(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))],
+async def browse(web: Web, request: Request, signed: SignedIn,
                  q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     """Every entry, or those whose words contain all of `q`."""
     kb = web.matcher.knowledge_base
     entries = [e for e in kb.entries if _matches(e, q)] if q else list(kb.entries)
-    return page(web, request, "kb.html", signed=signed, entries=entries, q=q, total=len(kb.entries),
+    return page(web, request, "kb.html", kb_content=True, signed=signed, entries=entries, q=q, total=len(kb.entries),
                 saved=request.query_params.get("saved"))
 
 
 @router.get("/try")
-async def try_question(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))],
+async def try_question(web: Web, request: Request, signed: SignedIn,
                        q: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
     """What the bot would offer for a question: ranked entries, their scores, and whether it abstains."""
     result = web.matcher.match(q, limit=5) if q.strip() else None
-    return page(web, request, "kb_try.html", signed=signed, q=q, result=result, threshold=web.matcher.threshold)
+    return page(web, request, "kb_try.html", kb_content=True, signed=signed, q=q, result=result,
+                threshold=web.matcher.threshold)
 
 
 def _source_file(web: WebContext, entry_id: str) -> Path:
@@ -57,12 +59,12 @@ def _source_file(web: WebContext, entry_id: str) -> Path:
 
 def _form(web: WebContext, request: Request, signed: Signed, draft: Draft, *, creating: bool,
           status: int = 200, problem: str | None = None) -> HTMLResponse:
-    return page(web, request, "kb_edit.html", status=status, signed=signed, draft=draft, creating=creating,
-                modules=sorted(KNOWN_MODULES), audiences=AUDIENCES, problem=problem)
+    return page(web, request, "kb_edit.html", kb_content=True, status=status, signed=signed, draft=draft,
+                creating=creating, modules=sorted(KNOWN_MODULES), audiences=AUDIENCES, problem=problem)
 
 
 @router.get("/new")
-async def new_entry(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_edit"))],
+async def new_entry(web: Web, request: Request, signed: SignedIn,
                     question: str = "", alternates: str = "") -> HTMLResponse:
     """A blank form, or one drafted from a gap cluster's examples."""
     values = dict.fromkeys(FORM_FIELDS, "") | {"question": question, "alternates": alternates, "audience": "all"}
@@ -71,7 +73,7 @@ async def new_entry(web: Web, request: Request, signed: Annotated[Signed, Depend
 
 @router.get("/{entry_id}/edit")
 async def edit_entry(web: Web, request: Request, entry_id: str,
-                     signed: Annotated[Signed, Depends(console("kb_edit"))]) -> HTMLResponse:
+                     signed: SignedIn) -> HTMLResponse:
     """The entry in a form."""
     entry = web.matcher.knowledge_base.get(entry_id)
     if entry is None:
@@ -113,14 +115,14 @@ async def _save(web: WebContext, request: Request, signed: Signed, replaces: str
 
 @router.post("/new")
 async def create_entry(web: Web, request: Request,
-                       signed: Annotated[Signed, Depends(console("kb_edit"))]) -> Response:
+                       signed: SignedIn) -> Response:
     """Validate and add the entry to the drafts file; the bot answers with it at once."""
     return await _save(web, request, signed, None)
 
 
 @router.post("/{entry_id}/edit")
 async def save_entry(web: Web, request: Request, entry_id: str,
-                     signed: Annotated[Signed, Depends(console("kb_edit"))]) -> Response:
+                     signed: SignedIn) -> Response:
     """Validate and write the entry to its file, then reload the matcher."""
     if web.matcher.knowledge_base.get(entry_id) is None:
         raise NotFound(f"no knowledge-base entry {entry_id!r}")
@@ -128,10 +130,11 @@ async def save_entry(web: Web, request: Request, entry_id: str,
 
 
 @router.get("/gaps")
-async def gaps(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))]) -> HTMLResponse:
+async def gaps(web: Web, request: Request, signed: SignedIn) -> HTMLResponse:
     """Filed tickets' problems grouped by likeness: what the FAQ should answer next."""
     async with web.api.sessions() as s:
-        texts = await SqlTicketStore(s, web.api.settings.ticket_prefix).descriptions(2000)
+        team = (signed.who.team or "-") if scoped(signed.who) else None  # a tier team: its own tickets only
+        texts = await SqlTicketStore(s, web.api.settings.ticket_prefix).descriptions(2000, escalated_to=team)
     synonyms = web.matcher.knowledge_base.synonyms
     clusters = await asyncio.to_thread(cluster_texts, texts, synonyms=synonyms)
     rows: list[dict[str, Any]] = [

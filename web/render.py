@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from api.privacy import for_viewer
 from web.context import WebContext
 from web.session import Signed
 
@@ -18,8 +19,12 @@ _POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'se
 
 def page(
     web: WebContext, request: Request, template: str, *, status: int = 200, signed: Signed | None = None,
-    frame_ancestors: str = "'none'", **values: Any,
+    frame_ancestors: str = "'none'", kb_content: bool = False, **values: Any,
 ) -> HTMLResponse:
+    """The page; on the console, personal numbers masked for roles that do not call users back (api.privacy),
+    except in knowledge-base entries (`kb_content`: public text its maintainers write and edit)."""
+    if signed is not None and not kb_content:
+        values = for_viewer(signed.who, values)
     response = web.templates.TemplateResponse(
         request, template, {"signed": signed, "settings": web.api.settings, **values}, status_code=status
     )

@@ -2,7 +2,7 @@
 holds the account and the CSRF token its forms must carry.
 
 The role is read from the account on every request, so a changed role or a disabled account takes effect
-at once; the route's action is checked against the API's permission table.
+at once; what each page needs is in the one rule table, api/rules.py, checked by api/access.py.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request, Response
 
 from api.permissions import allowed
 from api.server_sessions import LIFETIME, begin_session, end_session, session_of
@@ -82,16 +82,42 @@ async def check_csrf(request: Request, signed: Signed) -> None:
         raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page and try again")
 
 
+async def authenticate(request: Request) -> Principal:
+    """How console rules (api/rules.py, via "console") find their caller: the signed-in account, and for a
+    request that changes something, its CSRF token too. Registered with the access guard by web.app."""
+    web: WebContext = request.app.state.web
+    signed = await signed_in(web, request)
+    if signed is None:
+        raise SignInRequired(quote(str(request.url.path)))
+    if request.method not in ("GET", "HEAD"):
+        await check_csrf(request, signed)
+    request.state.signed = signed
+    return signed.who
+
+
+async def signed(request: Request) -> Signed:
+    """The signed-in account the access guard let through."""
+    found = getattr(request.state, "signed", None)
+    if not isinstance(found, Signed):
+        raise SignInRequired(quote(str(request.url.path)))
+    return found
+
+
+SignedIn = Annotated[Signed, Depends(signed)]
+
+
 def console(action: str) -> Callable[..., Coroutine[Any, Any, Signed]]:
-    """A dependency: the signed-in account, if its role may do `action` (the API's permission table)."""
+    """A dependency for pages written before the rule table: the signed-in account, if its role may do
+    `action`. The access guard has already checked the page's rule; this repeats the permission check."""
 
     async def check(web: Web, request: Request) -> Signed:
-        signed = await signed_in(web, request)
+        found = getattr(request.state, "signed", None)
+        signed = found if isinstance(found, Signed) else await signed_in(web, request)
         if signed is None:
             raise SignInRequired(quote(str(request.url.path)))
         if not allowed(signed.who, action):
             raise Forbidden(signed.who, action)
-        if request.method not in ("GET", "HEAD"):
+        if found is None and request.method not in ("GET", "HEAD"):
             await check_csrf(request, signed)
         return signed
 

@@ -7,14 +7,14 @@ import logging
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.accounts import SqlAccounts
 from api.throttle import Refusal, SignInThrottle
 from web.context import Web, WebContext
 from web.render import page
-from web.session import Signed, console, end, start
+from web.session import SignedIn, end, start
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -70,7 +70,7 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-async def sign_out(web: Web, request: Request, signed: Annotated[Signed, Depends(console("console"))]) -> Response:
+async def sign_out(web: Web, request: Request, signed: SignedIn) -> Response:
     """End the session, on the server too: the old cookie signs nobody in again."""
     response = RedirectResponse("/console/sign-in", status_code=303)
     await end(web, request, response)

@@ -6,11 +6,12 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import Context, ReadSession, require
-from api.tokens import Principal
+from api.deps import Caller, Context, ReadSession
+from api.privacy import for_viewer
+from api.validation import Day
 from core.sqlite_inline import off_the_loop
 from tickets.stats import Period, dashboard
 
@@ -57,9 +58,9 @@ class DashboardPublic(BaseModel):
 
 @router.get("", response_model_by_alias=True)
 async def show(
-    ctx: Context, s: ReadSession, who: Annotated[Principal, Depends(require("dashboard"))],
-    start: Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD (local time)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day, YYYY-MM-DD (inclusive)")] = None,
+    ctx: Context, s: ReadSession, who: Caller,
+    start: Annotated[Day | None, Query(alias="from", description="first day, YYYY-MM-DD (local time)")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="last day, YYYY-MM-DD (inclusive)")] = None,
 ) -> DashboardPublic:
     """Figures for tickets filed and problems deflected from `from` to `to` (default: the last 30 days)."""
     zone = ZoneInfo(ctx.settings.timezone)
@@ -67,7 +68,7 @@ async def show(
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     with off_the_loop():  # counts over every ticket in the period: not on the loop that serves chats
         stats = await dashboard(s, Period(start, end, zone))
-    return DashboardPublic(
+    return for_viewer(who, DashboardPublic(
         start=start, end=end, timezone=ctx.settings.timezone, tickets_filed=stats.tickets_filed,
         by_status=stats.by_status, by_ulb=stats.by_ulb, by_category=stats.by_category,
         by_priority=stats.by_priority, deflections=stats.deflections, deflection_rate=stats.deflection_rate,
@@ -75,4 +76,4 @@ async def show(
         median_first_response_wall_clock_hours=stats.median_first_response_wall_clock_hours,
         csat_ratings=stats.csat_ratings, csat_average=stats.csat_average,
         problems=ProblemFiguresPublic.model_validate(stats.problems, from_attributes=True),
-    )
+    ))

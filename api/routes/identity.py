@@ -6,18 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from api.account_admin import AccountAdmin, AccountInfo
 from api.accounts import MIN_PASSWORD
-from api.deps import Context, Session, require
-from api.tokens import ROLES, Principal, SqlTokenStore, TokenInfo
+from api.deps import Caller, Context, Session
+from api.tokens import ROLES, SqlTokenStore, TokenInfo
 from core.expiry import parse_expiry
 
 router = APIRouter(prefix="/api", tags=["identity"])
-TokenAdmin = Annotated[Principal, Depends(require("tokens"))]
-AccountsAdmin = Annotated[Principal, Depends(require("accounts_manage"))]
+TokenAdmin = Caller  # the permission ("tokens", "accounts_manage") is each route's rule in api/rules.py
+AccountsAdmin = Caller
 Name = Annotated[str, Path(min_length=1, max_length=64)]
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from api.deps import Desk, IfMatch, ReadDesk, ReadSession, require
-from api.permissions import can_see, shown_to
+from api.deps import Caller, Desk, IfMatch, ReadDesk, ReadSession
+from api.permissions import shown_to
+from api.privacy import for_viewer
 from api.schemas import (
     AssignIn,
     CategoryIn,
@@ -21,30 +22,21 @@ from api.schemas import (
     TicketsPublic,
 )
 from api.tokens import Principal
-from core.errors import NotFound
-from tickets.desk import SqlTicketDesk
 from tickets.queue import QueueFilter, queue_page
 from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])  # who may call what: api/rules.py
 
 
-async def _visible(desk: SqlTicketDesk, number: str, who: Principal) -> None:
-    """404 for a ticket the caller may not see, exactly as for one that does not exist."""
-    row = await desk.row(number)
-    if not can_see(who, row.escalated_to):
-        raise NotFound(f"no ticket {number}")
-
-
-def _tagged(response: Response, ticket: Ticket, who: Principal | None = None) -> TicketPublic:
+def _tagged(response: Response, ticket: Ticket, who: Principal) -> TicketPublic:
     response.headers["ETag"] = f'"{ticket.version}"'
-    return TicketPublic.of(shown_to(who, ticket) if who else ticket)
+    return for_viewer(who, TicketPublic.of(shown_to(who, ticket)))
 
 
 @router.get("")
 async def queue(
-    s: ReadSession, who: Annotated[Principal, Depends(require("queue"))],
+    s: ReadSession, who: Caller,
     status: str | None = None, priority: str | None = None, team: str | None = None, ulb: str | None = None,
     category: str | None = None, assignee: str | None = None,
     sla: Annotated[str | None, Query(description="at_risk or breached")] = None,
@@ -62,99 +54,92 @@ async def queue(
         tickets, next_cursor = await search_page(s, q, filters, cursor, limit)
     else:
         tickets, next_cursor = await queue_page(s, filters, cursor, limit)
-    return TicketsPublic(items=[TicketPublic.of(shown_to(who, t)) for t in tickets], next_cursor=next_cursor)
+    return for_viewer(who, TicketsPublic(items=[TicketPublic.of(shown_to(who, t)) for t in tickets],
+                                         next_cursor=next_cursor))
 
 
 @router.get("/{number}")
-async def detail(number: str, desk: ReadDesk, who: Annotated[Principal, Depends(require("view"))],
+async def detail(number: str, desk: ReadDesk, who: Caller,
                  response: Response) -> TicketDetailPublic:
     """One ticket: the bot transcript, rejected FAQ answers, attachments, messages and audit trail."""
-    await _visible(desk, number, who)
     row = await desk.row(number)
     ticket = shown_to(who, ticket_of(row))
     response.headers["ETag"] = f'"{ticket.version}"'
-    return TicketDetailPublic.build(ticket, await desk.messages(row.id), await desk.events(row.id))
+    return for_viewer(who, TicketDetailPublic.build(ticket, await desk.messages(row.id), await desk.events(row.id)))
 
 
 @router.post("/{number}/claim")
-async def claim(number: str, desk: Desk, who: Annotated[Principal, Depends(require("claim"))],
+async def claim(number: str, desk: Desk, who: Caller,
                 version: IfMatch, response: Response) -> TicketPublic:
     """Claim a ticket for yourself."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.claim(number, who.name, version), who)
 
 
 @router.post("/{number}/assign")
-async def assign(number: str, body: AssignIn, desk: Desk, who: Annotated[Principal, Depends(require("assign"))],
+async def assign(number: str, body: AssignIn, desk: Desk, who: Caller,
                  version: IfMatch, response: Response) -> TicketPublic:
     """Assign a ticket to an operator."""
-    return _tagged(response, await desk.assign(number, who.name, body.operator, version))
+    return _tagged(response, await desk.assign(number, who.name, body.operator, version), who)
 
 
 @router.post("/{number}/reply")
-async def reply(number: str, body: TextIn, desk: Desk, who: Annotated[Principal, Depends(require("reply"))],
+async def reply(number: str, body: TextIn, desk: Desk, who: Caller,
                 response: Response) -> TicketPublic:
     """Reply to the user: stored on the ticket and delivered to their chat."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.reply(number, who.name, body.text, None), who)
 
 
 @router.post("/{number}/notes")
-async def note(number: str, body: TextIn, desk: Desk, who: Annotated[Principal, Depends(require("note"))],
+async def note(number: str, body: TextIn, desk: Desk, who: Caller,
                response: Response) -> TicketPublic:
     """Add an internal note (never shown to the user)."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.note(number, who.name, body.text), who)
 
 
 @router.post("/{number}/priority")
 async def set_priority(number: str, body: PriorityIn, desk: Desk, version: IfMatch, response: Response,
-                       who: Annotated[Principal, Depends(require("set_priority"))]) -> TicketPublic:
+                       who: Caller) -> TicketPublic:
     """Change the priority, with the reason (SLA due times follow)."""
-    return _tagged(response, await desk.set_priority(number, who.name, body.priority, body.reason, version))
+    return _tagged(response, await desk.set_priority(number, who.name, body.priority, body.reason, version), who)
 
 
 @router.post("/{number}/category")
 async def set_category(number: str, body: CategoryIn, desk: Desk, version: IfMatch, response: Response,
-                       who: Annotated[Principal, Depends(require("set_category"))]) -> TicketPublic:
+                       who: Caller) -> TicketPublic:
     """Change the category, with the reason (the route follows unless escalated)."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.set_category(number, who.name, body.category, body.reason, version), who)
 
 
 @router.post("/{number}/escalate")
 async def escalate(number: str, body: EscalateIn, desk: Desk, version: IfMatch, response: Response,
-                   who: Annotated[Principal, Depends(require("escalate"))]) -> TicketPublic:
+                   who: Caller) -> TicketPublic:
     """Escalate to a tier team (Master Trainers, state technical team, vendor)."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.escalate(number, who.name, body.team, body.reason, version), who)
 
 
 @router.post("/{number}/wait")
 async def wait_on_user(number: str, desk: Desk, version: IfMatch, response: Response,
-                       who: Annotated[Principal, Depends(require("wait"))]) -> TicketPublic:
+                       who: Caller) -> TicketPublic:
     """Wait for the user's answer; the SLA clock stops until they reply."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.wait_on_user(number, who.name, version), who)
 
 
 @router.post("/{number}/resolve")
 async def resolve(number: str, body: OptionalTextIn, desk: Desk, version: IfMatch, response: Response,
-                  who: Annotated[Principal, Depends(require("resolve"))]) -> TicketPublic:
+                  who: Caller) -> TicketPublic:
     """Resolve the ticket; the user is told, with the optional text."""
-    await _visible(desk, number, who)
     return _tagged(response, await desk.resolve(number, who.name, body.text, version), who)
 
 
 @router.post("/{number}/close")
 async def close(number: str, desk: Desk, version: IfMatch, response: Response,
-                who: Annotated[Principal, Depends(require("close"))]) -> TicketPublic:
+                who: Caller) -> TicketPublic:
     """Close a resolved ticket."""
-    return _tagged(response, await desk.close(number, who.name, version))
+    return _tagged(response, await desk.close(number, who.name, version), who)
 
 
 @router.post("/{number}/reopen")
 async def reopen(number: str, body: ReasonIn, desk: Desk, version: IfMatch, response: Response,
-                 who: Annotated[Principal, Depends(require("reopen"))]) -> TicketPublic:
+                 who: Caller) -> TicketPublic:
     """Reopen a resolved ticket within the reopen window."""
-    return _tagged(response, await desk.reopen(number, who.name, body.reason, version))
+    return _tagged(response, await desk.reopen(number, who.name, body.reason, version), who)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, HttpUrl
 
-from api.deps import RowId, Session, require
-from api.tokens import Principal
+from api.deps import Caller, Context, RowId, Session
+from tickets.webhook_targets import check_target
 from tickets.webhooks import SqlWebhooks, Webhook
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
-Admin = Annotated[Principal, Depends(require("webhooks"))]
 EventName = Literal["ticket.created", "ticket.updated"]
 
 
@@ -44,20 +43,21 @@ class WebhooksPublic(BaseModel):
 
 
 @router.post("", status_code=201)
-async def create(body: WebhookCreate, s: Session, who: Admin) -> WebhookCreated:
+async def create(body: WebhookCreate, s: Session, ctx: Context, who: Caller) -> WebhookCreated:
     """Subscribe a URL to ticket events; the response carries the signing secret, once."""
+    await check_target(str(body.url), ctx.settings.webhook_allow_private, unresolved_ok=True)
     webhook, secret = await SqlWebhooks(s).create(str(body.url), list(body.events))
     return WebhookCreated(**WebhookPublic.of(webhook).model_dump(), secret=secret)
 
 
 @router.get("")
-async def list_webhooks(s: Session, who: Admin) -> WebhooksPublic:
+async def list_webhooks(s: Session, who: Caller) -> WebhooksPublic:
     """Every subscription (without secrets)."""
     return WebhooksPublic(items=[WebhookPublic.of(w) for w in await SqlWebhooks(s).all()])
 
 
 @router.delete("/{webhook_id}", status_code=204)
-async def delete(webhook_id: RowId, s: Session, who: Admin) -> Response:
+async def delete(webhook_id: RowId, s: Session, who: Caller) -> Response:
     """Unsubscribe: the URL gets nothing more, not even deliveries already queued."""
     await SqlWebhooks(s).delete(webhook_id)
     return Response(status_code=204)

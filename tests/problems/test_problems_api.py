@@ -75,6 +75,10 @@ async def test_each_role_may_do_exactly_what_the_table_says(
     (spare_proposal,) = (await run_spotting(services)).proposed
     spares = await file_directly(services, [("s1", "estimate will not save"), ("s2", "work order is blank")],
                                  module="estimate")
+    version = (await client.get(f"/api/tickets/{numbers[0]}", headers=admin)).json()["version"]
+    escalated = await client.post(f"/api/tickets/{numbers[0]}/escalate", json={"team": "vendor"},
+                                  headers=bearer(tokens["admin"], version))
+    assert escalated.status_code == 200, escalated.text  # so the vendor's tier token sees the problem
     problem = (await client.post("/api/problems", json={"title": "JIT", "tickets": numbers[:1]},
                                  headers=admin)).json()
     names = {"p": problem["id"], "q": proposal, "n": numbers[0]}

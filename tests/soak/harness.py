@@ -49,6 +49,7 @@ def soak_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env.update(HELPDESK_DATABASE_URL=database_url, HELPDESK_DATA_DIR=str(data_dir),
                HELPDESK_CHANNEL_KEYS=json.dumps({INTEGRATION: KEY}), HELPDESK_CHAT_MESSAGES_PER_MINUTE="0",
                HELPDESK_API_REQUESTS_PER_MINUTE="0",  # simulated users type faster than people
+               HELPDESK_WEBHOOK_ALLOW_PRIVATE="true",  # a loopback receiver
                HELPDESK_CHAT_LIMIT_EXEMPT_ADDRESSES='["127.0.0.1"]',  # and all come from one address
                HELPDESK_CHAT_CONVERSATIONS_OVERALL_PER_HOUR="0", HELPDESK_CHAT_MESSAGES_OVERALL_PER_MINUTE="0",
                **extra)

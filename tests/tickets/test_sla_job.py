@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -21,6 +21,7 @@ from tickets.store import SqlTicketStore, Ticket, TicketDraft
 
 Sessions = async_sessionmaker[AsyncSession]
 MINUTE = timedelta(minutes=1)
+FILED_AT = datetime(2026, 12, 1, 4, 30, tzinfo=UTC)  # a Tuesday, 10:00 in Odisha: inside business hours
 
 
 async def _file(sessions: Sessions, settings: Settings, category: str = "technical", priority: str = "P2") -> Ticket:
@@ -28,7 +29,8 @@ async def _file(sessions: Sessions, settings: Settings, category: str = "technic
                         category=category, priority=priority, priority_reason="test", description="bill fails",
                         team=settings.routes[category])
     async with sessions() as s, s.begin():
-        return await SqlTicketStore(s, "HD", sla_due(SlaPolicy.from_settings(settings))).file(draft)
+        store = SqlTicketStore(s, "HD", sla_due(SlaPolicy.from_settings(settings)), clock=lambda: FILED_AT)
+        return await store.file(draft)
 
 
 async def _ticket(sessions: Sessions, number: str) -> TicketRow:
@@ -71,7 +73,7 @@ def policy(settings: Settings) -> SlaPolicy:
 
 async def test_a_fresh_ticket_is_left_alone(sessions: Sessions, settings: Settings, policy: SlaPolicy) -> None:
     ticket = await _file(sessions, settings)
-    result = await sweep(sessions, settings, policy, now=_due(ticket) - timedelta(hours=8))
+    result = await sweep(sessions, settings, policy, now=FILED_AT + MINUTE)  # a minute after filing
     assert result.checked == 1 and result.changed == 0
     row = await _ticket(sessions, ticket.number)
     assert (row.sla_status, row.version) == ("on_time", 1)
