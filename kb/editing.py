@@ -90,8 +90,8 @@ def edit_file(path: Path, change: Callable[[CommentedMap], None]) -> str:
 
 
 def find(document: CommentedMap, entry_id: str) -> CommentedMap | None:
-    return next((e for e in document.get("entries") or [] if isinstance(e, Mapping) and e.get("id") == entry_id),
-                None)
+    entries = document.get("entries") or []
+    return next((e for e in entries if isinstance(e, CommentedMap) and e.get("id") == entry_id), None)
 
 
 def current_fingerprint(item: Mapping[str, Any]) -> str | None:
@@ -205,13 +205,13 @@ def _fresh(data: Mapping[str, Any], order: tuple[str, ...]) -> CommentedMap:
 
 def _folded(text: str) -> FoldedScalarString:
     """A `>-` block wrapped near FOLD_WIDTH, at spaces, as a person would."""
-    folded = FoldedScalarString(text)
+    folded: FoldedScalarString = FoldedScalarString(text)
     positions, start = [], 0
     for line in textwrap.wrap(text, FOLD_WIDTH, break_long_words=False, break_on_hyphens=False)[:-1]:
         start = text.index(line, start) + len(line)
         if text[start:start + 1] == " ":
             positions.append(start)
-    folded.fold_pos = positions
+    folded.fold_pos = positions  # type: ignore[attr-defined]  # where ruamel breaks a folded line
     return folded
 
 

@@ -101,6 +101,10 @@ def read_knowledge_base(
     if not directory.is_dir():
         return KnowledgeBase(directory=directory), [Problem(str(directory), None, None, "no such directory")]
     synonyms, problems = read_synonyms(synonyms_path)
+    if not synonyms_path.is_file():
+        message = (f"no {SYNONYMS_FILE} at {synonyms_path} (beside the content folder): matching uses no synonyms; "
+                   f"copy kb/{SYNONYMS_FILE} there")
+        problems.append(Problem(str(directory), None, None, message, "warning"))
     entries: list[Entry] = []
     sources: list[Source] = []
     with gc_paused():
@@ -121,6 +125,9 @@ def load_knowledge_base(directory: Path | None = None, synonyms_path: Path | Non
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InvalidContent(errors)
+    for problem in problems:
+        if SYNONYMS_FILE in problem.message:
+            log.warning("%s", problem)
     log.info("loaded %d knowledge-base entries from %s", len(kb.entries), kb.directory)
     return kb
 

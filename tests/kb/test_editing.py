@@ -121,3 +121,13 @@ def test_a_rename_keeps_the_old_id_as_an_alias(content: Path) -> None:
     renamed = kb.get("employee-login")
     assert renamed is not None and renamed.id == "web-login" and renamed.aliases == ["employee-login"]
     assert kb.resolve("employee-login") == "web-login"
+
+
+def test_an_eval_case_naming_the_old_id_still_counts_as_right(content: Path) -> None:
+    from kb.evaluate import Case, run_cases
+    from kb.matcher import LexicalMatcher
+
+    rename_entry(content / "login.yaml", "forgot-password", "reset-forgotten-password")
+    matcher = LexicalMatcher.from_knowledge_base(load_knowledge_base(content))
+    [outcome] = run_cases(matcher, [Case("i forgot my password", "forgot-password")])
+    assert outcome.top == "reset-forgotten-password" and outcome.is_right(matcher.threshold)
