@@ -53,11 +53,11 @@ def _translations(values: Mapping[str, str], old: Entry | None, english_changed:
         texts = {name: values.get(f"{lang}_{name}", "").replace("\r\n", "\n").strip() for name in TRANSLATION_FIELDS}
         if not any(texts.values()):
             continue
-        data: dict[str, Any] = {"question": texts["question"], "alternates": _lines(texts["alternates"]),
-                                "answer": texts["answer"]}
+        data: dict[str, Any] = {"alternates": _lines(texts["alternates"])}
+        data |= {name: texts[name] for name in ("question", "answer") if texts[name]}  # blank: "missing", as in lint
         before = old.translations.get(lang) if old else None  # type: ignore[call-overload]
         updated = before is None or (before.question, before.alternates, before.answer) != (
-            data["question"], data["alternates"], data["answer"])
+            data.get("question"), data["alternates"], data.get("answer"))
         confirmed = values.get(f"{lang}_confirm") == "yes"
         if not (updated or confirmed) and (english_changed or (before is not None and before.stale)):
             data["stale"] = True

@@ -28,7 +28,7 @@ def test_each_wrong_field_gets_its_own_message_naming_it() -> None:
     assert draft.errors["answer"].startswith("The answer is 601 characters long; the limit is 600")
     assert draft.errors["module"].startswith("The module 'spaceship' is unknown; use one of")
     assert draft.errors["links"].startswith("A link (line 1) 'ftp://old.example' is not an http(s) link")
-    assert draft.errors["or_answer"] == "The Odia answer must not be empty: write something here or remove it"
+    assert draft.errors["or_answer"] == "The Odia answer is required but missing"
     assert not any("String should" in m or "^" in m for m in draft.errors.values())
 
 
