@@ -11,6 +11,7 @@ optimistic locking), while edits of the other entries in that file go through.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import fcntl
 import hashlib
 import io
@@ -75,8 +76,8 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def edit_file(path: Path, change: Callable[[CommentedMap], None]) -> str:
-    """Apply `change` to the file's document under the lock; returns the text it had before."""
+def changed_text(path: Path, change: Callable[[CommentedMap], None]) -> tuple[str, str]:
+    """The file's text, and its text once `change` is applied to its document (nothing is written)."""
     yaml = _yaml()
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     document = yaml.load(old) if old.strip() else None
@@ -85,7 +86,13 @@ def edit_file(path: Path, change: Callable[[CommentedMap], None]) -> str:
     change(document)
     out = io.StringIO()
     yaml.dump(document, out)
-    atomic_write(path, out.getvalue())
+    return old, out.getvalue()
+
+
+def edit_file(path: Path, change: Callable[[CommentedMap], None]) -> str:
+    """Apply `change` to the file's document (the caller holds the lock); returns the text it had before."""
+    old, new = changed_text(path, change)
+    atomic_write(path, new)
     return old
 
 
@@ -106,6 +113,20 @@ def save_entry(path: Path, entry: Entry, replaces: str | None, started_from: str
 
     Raises StaleEntry when entry `replaces` no longer has the fingerprint `started_from`.
     """
+    with locked(path):
+        return edit_file(path, entry_change(path, entry, replaces, started_from))
+
+
+def diff_of(path: Path, entry: Entry, replaces: str | None) -> str:
+    """The unified diff saving `entry` would make to the file, for a reviewer."""
+    old, new = changed_text(path, entry_change(path, entry, replaces, None))
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), path.name, path.name)
+    return "".join(lines)
+
+
+def entry_change(path: Path, entry: Entry, replaces: str | None,
+                 started_from: str | None) -> Callable[[CommentedMap], None]:
+    """The change to a file's document that puts `entry` in place of `replaces` (or at the end)."""
 
     def change(document: CommentedMap) -> None:
         entries = document.setdefault("entries", CommentedSeq())
@@ -120,8 +141,7 @@ def save_entry(path: Path, entry: Entry, replaces: str | None, started_from: str
                              "saved. Open it again to see their version, then make your change again.")
         update(item, entry_data(entry), ENTRY_ORDER)
 
-    with locked(path):
-        return edit_file(path, change)
+    return change
 
 
 def rename_entry(path: Path, old_id: str, new_id: str) -> str:

@@ -21,6 +21,7 @@ from kb.messages import LANGUAGE_NAMES
 from kb.schema import AUDIENCES, TRANSLATED_LANGS, Entry
 from web.context import Web, WebContext
 from web.kbedit import FORM_FIELDS, Draft, form_of, parse
+from web.kbreview import send_for_review
 from web.render import page
 from web.session import Signed, console
 
@@ -59,7 +60,7 @@ async def edit_entry(web: Web, request: Request, entry_id: str, signed: Maintain
     return _form(web, request, signed, Draft(form_of(entry) | {"fingerprint": fingerprint(entry)}), entry)
 
 
-def _write(directory: Path, path: Path, entry: Entry, replaces: str | None, started_from: str | None) -> None:
+def write_checked(directory: Path, path: Path, entry: Entry, replaces: str | None, started_from: str | None) -> None:
     """Save the entry, then check the whole knowledge base; put the file back if it no longer loads."""
     with locked(directory / ".knowledge-base"):  # one save checks the whole base at a time
         previous = save_entry(path, entry, replaces, started_from)
@@ -73,6 +74,7 @@ def _write(directory: Path, path: Path, entry: Entry, replaces: str | None, star
 async def _save(web: WebContext, request: Request, signed: Signed, old: Entry | None) -> Response:
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in (*FORM_FIELDS, "fingerprint")}
+    for_review = form.get("send") == "review"
     started_from = values.pop("fingerprint", "") or None
     entry, draft = parse(values, old, today=dt.date.today(), who=signed.who.name)
     draft.values["fingerprint"] = started_from or ""  # a corrected form still answers for the version it started from
@@ -85,8 +87,11 @@ async def _save(web: WebContext, request: Request, signed: Signed, old: Entry | 
     directory = kb.directory or default_kb_dir()
     source = kb.source_of(old.id) if old else None
     path = Path(source.file) if source else directory / NEW_FILE
+    if for_review:
+        number = await send_for_review(web, path, entry, old.id if old else None, started_from, signed.who.name)
+        return RedirectResponse(f"/console/kb/reviews?sent={number}", status_code=303)
     try:
-        await asyncio.to_thread(_write, directory, path, entry, old.id if old else None, started_from)
+        await asyncio.to_thread(write_checked, directory, path, entry, old.id if old else None, started_from)
     except StaleEntry as err:
         return _form(web, request, signed, draft, old, status=409, problem=str(err))
     except InvalidContent as err:

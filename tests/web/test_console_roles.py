@@ -27,6 +27,7 @@ PAGES = {  # path ({n}: a ticket escalated to the vendor team) -> the permission
     "/console/kb/try?q=login": "kb_view",
     "/console/kb/gaps": "kb_view",
     "/console/kb/translations": "kb_view",
+    "/console/kb/reviews": "kb_view",
     "/console/kb/new": "kb_edit",
     "/console/kb/employee-login/edit": "kb_edit",
     "/console/dashboard": "dashboard",
@@ -121,6 +122,7 @@ async def test_a_kb_edit_from_an_older_version_of_the_entry_is_refused(
     first = await client.post("/console/kb/employee-login/edit", data=values)
     assert first.status_code == 303, first.text[:500]
     second = await client.post("/console/kb/employee-login/edit", data=values | {"answer": "Second answer."})
-    assert second.status_code == 409 and "someone else saved entry &#39;employee-login&#39; after you opened it" in second.text
+    assert second.status_code == 409
+    assert "someone else saved entry &#39;employee-login&#39; after you opened it" in second.text
     entry = services.matcher.knowledge_base.get("employee-login")
     assert entry is not None and entry.answer == "First answer."

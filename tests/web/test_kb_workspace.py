@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,18 @@ async def _add_users(database_url: str) -> None:
         await db.dispose()
 
 
+def _git(folder: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
+
+
+def _git_checkout(content: Path) -> None:
+    """The content folder as maintainers keep it: a git checkout with the shipped files committed."""
+    _git(content, "init", "-q")
+    _git(content, "add", ".")
+    _git(content, "-c", "user.name=seed", "-c", "user.email=seed@example.invalid", "commit", "-qm", "shipped")
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("kb-workspace")
@@ -82,6 +95,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     upgrade(url)
     _seed_gap_tickets(url)
     content = kb_copy(root)
+    _git_checkout(content)
     env = helpdesk_env(url, root / "data") | {"HELPDESK_KB_DIR": str(content)}
     with ThreadPoolExecutor(1) as pool:  # its own event loop, away from Playwright's
         pool.submit(asyncio.run, _add_users(url)).result(timeout=60)
@@ -315,3 +329,36 @@ def test_an_edit_saved_on_one_server_is_answered_by_the_other_within_5_s(
         time.sleep(0.1)
     assert re.search(r'data-entry="change-password" data-offered="yes"', body)
     assert httpx.get(f"{workspace.two}/readyz", timeout=5).status_code == 200
+
+
+def test_a_change_sent_for_review_is_written_only_when_a_second_maintainer_approves(
+    workspace: Workspace, maintainer: Page, browser: Browser
+) -> None:
+    """Review, not just save: the entry and its diff shown, who and when recorded, a git commit per approval."""
+    path = workspace.content / "payments.yaml"
+    before = path.read_text(encoding="utf-8")
+    maintainer.goto(f"{workspace.one}/console/kb/payment-failed-beneficiary/edit")
+    answer = maintainer.get_by_label("Answer", exact=True)
+    answer.fill(answer.input_value() + " Check the bank account number first.")
+    maintainer.get_by_role("button", name="Send for review").click()
+    expect(maintainer.locator(".flash")).to_contain_text("sent for review")
+    change = maintainer.locator(".review").last
+    expect(change.locator(".diff")).to_contain_text("+")
+    expect(change.locator(".diff")).to_contain_text("+    reviewed: ")
+    expect(change.locator(".diff")).to_contain_text("Check the bank")
+    assert path.read_text(encoding="utf-8") == before  # nothing written yet
+    change.get_by_role("button", name=re.compile("Approve")).click()
+    expect(maintainer.locator("#problem")).to_contain_text("a second maintainer must approve it")
+    shoot(maintainer, "kb-review")
+
+    reviewer = new_page(browser)
+    sign_in(reviewer, workspace.one, "ravi", "/console/kb/reviews")
+    reviewer.locator(".review").last.get_by_role("button", name=re.compile("Approve")).click()
+    expect(reviewer.locator(".flash")).to_contain_text("approved")
+    row = reviewer.locator("#decided tbody tr").first
+    expect(row.locator(".approver")).to_have_text("ravi")
+    assert "Check the bank account number first." in path.read_text(encoding="utf-8")
+    log = _git(workspace.content, "log", "-1", "--format=%H %an %s")
+    assert log.split()[1:3] == ["ravi", "kb:"] and "by kavya, approved by ravi" in log
+    expect(row.locator(".commit")).to_have_text(log.split()[0][:10])
+    assert _git(workspace.content, "show", "--stat", "--format=", "HEAD").strip().startswith("payments.yaml")

@@ -1,4 +1,5 @@
-"""The knowledge base's version: bumped on each console save so every server process reloads.
+"""The knowledge base's version (bumped on each console save so every server process reloads), and the
+changes waiting for a second maintainer's approval.
 
 Revision ID: 0015
 Revises: 0009
@@ -30,6 +31,24 @@ def upgrade() -> None:
     )
     op.bulk_insert(table, [{"id": 1, "version": 0, "updated_at": datetime(2026, 12, 2, tzinfo=UTC)}])
 
+    op.create_table(
+        "kb_drafts",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("entry_id", sa.String(128), nullable=False),
+        sa.Column("replaces", sa.String(128)),
+        sa.Column("file", sa.String(255), nullable=False),
+        sa.Column("entry", sa.Text, nullable=False),
+        sa.Column("started_from", sa.String(16)),
+        sa.Column("diff", sa.Text, nullable=False),
+        sa.Column("author", sa.String(64), nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("decided_by", sa.String(64)),
+        sa.Column("decided_at", UtcDateTime),
+        sa.Column("commit", sa.String(64)),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("kb_drafts")
     op.drop_table("kb_version")
