@@ -56,21 +56,24 @@ async def needs_translation(web: Web, request: Request,
 
 
 def explain(web: Web, q: str, role: str, language: str | None) -> dict[str, Any]:
-    """What the bot would do with `q` (the flow's own decision) and the figures behind it."""
+    """What the bot would do with `q` (the flow's own decision) and the matcher's reasons for it."""
     limit = web.api.settings.faq_max_hits
     result = faq_offer(web.matcher, q, language=language, role=role, limit=limit)
     offered = {hit.entry_id for hit in result.confident_hits}
     ranked = web.matcher.rank(q, audience=role, limit=max(CONSIDERED, limit))
-    top = ranked[0][1] if ranked else 0.0
-    margin = top - ranked[1][1] if len(ranked) > 1 else top
     script = script_of(q)
-    threshold = web.matcher.threshold
+    reasons = result.reasons
+    top = reasons.score if reasons else (ranked[0][1] if ranked else 0.0)
+    margin = reasons.margin if reasons else 0.0
+    threshold = reasons.threshold if reasons else web.matcher.threshold_for(script)
     if not ranked:
         why = f"no entry shares a word with it in {script} script"
     elif result.abstain:
         why = f"the best score {top:.3f} is below the threshold {threshold:.3f}"
     else:
-        why = f"the best score {top:.3f} reaches the threshold {threshold:.3f}"
+        decision = {"clear": "one answer is clearly ahead", "close": "a few answers are close"}.get(
+            reasons.decision if reasons else "", "")
+        why = f"the best score {top:.3f} reaches the threshold {threshold:.3f}" + (f"; {decision}" if decision else "")
     rows = [{"entry": entry, "score": score, "offered": entry.id in offered} for entry, score in ranked]
     return {"result": result, "rows": rows, "offered": len(offered), "top": top, "margin": margin,
             "threshold": threshold, "script": script, "why": why, "limit": limit,
