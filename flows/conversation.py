@@ -35,8 +35,8 @@ EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
 def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | None, limit: int,
               exclude: frozenset[str] = frozenset()) -> Proposal:
     """What the bot makes of a problem description: the answers it would offer (`confident_hits`: one clear
-    answer, or up to `limit` close ones, never one in `exclude`) or that it abstains, with the reasons. The conversation decides with
-    this, and the console's "Try a question" shows it."""
+    answer, or up to `limit` close ones, never one in `exclude`) or that it abstains, with the reasons.
+    The conversation decides with this, and the console's "Try a question" shows it."""
     audience = CBO_AUDIENCE if role == "cbo" else EMPLOYEE_AUDIENCE
     return matcher.propose(text, lang=language, limit=limit, audience=audience, exclude=exclude)
 
