@@ -21,13 +21,13 @@ from ruamel.yaml import YAML
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from api.accounts import SqlAccounts
 from core.db import make_engine, make_sessions, upgrade
 from kb.lint import lint
 from tests.jsonchat import helpdesk_env
 from tests.serving import serving
 from tests.web.conftest import PASSWORD, kb_copy, new_page, shoot, sign_in
 from tickets.models import TicketMessageRow, TicketRow
-from web.accounts import SqlAccounts
 
 PROPAGATION_S = 5.0
 
