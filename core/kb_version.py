@@ -41,4 +41,7 @@ async def bump_version(sessions: async_sessionmaker[AsyncSession], who: str) -> 
         await s.execute(update(KbVersionRow).where(KbVersionRow.id == ROW_ID).values(
             version=KbVersionRow.version + 1, updated_at=utcnow(), updated_by=who))
         found = await s.scalar(select(KbVersionRow.version).where(KbVersionRow.id == ROW_ID))
-    return int(found or 0)
+        if found is None:  # the migration's row is gone (a database emptied by hand): start counting again
+            s.add(KbVersionRow(id=ROW_ID, version=1, updated_at=utcnow(), updated_by=who))
+            found = 1
+    return int(found)
