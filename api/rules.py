@@ -164,6 +164,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/kb/new"): page("kb_edit"),
     ("GET", "/console/kb/{entry_id}/edit"): page("kb_edit"),
     ("POST", "/console/kb/{entry_id}/edit"): page("kb_edit"),
+    ("POST", "/console/kb/{entry_id}/rename"): page("kb_edit"),
+    ("GET", "/console/kb/translations"): page("kb_view"),
+    ("GET", "/console/kb/reviews"): page("kb_view"),
+    ("POST", "/console/kb/reviews/{number}/approve"): page("kb_edit"),
     ("GET", "/console/dashboard"): page("dashboard"),
 }
 

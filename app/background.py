@@ -64,7 +64,8 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
             await task
 
     channel_loops = [loop for channel in services.channels for loop in channel.loops()]
-    return [delivery, sla_sweep, spot_problems, clean_up, *channel_loops]
+    kb_loops = [services.kb_sync.run] if services.kb_sync is not None else []
+    return [delivery, sla_sweep, spot_problems, clean_up, *channel_loops, *kb_loops]
 
 
 def settle_heap() -> None:

@@ -13,6 +13,7 @@ from tickets.sla import SlaPolicy
 from tickets.store import DueFunction
 
 if TYPE_CHECKING:
+    from app.kb_sync import KbSync
     from bot.telegram_channel import TelegramChannel
     from flows.engine import Engine
     from kb.matcher import LexicalMatcher
@@ -30,3 +31,4 @@ class Services:
     telegram: TelegramChannel | None = None  # with HELPDESK_TELEGRAM_TOKEN: webhook route, inbox, delivery
     read_db: AsyncEngine | None = None  # SQLite: connections for read-only API requests (core.db.make_read_engine)
     channels: list[PushChannel] = field(default_factory=list)  # every configured push channel, telegram included
+    kb_sync: KbSync | None = None  # reloads the knowledge base when another process saved an edit

@@ -15,12 +15,14 @@ import flows
 from api.app import create_app
 from api.deps import ApiContext
 from app.background import running
+from app.kb_sync import KbSync
 from app.services import Services as Services
 from bot.http_chat import chat_router
 from bot.telegram_channel import TelegramChannel
 from core.channel import PushChannel
 from core.db import make_engine, make_read_engine, make_sessions, upgrade
 from core.i18n import Catalog
+from core.kb_version import bump_version
 from core.settings import Settings
 from flows.engine import Engine
 from jira_link.webhook import jira_router
@@ -87,18 +89,30 @@ def build_services(settings: Settings) -> Services:
         from bot.whatsapp_channel import WhatsAppChannel  # httpx only, but no need to load it unconfigured
 
         channels.append(WhatsAppChannel(settings, sessions, engine))
-    return Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db, channels)
+    services = Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db, channels)
+    services.kb_sync = KbSync(sessions, lambda: reload_matcher(services))
+    return services
+
+
+async def reload_matcher(services: Services) -> int:
+    """Read the knowledge-base files again and index them; InvalidContent leaves the old one answering."""
+    from kb.loader import load_knowledge_base
+
+    knowledge = await asyncio.to_thread(load_knowledge_base, services.settings.kb_dir)
+    await asyncio.to_thread(services.matcher.reload, knowledge)
+    return len(knowledge.entries)
 
 
 def build_app(services: Services) -> FastAPI:
     """The HTTP app: operator API, KB reload, and the HTTP chat channel, on one FastAPI app."""
 
     async def reload_kb() -> int:
-        from kb.loader import load_knowledge_base
-
-        knowledge = await asyncio.to_thread(load_knowledge_base, services.settings.kb_dir)
-        await asyncio.to_thread(services.matcher.reload, knowledge)
-        return len(knowledge.entries)
+        """Reload here, then count a new version so that every other server process reloads too."""
+        entries = await reload_matcher(services)
+        version = await bump_version(services.sessions, "reload")
+        if services.kb_sync is not None:
+            services.kb_sync.saved_here(version)
+        return entries
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

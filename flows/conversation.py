@@ -20,7 +20,7 @@ from flows import ticket_choices
 from flows.known_problems import best_match
 from flows.questions import QUESTIONS, rating_reply
 from flows.states import AFTER_HANDOFF, S
-from kb.protocol import Hit, Matcher
+from kb.protocol import Hit, Matcher, Proposal
 from tickets.desk import SqlTicketDesk
 from tickets.feedback import SqlTicketFeedback
 from tickets.lifecycle import ACTIVE
@@ -30,6 +30,15 @@ from tickets.routing import response_target, route
 from tickets.store import Ticket, TicketDraft, TicketStore
 
 EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
+
+
+def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | None, limit: int,
+              exclude: frozenset[str] = frozenset()) -> Proposal:
+    """What the bot makes of a problem description: the answers it would offer (`confident_hits`: one clear
+    answer, or up to `limit` close ones, never one in `exclude`) or that it abstains, with the reasons.
+    The conversation decides with this, and the console's "Try a question" shows it."""
+    audience = CBO_AUDIENCE if role == "cbo" else EMPLOYEE_AUDIENCE
+    return matcher.propose(text, lang=language, limit=limit, audience=audience, exclude=exclude)
 
 
 @dataclass(frozen=True)
@@ -156,11 +165,8 @@ class Conversation:
     def _faq_hits(self, text: str) -> tuple[Hit, ...]:
         """The matcher's confident answers, less those the user already rejected for this problem."""
         if self._hits is None:
-            audience = CBO_AUDIENCE if self.profile.get("role") == "cbo" else EMPLOYEE_AUDIENCE
-            rejected = frozenset(self.data.get("faq_rejected", []))
-            result = self.ctx.matcher.propose(  # one clear answer, or up to faq_max_hits close ones
-                text, lang=self.language, limit=self.settings.faq_max_hits, audience=audience, exclude=rejected
-            )
+            result = faq_offer(self.ctx.matcher, text, language=self.language, role=self.profile.get("role"),
+                               limit=self.settings.faq_max_hits, exclude=frozenset(self.data.get("faq_rejected", [])))
             self._hits = result.confident_hits
         return self._hits
 

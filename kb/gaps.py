@@ -19,6 +19,7 @@ class Cluster:
     examples: tuple[str, ...]
     keywords: tuple[str, ...]
     members: tuple[int, ...]  # positions in the input list
+    typical: int = 0  # the position of the member most alike to the others: the group's label
 
 
 def _vectors(bags: list[Counter[str]]) -> list[Vector]:
@@ -55,6 +56,13 @@ def similarities(texts: Sequence[str], synonyms: Synonyms | None = None) -> list
     return result
 
 
+def most_typical(members: Sequence[int], alike: Sequence[dict[int, float]], texts: Sequence[str]) -> int:
+    """The member most alike to all the others (ties: the shorter, then the earlier text): a whole
+    description a person wrote, which says what the group is about better than any list of words."""
+    return max(members, key=lambda i: (round(sum(alike[i].get(o, 0.0) for o in members if o != i), 6),
+                                       -len(texts[i]), -i))
+
+
 def cluster_texts(
     texts: Sequence[str], *, similarity: float = 0.25, examples: int = 3, synonyms: Synonyms | None = None
 ) -> list[Cluster]:
@@ -74,5 +82,7 @@ def cluster_texts(
         unassigned -= set(members)
         counts = Counter(t for i in members for t in set(normalizer.terms(texts[i])) if t not in STOPWORDS)
         shared = tuple(term for term, n in counts.most_common(3) if n * 2 >= len(members))
-        clusters.append(Cluster(len(members), tuple(texts[i] for i in members[:examples]), shared, tuple(members)))
+        typical = most_typical(members, alike, texts)
+        clusters.append(Cluster(len(members), tuple(texts[i] for i in members[:examples]), shared, tuple(members),
+                                typical))
     return sorted(clusters, key=lambda c: (-c.size, c.members[0]))

@@ -10,9 +10,8 @@ from pathlib import Path
 from core.errors import Problem
 from kb.loader import KnowledgeBase, Source, read_knowledge_base
 from kb.matcher import LexicalMatcher
+from kb.messages import LANGUAGE_NAMES
 from kb.schema import TRANSLATED_LANGS, Entry
-
-LANGUAGE_NAMES = {"or": "Odia", "hi": "Hindi"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,12 @@ def _warnings(kb: KnowledgeBase, options: LintOptions) -> Iterator[Problem]:
                 line = source.line_of("translations")
                 name = LANGUAGE_NAMES[lang]
                 yield Problem(source.file, line, f"translations.{lang}", f"no {name} translation", "warning")
+        for lang in entry.stale_translations():
+            name = LANGUAGE_NAMES[lang]
+            message = (f"The {name} translation is stale: the English changed after it was written; update it, "
+                       "or confirm it is still right in the console (or delete `stale: true`)")
+            yield Problem(source.file, source.line_of(f"translations.{lang}"), f"translations.{lang}", message,
+                          "warning")
         if entry.reviewed and (today - entry.reviewed).days > options.max_age_days:
             age = (today - entry.reviewed).days
             message = f"last reviewed {entry.reviewed} ({age} days ago); review it again"

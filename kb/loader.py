@@ -9,12 +9,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from core.errors import InvalidContent, Problem
+from kb.messages import describe
 from kb.normalize import Synonyms
 from kb.schema import Entry
 from kb.yamlsource import YamlDocument, read_yaml
@@ -54,9 +54,17 @@ class KnowledgeBase:
     directory: Path | None = None
 
     def get(self, entry_id: str) -> Entry | None:
-        return next((entry for entry in self.entries if entry.id == entry_id), None)
+        """The entry with this id, or the one renamed from it (its old id kept as an alias)."""
+        found = next((entry for entry in self.entries if entry.id == entry_id), None)
+        return found or next((entry for entry in self.entries if entry_id in entry.aliases), None)
+
+    def resolve(self, entry_id: str) -> str:
+        """The current id of an entry named by its id or by an old one; unknown ids come back unchanged."""
+        found = self.get(entry_id)
+        return found.id if found else entry_id
 
     def source_of(self, entry_id: str) -> Source | None:
+        entry_id = self.resolve(entry_id)
         return next((s for e, s in zip(self.entries, self.sources, strict=True) if e.id == entry_id), None)
 
 
@@ -93,6 +101,10 @@ def read_knowledge_base(
     if not directory.is_dir():
         return KnowledgeBase(directory=directory), [Problem(str(directory), None, None, "no such directory")]
     synonyms, problems = read_synonyms(synonyms_path)
+    if not synonyms_path.is_file():
+        message = (f"no {SYNONYMS_FILE} at {synonyms_path} (beside the content folder): matching uses no synonyms; "
+                   f"copy kb/{SYNONYMS_FILE} there")
+        problems.append(Problem(str(directory), None, None, message, "warning"))
     entries: list[Entry] = []
     sources: list[Source] = []
     with gc_paused():
@@ -113,6 +125,9 @@ def load_knowledge_base(directory: Path | None = None, synonyms_path: Path | Non
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InvalidContent(errors)
+    for problem in problems:
+        if SYNONYMS_FILE in problem.message:
+            log.warning("%s", problem)
     log.info("loaded %d knowledge-base entries from %s", len(kb.entries), kb.directory)
     return kb
 
@@ -168,49 +183,17 @@ def _problem(doc: YamlDocument, index: int, error: ErrorDetails) -> Problem:
     loc = [part for part in error["loc"] if part != "[key]"]
     line = doc.line_of(("entries", index, *loc))
     name = _dotted(loc)
-    return Problem(doc.file, line, name or None, _message(error, loc))
-
-
-_TYPES = {
-    "string_type": "must be text",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping of fields",
-    "date_type": "must be a date like 2026-11-20",
-}
-
-
-def _message(error: ErrorDetails, loc: Sequence[str | int]) -> str:
-    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')} items, has {ctx.get('actual_length')}"
-    if kind == "string_too_long":
-        return f"is {len(str(value).strip())} characters long; the limit is {ctx.get('max_length')}"
-    if kind == "string_pattern_mismatch":
-        if loc and loc[0] == "id":
-            return f"{value!r} is not a slug: use lower-case letters, digits and hyphens, e.g. forgot-password"
-        return f"{value!r} is not an http(s) link"
-    if kind == "extra_forbidden":
-        return "unknown field (check the spelling)"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    return _TYPES.get(kind, _describe(error["msg"], value))
-
-
-def _describe(message: str, value: Any) -> str:
-    return f"{message} (got {value!r})" if isinstance(value, str | int | float) else message
+    return Problem(doc.file, line, name or None, describe(error))
 
 
 def _duplicate_ids(entries: Sequence[Entry], sources: Sequence[Source]) -> list[Problem]:
     first: dict[str, Source] = {}
     problems: list[Problem] = []
     for entry, source in zip(entries, sources, strict=True):
-        seen = first.setdefault(entry.id, source)
-        if seen is not source:
-            where = f"{seen.file}:{seen.line}"
-            problems.append(Problem(source.file, source.line, "id", f"duplicate id {entry.id!r}, also at {where}"))
+        for name, entry_id in (("id", entry.id), *(("aliases", alias) for alias in entry.aliases)):
+            seen = first.setdefault(entry_id, source)
+            if seen is not source:
+                where = f"{seen.file}:{seen.line}"
+                message = f"the id {entry_id!r} is used twice, also at {where}; each id (and old id) must be unique"
+                problems.append(Problem(source.file, source.line, name, message))
     return problems

@@ -30,12 +30,14 @@ class Translation(_Strict):
     question: Text
     alternates: list[Text] = Field(default_factory=list)
     answer: Answer
+    stale: bool = False  # the English changed since this was written: a maintainer must confirm or update it
 
 
 class Entry(_Strict):
     """One question users ask, the ways they ask it, and the answer the bot gives."""
 
     id: Slug
+    aliases: list[Slug] = Field(default_factory=list)  # ids it had before a rename: eval files, tickets
     question: Text
     alternates: list[Text] = Field(min_length=MIN_ALTERNATES)
     answer: Answer
@@ -51,8 +53,12 @@ class Entry(_Strict):
     @classmethod
     def _known_module(cls, value: str) -> str:
         if value not in KNOWN_MODULES:
-            raise ValueError(f"unknown module {value!r}; use one of {', '.join(sorted(KNOWN_MODULES))}")
+            raise ValueError(f"{value!r} is unknown; use one of {', '.join(sorted(KNOWN_MODULES))}")
         return value
+
+    def stale_translations(self) -> list[str]:
+        """The languages whose translation is marked as written for an older English text."""
+        return [lang for lang, translation in self.translations.items() if translation.stale]
 
     def phrasings(self, lang: str = "en") -> list[str]:
         """The question and its alternates in one language ("en" or a translation's)."""

@@ -1,28 +1,26 @@
-"""Editing one knowledge-base entry from a form: parse, validate (naming the wrong field), write the YAML.
+"""The KB edit form: English, Odia and Hindi side by side, parsed into an entry (naming every wrong field).
 
-The file is rewritten as YAML from the parsed entries; its leading comment block is kept, comments inside
-entries are not (the form edits what the schema holds). The write is atomic: a temporary file renamed
-into place.
+The id is fixed once an entry exists (renaming is its own action); `reviewed` becomes the day of the save
+and a blank owner becomes the maintainer who saved. Changing the English question or answer marks each
+translation stale unless the maintainer updated it in the same save or ticked "still right".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import itertools
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from kb.schema import Entry
+from kb.messages import describe
+from kb.schema import TRANSLATED_LANGS, Entry
 
 LIST_FIELDS = ("alternates", "tags", "links")  # one item per line in the form
+FIELDS = ("id", "question", "alternates", "answer", "module", "audience", "tags", "links", "owner")
+TRANSLATION_FIELDS = ("question", "alternates", "answer")
+FORM_FIELDS = (*FIELDS, *(f"{lang}_{name}" for lang in TRANSLATED_LANGS for name in (*TRANSLATION_FIELDS, "confirm")))
 
 
 @dataclass
@@ -33,79 +31,67 @@ class Draft:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def fingerprint(entry: Entry) -> str:
-    """A short digest of the entry as loaded: a form that started from another version is refused."""
-    return hashlib.sha256(entry.model_dump_json().encode()).hexdigest()[:16]
-
-
 def form_of(entry: Entry) -> dict[str, str]:
+    """The entry's values as the form shows them (lists one item per line)."""
     data = entry.model_dump()
     values = {k: "\n".join(data[k]) if k in LIST_FIELDS else ("" if data[k] is None else str(data[k]))
-              for k in ("id", "question", "alternates", "answer", "module", "audience", "tags", "links", "owner",
-                        "reviewed")}
+              for k in FIELDS}
+    for lang, translation in entry.translations.items():
+        values[f"{lang}_question"] = translation.question
+        values[f"{lang}_alternates"] = "\n".join(translation.alternates)
+        values[f"{lang}_answer"] = translation.answer
     return values
 
 
-def parse(values: Mapping[str, str], translations: Mapping[str, Any]) -> tuple[Entry | None, Draft]:
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _translations(values: Mapping[str, str], old: Entry | None, english_changed: bool) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for lang in TRANSLATED_LANGS:
+        texts = {name: values.get(f"{lang}_{name}", "").replace("\r\n", "\n").strip() for name in TRANSLATION_FIELDS}
+        if not any(texts.values()):
+            continue
+        data: dict[str, Any] = {"alternates": _lines(texts["alternates"])}
+        data |= {name: texts[name] for name in ("question", "answer") if texts[name]}  # blank: "missing", as in lint
+        before = old.translations.get(lang) if old else None  # type: ignore[call-overload]
+        updated = before is None or (before.question, before.alternates, before.answer) != (
+            data.get("question"), data["alternates"], data.get("answer"))
+        confirmed = values.get(f"{lang}_confirm") == "yes"
+        if not (updated or confirmed) and (english_changed or (before is not None and before.stale)):
+            data["stale"] = True
+        found[lang] = data
+    return found
+
+
+def parse(values: Mapping[str, str], old: Entry | None, *, today: dt.date, who: str) -> tuple[Entry | None, Draft]:
     """The entry the form describes, or None and the draft with an error for each wrong field."""
     draft = Draft(dict(values))
-    data: dict[str, Any] = {k: v.strip() for k, v in values.items() if k not in LIST_FIELDS}
+    data: dict[str, Any] = {k: values.get(k, "").replace("\r\n", "\n").strip() for k in FIELDS if k not in LIST_FIELDS}
     for name in LIST_FIELDS:
-        data[name] = [line.strip() for line in values.get(name, "").splitlines() if line.strip()]
-    for optional in ("owner", "reviewed"):
-        if not data.get(optional):
-            data[optional] = None
-    if data["reviewed"] is not None:
-        try:
-            data["reviewed"] = dt.date.fromisoformat(data["reviewed"])
-        except ValueError:
-            draft.errors["reviewed"] = f"expected a date like 2026-11-21, not {data['reviewed']!r}"
-            data["reviewed"] = None
-    data["translations"] = dict(translations)
+        data[name] = _lines(values.get(name, ""))
+    if old is not None:
+        data["id"] = old.id  # ids never change in the form: renaming keeps the old one as an alias
+        data["aliases"] = list(old.aliases)
+        draft.values["id"] = old.id
+    data["owner"] = data["owner"] or who
+    draft.values["owner"] = data["owner"]
+    data["reviewed"] = today
+    english_changed = old is not None and (old.question, old.answer) != (data["question"], data["answer"])
+    data["translations"] = _translations(values, old, english_changed)
     try:
         entry = Entry.model_validate(data)
     except ValidationError as err:
         for problem in err.errors():
-            loc = problem["loc"]
-            name = str(loc[0]) if loc else "entry"
-            where = f" (line {int(loc[1]) + 1})" if len(loc) > 1 and isinstance(loc[1], int) else ""
-            draft.errors.setdefault(name, f"{_plain(problem['msg'])}{where}")
+            draft.errors.setdefault(form_field(problem["loc"]), describe(problem))
         return None, draft
-    return (None, draft) if draft.errors else (entry, draft)
+    return entry, draft
 
 
-def _plain(message: str) -> str:
-    return message.removeprefix("Value error, ")
-
-
-def _dump(entry: Entry) -> dict[str, Any]:
-    data = entry.model_dump(exclude_defaults=True)
-    data = {"id": entry.id, "question": entry.question, **data}
-    return data
-
-
-def write_entry(path: Path, entry: Entry, replaces: str | None) -> str:
-    """Put `entry` in the file (in place of entry `replaces`, or at the end); returns the old text."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "entries: []\n"
-    document = yaml.safe_load(old) or {}
-    entries: list[dict[str, Any]] = list(document.get("entries") or [])
-    index = next((i for i, e in enumerate(entries) if isinstance(e, dict) and e.get("id") == replaces), None)
-    if index is None:
-        entries.append(_dump(entry))
-    else:
-        entries[index] = _dump(entry)
-    header = "".join(itertools.takewhile(lambda line: line.startswith("#"), old.splitlines(keepends=True)))
-    body = yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False, width=110)
-    atomic_write(path, header + body)
-    return old
-
-
-def atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".edit-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def form_field(loc: tuple[int | str, ...]) -> str:
+    """The form's input for an error's location: `alternates`, `or_answer`, ..."""
+    parts = [p for p in loc if p != "[key]"]
+    if len(parts) >= 3 and parts[0] == "translations":
+        return f"{parts[1]}_{parts[2]}"
+    return str(parts[0]) if parts else "id"

@@ -28,6 +28,9 @@ def write_content(root: Path, files: dict[str, str]) -> Path:
     """A content folder under `root` holding the given files; returns the folder."""
     content = root / "content"
     content.mkdir(parents=True, exist_ok=True)
+    synonyms = root / "synonyms.yaml"  # beside the folder, as shipped (none at all is itself a lint warning)
+    if not synonyms.exists():
+        synonyms.write_text("{}\n", encoding="utf-8")
     for name, text in files.items():
         (content / name).write_text(text, encoding="utf-8")
     return content

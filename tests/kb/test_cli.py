@@ -22,7 +22,7 @@ def test_lint_fails_on_errors_and_names_file_line_and_field(tmp_path: Path) -> N
     content = write_content(tmp_path, {"a.yaml": VALID_ENTRY.replace("module: login", "module: roads")})
     result = runner.invoke(cli, ["kb", "lint", str(content)])
     assert result.exit_code == 1
-    assert f"{content / 'a.yaml'}:6: error: module: unknown module 'roads'" in result.output
+    assert f"{content / 'a.yaml'}:6: error: module: The module 'roads' is unknown" in result.output
 
 
 def test_lint_passes_with_warnings_unless_strict(tmp_path: Path) -> None:

@@ -35,3 +35,12 @@ def test_synonyms_bring_variants_together() -> None:
 
 def test_no_texts_make_no_groups() -> None:
     assert cluster_texts([]) == []
+
+
+def test_a_group_is_labelled_by_its_most_typical_whole_description() -> None:
+    texts = ["otp not received", "otp not received on my phone since morning", "the otp is not received",
+             "otp not received today", "how to add a new wage seeker"]
+    top = cluster_texts(texts)[0]
+    assert top.size == 4 and top.typical in top.members
+    assert texts[top.typical] in texts  # a whole sentence a user wrote, never a list of word stems
+    assert texts[top.typical] == "otp not received"

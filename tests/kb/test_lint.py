@@ -77,3 +77,18 @@ def test_the_shipped_content_has_no_errors() -> None:
         pytest.skip("no shipped knowledge base yet")
     errors = [p for p in lint(options=LintOptions(check_confusion=False)) if p.severity == "error"]
     assert errors == []
+
+
+def test_a_content_folder_without_synonyms_beside_it_is_a_warning(tmp_path: Path) -> None:
+    content = write_content(tmp_path, {"a.yaml": TRANSLATED})
+    (tmp_path / "synonyms.yaml").unlink()
+    problems = lint(content, options=TODAY)
+    assert [(p.severity, p.message.split(" (")[0]) for p in problems] == [
+        ("warning", f"no synonyms.yaml at {tmp_path / 'synonyms.yaml'}")]
+
+
+def test_a_stale_translation_is_a_warning_naming_the_language(tmp_path: Path) -> None:
+    stale = TRANSLATED.replace("answer: Forgot Password ଦବାନ୍ତୁ।}", "answer: Forgot Password ଦବାନ୍ତୁ।, stale: true}")
+    problems = lint(write_content(tmp_path, {"a.yaml": stale}), options=TODAY)
+    assert [(p.line, p.field, p.severity) for p in problems] == [(8, "translations.or", "warning")]
+    assert problems[0].message.startswith("The Odia translation is stale: the English changed after it was written")

@@ -41,7 +41,7 @@ def test_each_entry_remembers_the_file_and_line_it_came_from() -> None:
     [
         ('    answer: Tap "Forgot Password" on the login page.\n', "", 2, "answer", "required"),
         ('Tap "Forgot Password" on the login page.', "''", 5, "answer", "must not be empty"),
-        ("module: login", "module: roads", 6, "module", "unknown module 'roads'"),
+        ("module: login", "module: roads", 6, "module", "The module 'roads' is unknown; use one of"),
         ('Tap "Forgot Password" on the login page.', "x" * 601, 5, "answer", "601 characters"),
         ("question: I forgot my password", "question: 42", 3, "question", "must be text"),
         ("id: forgot-password", "id: Forgot_Password", 2, "id", "not a slug"),
@@ -112,7 +112,7 @@ def test_the_bot_gets_no_half_loaded_knowledge_base(tmp_path: Path) -> None:
         load_knowledge_base(content)
     _, problems = read_knowledge_base(content)
     assert caught.value.problems == problems
-    assert "b.yaml:6: error: module: unknown module 'roads'" in str(caught.value)
+    assert "b.yaml:6: error: module: The module 'roads' is unknown" in str(caught.value)
 
 
 def test_synonyms_sit_beside_the_content_folder(tmp_path: Path) -> None:

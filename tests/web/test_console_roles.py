@@ -3,6 +3,7 @@ sent to sign in, and a form without the session's CSRF token is refused."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -25,6 +26,8 @@ PAGES = {  # path ({n}: a ticket escalated to the vendor team) -> the permission
     "/console/kb": "kb_view",
     "/console/kb/try?q=login": "kb_view",
     "/console/kb/gaps": "kb_view",
+    "/console/kb/translations": "kb_view",
+    "/console/kb/reviews": "kb_view",
     "/console/kb/new": "kb_edit",
     "/console/kb/employee-login/edit": "kb_edit",
     "/console/dashboard": "dashboard",
@@ -112,11 +115,14 @@ async def test_a_kb_edit_from_an_older_version_of_the_entry_is_refused(
     csrf = await _signed_in(client, services, "kb_maintainer")
     form = (await client.get("/console/kb/employee-login/edit")).text
     values = dict(re.findall(r'<input type="(?:hidden|text)" (?:id="f-\w+" )?name="(\w+)" value="([^"]*)"', form))
+    values |= {name: html.unescape(text) for name, text in re.findall(
+        r'<textarea id="f-\w+" name="(\w+)">([^<]*)</textarea>', form)}
     values |= {"csrf": csrf, "module": "login", "audience": "employee",
                "alternates": "login web app\nemployee login\nsign in as engineer", "answer": "First answer."}
     first = await client.post("/console/kb/employee-login/edit", data=values)
     assert first.status_code == 303, first.text[:500]
     second = await client.post("/console/kb/employee-login/edit", data=values | {"answer": "Second answer."})
-    assert second.status_code == 409 and "someone changed this entry" in second.text
+    assert second.status_code == 409
+    assert "someone else saved entry &#39;employee-login&#39; after you opened it" in second.text
     entry = services.matcher.knowledge_base.get("employee-login")
     assert entry is not None and entry.answer == "First answer."
