@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from core.errors import InvalidContent
+from kb.editing import atomic_write, locked, save_entry
+from kb.loader import read_knowledge_base
 from kb.messages import describe
 from kb.schema import TRANSLATED_LANGS, Entry
 
@@ -95,3 +99,14 @@ def form_field(loc: tuple[int | str, ...]) -> str:
     if len(parts) >= 3 and parts[0] == "translations":
         return f"{parts[1]}_{parts[2]}"
     return str(parts[0]) if parts else "id"
+
+
+def write_checked(directory: Path, path: Path, entry: Entry, replaces: str | None, started_from: str | None) -> None:
+    """Save the entry, then check the whole knowledge base; put the file back if it no longer loads."""
+    with locked(directory / ".knowledge-base"):  # one save checks the whole base at a time
+        previous = save_entry(path, entry, replaces, started_from)
+        _, problems = read_knowledge_base(directory)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            atomic_write(path, previous)
+            raise InvalidContent(errors)

@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import InvalidContent, NotFound
 from core.modules import KNOWN_MODULES
-from kb.editing import StaleEntry, atomic_write, fingerprint, locked, rename_entry, save_entry
-from kb.loader import default_kb_dir, read_knowledge_base
+from kb.editing import StaleEntry, fingerprint, rename_entry
+from kb.loader import default_kb_dir
 from kb.messages import LANGUAGE_NAMES
 from kb.schema import AUDIENCES, TRANSLATED_LANGS, Entry
 from web.context import Web, WebContext
-from web.kbedit import FORM_FIELDS, Draft, form_of, parse
+from web.kbedit import FORM_FIELDS, Draft, form_of, parse, write_checked
 from web.kbreview import send_for_review
 from web.render import page
 from web.session import Signed, console
@@ -58,17 +58,6 @@ async def edit_entry(web: Web, request: Request, entry_id: str, signed: Maintain
     """The entry in a form: English, Odia and Hindi side by side."""
     entry = _entry(web, entry_id)
     return _form(web, request, signed, Draft(form_of(entry) | {"fingerprint": fingerprint(entry)}), entry)
-
-
-def write_checked(directory: Path, path: Path, entry: Entry, replaces: str | None, started_from: str | None) -> None:
-    """Save the entry, then check the whole knowledge base; put the file back if it no longer loads."""
-    with locked(directory / ".knowledge-base"):  # one save checks the whole base at a time
-        previous = save_entry(path, entry, replaces, started_from)
-        _, problems = read_knowledge_base(directory)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            atomic_write(path, previous)
-            raise InvalidContent(errors)
 
 
 async def _save(web: WebContext, request: Request, signed: Signed, old: Entry | None) -> Response:

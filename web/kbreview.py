@@ -21,6 +21,7 @@ from kb.gitcommit import commit_file
 from kb.loader import default_kb_dir
 from kb.schema import Entry
 from web.context import Web, WebContext
+from web.kbedit import write_checked
 from web.render import page
 from web.session import Signed, console
 
@@ -67,7 +68,6 @@ async def reviews(web: Web, request: Request, signed: Annotated[Signed, Depends(
 async def approve(web: Web, request: Request, number: int,
                   signed: Annotated[Signed, Depends(console("kb_edit"))]) -> Response:
     """Approve a change: written, reloaded everywhere, recorded, and committed when the folder is in git."""
-    from web.kbforms import write_checked  # the one way a change reaches the files
 
     async with web.api.sessions() as s:
         row = await s.get(KbDraftRow, number)
