@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -57,22 +59,31 @@ def test_an_unreachable_database_is_named_without_its_password(tmp_path: Path) -
     assert "s3cret" not in database.message and "***" in database.message
 
 
-def test_a_database_behind_the_code_is_told_to_upgrade(database_url: str, tmp_path: Path) -> None:
+@contextmanager
+def schema_version(database_url: str, version: str) -> Iterator[None]:
+    """The database claims another schema version for a while (the test database is shared afterwards)."""
     engine = create_engine(sync_url(database_url))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    engine.dispose()
-    migrations = by_topic(diagnose(fresh(database_url, tmp_path), NOW))["migrations"]
+        real = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": real})
+        engine.dispose()
+
+
+def test_a_database_behind_the_code_is_told_to_upgrade(database_url: str, tmp_path: Path) -> None:
+    with schema_version(database_url, "0001"):
+        migrations = by_topic(diagnose(fresh(database_url, tmp_path), NOW))["migrations"]
     assert migrations.status == "warn" and "schema at 0001" in migrations.message
     assert "helpdesk db upgrade" in migrations.message
 
 
 def test_a_database_from_a_newer_version_fails(database_url: str, tmp_path: Path) -> None:
-    engine = create_engine(sync_url(database_url))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    engine.dispose()
-    migrations = by_topic(diagnose(fresh(database_url, tmp_path), NOW))["migrations"]
+    with schema_version(database_url, "9999"):
+        migrations = by_topic(diagnose(fresh(database_url, tmp_path), NOW))["migrations"]
     assert migrations.status == "fail" and "newer helpdesk" in migrations.message
 
 

@@ -2,7 +2,7 @@
 exactly what the models say (tickets.updated_at and tickets.pauses NOT NULL, as the code always wrote them).
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from core.db import JsonType, UtcDateTime
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """WhatsApp: the webhook's inbox, each user's 24-hour window, and the status of what we sent.
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from core.db import JsonType, UtcDateTime
 
 revision = "0016"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
