@@ -15,7 +15,10 @@ READ_TIMEOUT = 60.0
 
 def helpdesk_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
-    env.update(HELPDESK_DATABASE_URL=database_url, HELPDESK_DATA_DIR=str(data_dir))
+    env.update(HELPDESK_DATABASE_URL=database_url, HELPDESK_DATA_DIR=str(data_dir),
+               # lexical matching, as in-process tests have it: with encoders, answers would change the moment
+               # the entry vectors finish encoding in the background
+               HELPDESK_SEMANTIC=os.environ.get("HELPDESK_SEMANTIC", "false"))
     return env
 
 

@@ -46,7 +46,7 @@ START_TIMEOUT_S = 90.0
 
 def soak_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
-    env.update(HELPDESK_DATABASE_URL=database_url, HELPDESK_DATA_DIR=str(data_dir),
+    env.update(HELPDESK_DATABASE_URL=database_url, HELPDESK_DATA_DIR=str(data_dir), HELPDESK_SEMANTIC="false",
                HELPDESK_CHANNEL_KEYS=json.dumps({INTEGRATION: KEY}), HELPDESK_CHAT_MESSAGES_PER_MINUTE="0",
                HELPDESK_API_REQUESTS_PER_MINUTE="0",  # simulated users type faster than people
                HELPDESK_WEBHOOK_ALLOW_PRIVATE="true",  # a loopback receiver

@@ -62,6 +62,8 @@
       if (b.dataset.ticket) { badge.textContent = b.dataset.ticket; badge.hidden = false; }
     });
     var first = fresh.filter(function (b) { return b.classList.contains("bot"); })[0] || fresh[fresh.length - 1];
+    var top = document.querySelector("header");  // sticky: the answer must start below it, however tall it wraps
+    first.style.scrollMarginTop = ((top ? top.getBoundingClientRect().height : 0) + 8) + "px";
     first.scrollIntoView({block: "start"});  // the first answer's top in view, however long the answers are
     active();
   }
