@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,14 +13,23 @@ class BodySizeLimit:
     """Refuses bodies over `max_bytes`: by Content-Length up front, or while a chunked body streams in."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, per_path: Mapping[str, int] | None = None) -> None:
-        """`per_path`: paths with a limit of their own (an upload route), instead of `max_bytes`."""
+        """`per_path`: paths with a limit of their own (an upload route), instead of `max_bytes`; a path may be
+        a route's template (`/console/tickets/{number}/reply`), a parameter matching one path segment."""
         self.app, self.max_bytes, self.per_path = app, max_bytes, dict(per_path or {})
+        self._templates = [(re.compile("".join(r"[^/]+" if part.startswith("{") else re.escape(part)
+                                               for part in re.split(r"(\{[^}]*\})", path)) + "$"), limit)
+                           for path, limit in self.per_path.items() if "{" in path]
+
+    def limit_for(self, path: str) -> int:
+        if path in self.per_path:
+            return self.per_path[path]
+        return next((limit for pattern, limit in self._templates if pattern.match(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.per_path.get(scope["path"], self.max_bytes)
+        limit = self.limit_for(scope["path"])
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
             await self._refuse(send, limit)

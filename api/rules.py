@@ -106,6 +106,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/tickets/{number}/claim"): token("claim", TICKET),
     ("POST", "/api/tickets/{number}/assign"): token("assign", TICKET),
     ("POST", "/api/tickets/{number}/reply"): token("reply", TICKET),
+    ("POST", "/api/tickets/{number}/reply-with-attachment"): token("reply", TICKET),
     ("POST", "/api/tickets/{number}/notes"): token("note", TICKET),
     ("POST", "/api/tickets/{number}/priority"): token("set_priority", TICKET),
     ("POST", "/api/tickets/{number}/category"): token("set_category", TICKET),

@@ -53,6 +53,10 @@ class MessagePublic(BaseModel):
     author: str
     kind: str = Field(description="reply (delivered to the user), note (internal), user (the user's follow-up)")
     text: str
+    attachments: list[dict[str, Any]] = Field(default_factory=list, description="files an operator sent with it")
+    delivery: str | None = Field(default=None, description=(
+        "a reply's delivery to the user: queued, delivered, failed, or what the channel reported after "
+        "(accepted, sent, delivered, read, failed: WhatsApp's statuses; never back to an earlier one)"))
 
 
 class EventPublic(BaseModel):

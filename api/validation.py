@@ -14,6 +14,7 @@ from pydantic import AfterValidator
 from starlette.datastructures import UploadFile
 
 from core.inputs import checked_day, checked_text, loads
+from tickets.attachments import AttachmentStore, OutgoingFile, TooLarge, keep_outgoing
 
 # answer 200 to a malformed delivery (after checking its signature), so the provider moves on
 OWN_BODY = frozenset({"/telegram/webhook", "/whatsapp/webhook"})
@@ -49,3 +50,14 @@ def _day(value: date) -> date:
 
 # A calendar day in a query: in years the calendar code can add a day to (year 1 would overflow)
 Day = Annotated[date, AfterValidator(_day)]
+
+
+async def kept_upload(store: AttachmentStore, upload: UploadFile | None) -> tuple[OutgoingFile, ...]:
+    """An operator's file sent with a reply (form field or API upload), checked and kept; none when the
+    field was left empty. Read no further than the store's limit."""
+    if upload is None or not upload.filename:
+        return ()
+    data = await upload.read(store.max_bytes + 1)
+    if len(data) > store.max_bytes:
+        raise TooLarge(None, store.max_bytes)
+    return (keep_outgoing(store, data, upload.filename),) if data else ()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import flows
 from api.app import create_app
 from api.deps import ApiContext
+from api.routes import tickets as api_tickets
 from app.background import running
 from app.kb_sync import KbSync
 from app.services import Services as Services
@@ -30,6 +31,7 @@ from tickets.desk import sla_due
 from tickets.sla import SlaPolicy
 from tickets.sla_job import check_config
 from web import chat as web_chat
+from web import console as web_console
 from web.app import install as install_web
 
 if TYPE_CHECKING:
@@ -126,7 +128,9 @@ def build_app(services: Services) -> FastAPI:
     routers += [router for channel in services.channels if (router := channel.router()) is not None]
     if services.settings.voice_auth_token:
         routers.append(build_voice_router(services))
-    app = create_app(ctx, routers, lifespan, body_limits=web_chat.body_limits(services.settings))
+    uploads = {**web_chat.body_limits(services.settings), **web_console.body_limits(services.settings),
+               **api_tickets.body_limits(services.settings)}
+    app = create_app(ctx, routers, lifespan, body_limits=uploads)
     install_web(app, ctx, services.engine, services.matcher, Catalog.load(MESSAGES_DIR))
     return app
 

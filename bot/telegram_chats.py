@@ -1,20 +1,18 @@
 """What the bot keeps per Telegram chat: the ULB a deep link named, and whether the user blocked the bot.
 
 A user who blocked the bot cannot be reached; each of their tickets that is not closed gets an
-`unreachable` event (shown in the ticket's history in the operator API), once, and a `reachable` one when
-they write to the bot again.
+`unreachable` event (told to the desk through `core.channel.ChannelReports`; the ticket page and the API
+show it), once, and a `reachable` one when they write to the bot again.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram_models import TelegramChatRow
 from core.db import utcnow
-from tickets.models import TicketEventRow, TicketRow
+from tickets.reports import SqlChannelReports
 
-ACTOR = "telegram"
 BLOCKED_REASON = "The user blocked the helpdesk bot on Telegram: messages cannot reach them until they write again."
 BACK_REASON = "The user wrote to the helpdesk bot again: messages reach them."
 
@@ -46,19 +44,11 @@ class SqlTelegramChats:
         row = await self._row(chat_id)
         if row.blocked_at is None:
             row.blocked_at = row.updated_at = utcnow()
-            await self._tell_tickets(chat_id, "unreachable", BLOCKED_REASON)
+            await SqlChannelReports(self._session).unreachable(self._channel, chat_id, BLOCKED_REASON)
 
     async def reachable(self, chat_id: str) -> None:
         """The user wrote again: if they had blocked the bot, their tickets say they are back."""
         row = await self._session.get(TelegramChatRow, chat_id, with_for_update=True)
         if row is not None and row.blocked_at is not None:
             row.blocked_at, row.updated_at = None, utcnow()
-            await self._tell_tickets(chat_id, "reachable", BACK_REASON)
-
-    async def _tell_tickets(self, chat_id: str, action: str, reason: str) -> None:
-        tickets = await self._session.scalars(
-            select(TicketRow.id).where(TicketRow.channel == self._channel, TicketRow.user_id == chat_id,
-                                       TicketRow.status != "closed"))
-        for ticket_id in tickets:
-            self._session.add(TicketEventRow(ticket_id=ticket_id, at=utcnow(), actor=ACTOR, action=action,
-                                             before={}, after={"reachable": action == "reachable"}, reason=reason))
+            await SqlChannelReports(self._session).reachable(self._channel, chat_id, BACK_REASON)

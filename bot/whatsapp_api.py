@@ -1,6 +1,7 @@
 """A small client of the WhatsApp Business Cloud API (Graph API), on httpx.
 
-Only what the helpdesk uses: send a message, look up and download a user's media, and the read-only calls
+Only what the helpdesk uses: send a message, upload an operator's file, look up and download a user's
+media, and the read-only calls
 `helpdesk whatsapp check` makes. Graph errors come back as `GraphError` with Meta's numeric code, so callers
 decide by code (131047: outside the 24-hour window; 130429/131056: slow down; 131026: undeliverable).
 """
@@ -109,6 +110,13 @@ class CloudApi:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **message}
         data = await self._call("POST", f"{self._number}/messages", json=body)
         return str(data["messages"][0]["id"])
+
+    async def upload(self, data: bytes, mime: str, filename: str) -> str:
+        """Upload a file for a media message; Meta's media id for it."""
+        form = {"messaging_product": "whatsapp", "type": mime}
+        data_out = await self._call("POST", f"{self._number}/media", data=form,
+                                    files={"file": (filename, data, mime)})
+        return str(data_out["id"])
 
     async def media(self, media_id: str) -> Media:
         data = await self._call("GET", media_id)

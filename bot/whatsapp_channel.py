@@ -3,14 +3,18 @@ worker that answers stored messages in order, and the outbox sender that respect
 
 Inside the window (24 hours since the user last wrote) anything may be sent; outside it only approved
 templates. The sender sends free-form when the window is open, and the item's template otherwise or when
-Meta answers 131047 (the window closed sooner than we knew). Throughput errors are retried by the outbox's
-backoff; a user who cannot be reached (131026) is marked and not retried.
+Meta answers 131047 (the window closed sooner than we knew). Files an operator sent with a reply follow its
+text inside the window (uploaded to /media, then an image or document message); outside it only the template
+goes (free-form media is not allowed there), and the file names are added to it. Throughput errors are
+retried by the outbox's backoff; a user who cannot be reached (131026) is marked, their open tickets say so,
+and they are not retried until they write again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,6 +29,7 @@ from bot.whatsapp_store import SqlWhatsApp, StoredMessage, message_time
 from bot.whatsapp_webhook import webhook_router
 from core.channel import ChatEngine, Loop, OutboxItem
 from core.db import utcnow
+from core.errors import NotFound
 from core.messages import LANGUAGE, Attachment, Inbound, Reply, UserRef
 from core.settings import Settings
 from tickets.attachments import AttachmentStore, TooLarge, kind_of
@@ -62,16 +67,22 @@ class WhatsAppSender:
                 raise DeliveryError("the user cannot be reached on WhatsApp", retryable=False)
             open_window = await store.window_open(wa_id, channel.clock())
         reply = await channel.engine.render_for(UserRef(CHANNEL, wa_id), item.kind, item.payload)
+        files = [a for a in item.payload.get("attachments") or [] if isinstance(a, dict)]
         try:
             if open_window:
                 try:
                     await channel.deliver(wa_id, reply, outbox_id=item.id)
+                    for file in files:
+                        await channel.deliver_file(wa_id, file, outbox_id=item.id)
                     return
                 except GraphError as err:
                     if err.code not in OUTSIDE_WINDOW:
                         raise
                     async with channel.sessions() as session, session.begin():
                         await SqlWhatsApp(session).window_closed(wa_id, channel.clock())
+            if files:
+                names = ", ".join(f"📎 {f.get('name') or 'file'}" for f in files)
+                reply = dataclasses.replace(reply, text=f"{reply.text}\n{names}")
             await channel.deliver_template(wa_id, item.kind, reply, outbox_id=item.id)
         except GraphError as err:
             if err.code in UNDELIVERABLE:
@@ -112,6 +123,22 @@ class WhatsAppChannel:
             async with self.sessions() as session, session.begin():
                 await SqlWhatsApp(session).sent(message_id, wa_id, outbox_id, None)
         return ids
+
+    async def deliver_file(self, wa_id: str, file: dict[str, Any], *, outbox_id: int | None) -> str:
+        """Send a file from the attachment store as an image or document message (inside the window)."""
+        try:
+            data = self.attachments.read(str(file["ref"]))
+        except NotFound as err:
+            raise DeliveryError(f"the attachment {file.get('name')!r} is no longer kept", retryable=False) from err
+        mime = str(file.get("mime") or self.attachments.mime_of(str(file["ref"])))
+        name = str(file.get("name") or file["ref"])
+        media_id = await self.api.upload(data, mime, name)
+        kind = "image" if mime.startswith("image/") else "document"
+        body: dict[str, Any] = {"id": media_id} if kind == "image" else {"id": media_id, "filename": name}
+        message_id = await self.api.send(wa_id, {"type": kind, kind: body})
+        async with self.sessions() as session, session.begin():
+            await SqlWhatsApp(session).sent(message_id, wa_id, outbox_id, None)
+        return message_id
 
     async def deliver_template(self, wa_id: str, kind: str, reply: Reply, *, outbox_id: int | None) -> str:
         """Send a reply as the approved template for its kind, in the user's language."""

@@ -1,5 +1,9 @@
 """The WhatsApp channel's storage, inside the caller's transaction: the webhook's inbox, each user's
-24-hour window and blocked mark, and the newest status of each message we sent."""
+24-hour window and blocked mark, and the newest status of each message we sent.
+
+What the desk must know it is told through `core.channel.ChannelReports` in the same transaction: an outbox
+item's receipt (the least advanced status of the messages that carried it, or failed), and a user who
+blocked the business (an `unreachable` event on their open tickets) or wrote again (`reachable`)."""
 
 from __future__ import annotations
 
@@ -12,12 +16,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.whatsapp_models import WhatsAppContactRow, WhatsAppInboxRow, WhatsAppSentRow
+from core.channel import RECEIPTS
 from core.db import utcnow
+from tickets.reports import SqlChannelReports
 
+CHANNEL = "whatsapp"
 WINDOW = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
 BATCH = 20
-STATUS_RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+STATUS_RANK = {status: rank for rank, status in enumerate(RECEIPTS)}  # accepted, sent, delivered, read, failed
+BLOCKED_REASON = ("User unreachable on WhatsApp: Meta could not deliver to them (they may have blocked the "
+                  "helpdesk's number); nothing more is sent to them until they write again.")
+BACK_REASON = "The user wrote on WhatsApp again: messages reach them."
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,9 @@ class SqlWhatsApp:
         row = await self._contact(wa_id)
         if row.last_inbound_at is None or at > row.last_inbound_at:
             row.last_inbound_at = at
-        row.blocked_at = None
+        if row.blocked_at is not None:
+            row.blocked_at = None
+            await SqlChannelReports(self._session).reachable(CHANNEL, wa_id, BACK_REASON)
 
     async def window_open(self, wa_id: str, now: datetime) -> bool:
         """Whether free-form messages may go to this user now (they wrote within 24 hours, and Meta has not
@@ -96,7 +108,11 @@ class SqlWhatsApp:
         (await self._contact(wa_id)).window_closed_at = now
 
     async def blocked(self, wa_id: str, now: datetime) -> None:
-        (await self._contact(wa_id)).blocked_at = now
+        """Meta cannot deliver to the user (131026): marked, and their open tickets say so, once."""
+        row = await self._contact(wa_id)
+        if row.blocked_at is None:
+            row.blocked_at = now
+            await SqlChannelReports(self._session).unreachable(CHANNEL, wa_id, BLOCKED_REASON)
 
     async def is_blocked(self, wa_id: str) -> bool:
         row = await self._session.get(WhatsAppContactRow, wa_id)
@@ -109,6 +125,8 @@ class SqlWhatsApp:
                      .on_conflict_do_update(index_elements=["message_id"],
                                             set_={"outbox_id": outbox_id, "template": template}))
         await self._session.execute(statement)
+        if outbox_id is not None:
+            await self._report(outbox_id)
 
     async def status(self, message_id: str, wa_id: str, status: str, error: str | None) -> None:
         """Record a delivery status; an older status arriving late never replaces a newer one."""
@@ -120,6 +138,21 @@ class SqlWhatsApp:
                                               updated_at=utcnow()))
         elif STATUS_RANK[status] > STATUS_RANK.get(row.status, 0):
             row.status, row.error, row.updated_at = status, error, utcnow()
+            if row.outbox_id is not None:
+                await self._session.flush()
+                await self._report(row.outbox_id)
+
+    async def _report(self, outbox_id: int) -> None:
+        """Tell the desk how far the outbox item got: failed if any of its messages failed, else the least
+        advanced status among them (a reply split in two is read when both are)."""
+        rows = list(await self._session.execute(
+            select(WhatsAppSentRow.status, WhatsAppSentRow.error).where(WhatsAppSentRow.outbox_id == outbox_id)))
+        failed = [error for status, error in rows if status == "failed"]
+        if failed:
+            await SqlChannelReports(self._session).receipt(outbox_id, "failed", failed[0])
+        elif rows:
+            least = min((status for status, _ in rows), key=lambda status: STATUS_RANK.get(status, 0))
+            await SqlChannelReports(self._session).receipt(outbox_id, least)
 
     async def status_of(self, message_id: str) -> str | None:
         row = await self._session.get(WhatsAppSentRow, message_id)

@@ -3,8 +3,9 @@
 A POST is refused (403) unless `X-Hub-Signature-256` is `sha256=` + the HMAC-SHA256 of the raw body under the
 app secret, compared in constant time. Each user message of a delivery (there may be several) is stored under
 its `wamid` before the 200 (a redelivery is stored once), and the worker answers them in order; delivery
-statuses are recorded at once. Deliveries for another phone number id are acknowledged and ignored. If the
-database cannot take them the answer is 503, so Meta delivers them again.
+statuses are recorded at once (a failure saying the user cannot be reached marks them unreachable).
+Deliveries for another phone number id are acknowledged and ignored. If the database cannot take them the
+answer is 503, so Meta delivers them again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.whatsapp_api import UNDELIVERABLE
 from bot.whatsapp_store import SqlWhatsApp
 from core.settings import Settings
 
@@ -102,8 +104,11 @@ async def _store_value(store: SqlWhatsApp, value: dict[str, Any], now: datetime)
             fresh += await store.store(message, contacts.get(str(message["from"])), now)
     for status in value.get("statuses") or []:
         if isinstance(status, dict) and status.get("id"):
-            errors = status.get("errors") or []
+            raw = status.get("errors")
+            errors = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
             error = json.dumps(errors[0])[:1000] if errors else None
-            await store.status(str(status["id"]), str(status.get("recipient_id", "")), str(status.get("status")),
-                               error)
+            recipient = str(status.get("recipient_id", ""))
+            await store.status(str(status["id"]), recipient, str(status.get("status")), error)
+            if recipient and any(e.get("code") in UNDELIVERABLE for e in errors):
+                await store.blocked(recipient, now)
     return fresh

@@ -10,6 +10,10 @@ asks the engine how the item reads for that user (`ChatEngine.render_for`) and s
 A push channel (one the server must run something for: a webhook route, an inbox worker, an outbox sender)
 is a `PushChannel`; `app.wiring` builds the configured ones and `helpdesk serve` mounts their routers, runs
 their loops and registers their senders under their `name`.
+
+What a channel learns after sending (a receipt: WhatsApp's delivered and read; a user who blocked the
+business or the bot) it tells the desk through `ChannelReports`, in its own transaction; the ticket page and
+the API show it. That is how a channel writes to a ticket: never through the ticket tables.
 """
 
 from __future__ import annotations
@@ -62,6 +66,27 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any]
     attempts: int
+
+
+RECEIPTS = ("accepted", "sent", "delivered", "read", "failed")
+"""What a channel may report of an outbox item it delivered, in the order they happen: a report arriving late
+never replaces a later one (read never goes back to delivered)."""
+
+
+class ChannelReports(Protocol):
+    """What a channel tells the desk about its messages and users (`tickets.reports.SqlChannelReports`)."""
+
+    async def receipt(self, outbox_id: int, status: str, error: str | None = None) -> bool:
+        """The outbox item's newest receipt (one of RECEIPTS); False if it was not newer than the one kept."""
+        ...
+
+    async def unreachable(self, channel: str, user_id: str, reason: str) -> int:
+        """The user cannot be reached on the channel: each of their tickets not closed says so; how many."""
+        ...
+
+    async def reachable(self, channel: str, user_id: str, reason: str) -> int:
+        """The user can be reached again (they wrote): their tickets not closed say so; how many."""
+        ...
 
 
 class OutboxSender(Protocol):

@@ -44,6 +44,44 @@ class StoredFile:
         return {"ref": self.ref, "kind": kind, "name": name, "mime": self.mime}
 
 
+# What an operator may send a user, told by the file's first bytes (not by the name or the browser's word):
+# photos within WhatsApp's 5 MB for images, PDF documents within the store's limit.
+OUTGOING = {b"\xff\xd8\xff": ("image/jpeg", (".jpg", ".jpeg")), b"\x89PNG\r\n\x1a\n": ("image/png", (".png",)),
+            b"%PDF-": ("application/pdf", (".pdf",))}
+OUTGOING_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+MAX_OUTGOING_NAME = 100
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file an operator sends with a reply, kept in the store."""
+
+    ref: str
+    mime: str
+    name: str
+    size: int
+
+    def as_attachment(self) -> dict[str, str]:
+        return {"ref": self.ref, "kind": kind_of(self.mime), "name": self.name, "mime": self.mime}
+
+
+def keep_outgoing(store: AttachmentStore, data: bytes, name: str) -> OutgoingFile:
+    """Check an operator's file (a JPEG or PNG photo up to 5 MB, or a PDF) and keep it; InvalidInput (or
+    TooLarge) saying why not."""
+    found = next((found for magic, found in OUTGOING.items() if data.startswith(magic)), None)
+    if found is None:
+        raise InvalidInput("attachment: send a photo (JPEG or PNG) or a PDF document")
+    mime, extensions = found
+    limit = min(store.max_bytes, OUTGOING_IMAGE_MAX_BYTES) if mime.startswith("image/") else store.max_bytes
+    if len(data) > limit:
+        raise TooLarge(len(data), limit)
+    cleaned = "".join(c for c in Path(name.replace("\\", "/")).name if c.isprintable()).strip()[:MAX_OUTGOING_NAME]
+    if not cleaned.lower().endswith(extensions):  # the user's phone opens it by its name
+        cleaned = (cleaned or "attachment")[: MAX_OUTGOING_NAME - len(extensions[0])] + extensions[0]
+    stored = AttachmentStore(store.root, limit).save(data, mime=mime)
+    return OutgoingFile(stored.ref, mime, cleaned, stored.size)
+
+
 def kind_of(mime: str) -> str:
     """'image', 'audio', 'video' or 'file', from a MIME type."""
     major = mime.split("/", 1)[0]

@@ -16,12 +16,14 @@ from core.db import utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
 from core.sqlite_direct import Prebuilt, insert_every_column
+from tickets.attachments import OutgoingFile
 from tickets.events import ticket_event
 from tickets.handoff import enqueue_handoff
 from tickets.lifecycle import next_status
-from tickets.models import TicketEventRow, TicketMessageRow, TicketRow
+from tickets.models import OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
 from tickets.outbox import SqlOutbox
 from tickets.priority import CATEGORIES
+from tickets.reports import delivery_state
 from tickets.routing import route
 from tickets.sla import SlaPolicy, due_time
 from tickets.store import DueFunction, Ticket, ticket_of
@@ -43,6 +45,9 @@ class TicketMessage:
     author: str
     kind: str
     text: str
+    id: int | None = None
+    attachments: tuple[dict[str, Any], ...] = ()  # files an operator sent with a reply
+    delivery: str | None = None  # a reply's delivery to the user: queued, delivered, failed, or a receipt
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,16 @@ class SqlTicketDesk:
         return row
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        """The ticket's messages, each reply with its delivery (core.channel.RECEIPTS where the channel
+        reports them) and the files sent with it."""
         query = select(TicketMessageRow).where(TicketMessageRow.ticket_id == ticket_id).order_by(TicketMessageRow.id)
-        return [TicketMessage(m.at, m.author, m.kind, m.text) for m in await self._session.scalars(query)]
+        sent = await self._session.scalars(select(OutboxRow).where(OutboxRow.ticket_id == ticket_id,
+                                                                   OutboxRow.message_id.is_not(None)))
+        delivery = {item.message_id: delivery_state(item) for item in sent}
+        files = await self._session.scalar(select(TicketRow.attachments).where(TicketRow.id == ticket_id)) or []
+        return [TicketMessage(m.at, m.author, m.kind, m.text, m.id,
+                              tuple(a for a in files if a.get("message") == m.id), delivery.get(m.id))
+                for m in await self._session.scalars(query)]
 
     async def events(self, ticket_id: int) -> list[TicketEvent]:
         query = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
@@ -117,8 +130,15 @@ class SqlTicketDesk:
         await ticket_event(self._session, "ticket.updated", ticket_of(row))
         return row
 
-    def _deliver(self, row: TicketRow, kind: str, payload: dict[str, Any]) -> Any:
-        return self._outbox.enqueue(row.channel, row.user_id, kind, {"number": row.number, **payload}, row.id)
+    def _deliver(self, row: TicketRow, kind: str, payload: dict[str, Any], message_id: int | None = None) -> Any:
+        return self._outbox.enqueue(row.channel, row.user_id, kind, {"number": row.number, **payload}, row.id,
+                                    message_id)
+
+    async def _add_message(self, row: TicketRow, author: str, kind: str, text: str) -> int:
+        message = TicketMessageRow(ticket_id=row.id, author=author, kind=kind, text=text)
+        self._session.add(message)
+        await self._session.flush()
+        return message.id
 
     def _recompute_due(self, row: TicketRow, priority: str, pauses: list[list[str | None]]) -> dict[str, Any]:
         if self._due is None:
@@ -144,15 +164,23 @@ class SqlTicketDesk:
         return ticket_of(await self.change(number, actor, action, expected_version, derive=keep_escalated,
                                            assignee=operator))
 
-    async def reply(self, number: str, actor: str, text: str, expected_version: int | None) -> Ticket:
-        """Answer the user: stored on the ticket and queued for their channel in this transaction."""
+    async def reply(self, number: str, actor: str, text: str, expected_version: int | None,
+                    files: tuple[OutgoingFile, ...] = ()) -> Ticket:
+        """Answer the user: stored on the ticket and queued for their channel in this transaction, with the
+        files (kept in the attachment store already, checked by `tickets.attachments.keep_outgoing`)."""
         text = _required("text", text)
         def first_response(row: TicketRow) -> dict[str, Any]:
             return {} if row.first_response_at else {"first_response_at": utcnow()}
 
         row = await self.change(number, actor, "reply", expected_version, derive=first_response)
-        self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
-        await self._deliver(row, "operator_reply", {"text": text, "author": actor})
+        message_id = await self._add_message(row, actor, "reply", text)
+        sent = [{**f.as_attachment(), "by": actor, "message": message_id} for f in files]
+        if sent:  # on the ticket, where the console shows (and the access guard finds) its attachments
+            row.attachments = [*(row.attachments or []), *sent]
+        payload: dict[str, Any] = {"text": text, "author": actor}
+        if sent:
+            payload["attachments"] = [{k: a[k] for k in ("ref", "kind", "name", "mime")} for a in sent]
+        await self._deliver(row, "operator_reply", payload, message_id)
         return ticket_of(row)
 
     async def note(self, number: str, actor: str, text: str) -> Ticket:
@@ -260,9 +288,8 @@ class SqlTicketDesk:
 
     async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
         row = await self.change(number, actor, "resolve", expected_version, resolved_at=utcnow())
-        if text:
-            self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
-        await self._deliver(row, "ticket_resolved", {"text": text or ""})
+        message_id = await self._add_message(row, actor, "reply", text) if text else None
+        await self._deliver(row, "ticket_resolved", {"text": text or ""}, message_id)
         return ticket_of(row)
 
     async def close(self, number: str, actor: str, expected_version: int | None) -> Ticket:

@@ -127,6 +127,11 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(Integer)  # the ticket message it carries (a reply)
+    # what the channel reported after delivery (core.channel.RECEIPTS: WhatsApp's sent, delivered, read...)
+    receipt: Mapped[str | None] = mapped_column(String(16))
+    receipt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    receipt_error: Mapped[str | None] = mapped_column(Text)
 
 
 

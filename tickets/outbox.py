@@ -39,10 +39,13 @@ class SqlOutbox:
         self._session = session
 
     async def enqueue(
-        self, channel: str, user_id: str, kind: str, payload: dict[str, Any], ticket_id: int | None = None
+        self, channel: str, user_id: str, kind: str, payload: dict[str, Any], ticket_id: int | None = None,
+        message_id: int | None = None,
     ) -> None:
+        """Queue an item; `message_id` names the ticket message it carries (its receipt shows on it)."""
         self._session.add(OutboxRow(channel=channel, user_id=user_id, kind=kind, payload=payload,
-                                    ticket_id=ticket_id, attempts=0, next_attempt_at=utcnow()))
+                                    ticket_id=ticket_id, message_id=message_id, attempts=0,
+                                    next_attempt_at=utcnow()))
 
     # SQL: whether `take_for_user` would find anything for user p_user of channel p_channel at p_now, to be
     # asked inside another statement (the conversation upsert, flows.store; built once, bound per turn)

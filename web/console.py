@@ -6,20 +6,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.permissions import PERMISSIONS, allowed
+from api.validation import kept_upload
 from core.db import utcnow
 from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion
+from core.settings import Settings
 from tickets.calendar import BusinessCalendar
 from tickets.desk import PRIORITIES, SqlTicketDesk
 from tickets.lifecycle import STATUSES, is_allowed
 from tickets.models import OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
 from tickets.priority import CATEGORIES
 from tickets.queue import QueueEntry, QueueFilter, queue_page
+from tickets.reports import delivery_state
 from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
@@ -118,13 +121,23 @@ async def queue_rows(web: Web, request: Request, signed: Annotated[Signed, Depen
 
 
 def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
-    """Each message sent to the user, with its state: queued, delivered, or failed and why."""
+    """Each message sent to the user, with its state: queued, delivered, failed and why, or what the channel
+    reported after (WhatsApp's sent, delivered, read)."""
     out = []
     for item in rows:
-        state = "delivered" if item.delivered_at else ("failed" if item.last_error else "queued")
-        out.append({"kind": item.kind, "text": str(item.payload.get("text", "")), "state": state,
-                    "error": item.last_error, "attempts": item.attempts, "at": item.delivered_at or item.created_at})
+        out.append({"kind": item.kind, "text": str(item.payload.get("text", "")), "state": delivery_state(item),
+                    "error": item.receipt_error or item.last_error, "attempts": item.attempts,
+                    "at": item.receipt_at or item.delivered_at or item.created_at})
     return out
+
+
+CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "web": "the web chat", "voice": "the phone line"}
+
+
+def _unreachable(events: list[Any]) -> Any:
+    """The newest `unreachable` event, unless a `reachable` one came after it (channels report both)."""
+    said = [e for e in events if e.action in ("unreachable", "reachable")]
+    return said[-1] if said and said[-1].action == "unreachable" else None
 
 
 @dataclass(frozen=True)
@@ -176,6 +189,8 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
     typed = {attempt.action: attempt.fields.get("text") or attempt.fields.get("reason", "")} if attempt else {}
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
+                unreachable=_unreachable(events), channel_name=CHANNEL_NAMES.get(ticket.channel, ticket.channel),
+                max_upload_mb=web.attachments.max_bytes // (1024 * 1024),
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
                 canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
                 resolved_by=_resolved_by(events), others=others)
@@ -203,6 +218,14 @@ ACTIONS: dict[str, Act] = {
 }
 
 
+_UPLOAD_OVERHEAD = 64 * 1024  # the form's other fields and multipart boundaries around a file
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The reply form's own request limit: a file, not the 1 MiB cap."""
+    return {"/console/tickets/{number}/reply": settings.attachments_max_bytes + _UPLOAD_OVERHEAD}
+
+
 def _required_note(text: str) -> str:
     """The console asks for the resolution note the user receives (the API still takes none)."""
     if not text.strip():
@@ -217,14 +240,19 @@ def _action_route(action: str, act: Act) -> None:
         text: Annotated[str, Form(max_length=4000)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
         priority: Annotated[str, Form(max_length=4)] = "", category: Annotated[str, Form(max_length=32)] = "",
         team: Annotated[str, Form(max_length=64)] = "",
+        file: Annotated[UploadFile | None, File(description="a photo or PDF sent with a reply")] = None,
     ) -> Response:
         fields = {"text": text, "reason": reason, "priority": priority, "category": category, "team": team}
         try:
+            files = await kept_upload(web.attachments, file) if action == "reply" else ()
             async with web.api.sessions() as s, s.begin():
                 desk = SqlTicketDesk(s, web.api.settings, web.api.due)
                 row = await desk.row(number)  # the access guard checked the ticket's scope
                 try:
-                    await act(desk, number, signed, fields, version)
+                    if files:
+                        await desk.reply(number, signed.who.name, text, None, files)
+                    else:
+                        await act(desk, number, signed, fields, version)
                 except StaleVersion as err:
                     changed = [_change_said(e, web.api.settings.timezone)
                                for e in await _events_since(s, row.id, seen)]

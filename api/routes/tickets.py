@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from api.deps import Caller, Desk, IfMatch, ReadDesk, ReadSession
+from api.deps import Caller, Context, Desk, IfMatch, ReadDesk, ReadSession
 from api.permissions import shown_to
 from api.privacy import for_viewer
 from api.schemas import (
@@ -22,11 +22,22 @@ from api.schemas import (
     TicketsPublic,
 )
 from api.tokens import Principal
+from api.validation import kept_upload
+from core.errors import InvalidInput
+from core.settings import Settings
+from tickets.attachments import AttachmentStore
 from tickets.queue import QueueFilter, queue_page
 from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])  # who may call what: api/rules.py
+REPLY_WITH_FILE = "/{number}/reply-with-attachment"
+_UPLOAD_OVERHEAD = 64 * 1024
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """The upload route's own request limit: a file, not the 1 MiB JSON cap."""
+    return {router.prefix + REPLY_WITH_FILE: settings.attachments_max_bytes + _UPLOAD_OVERHEAD}
 
 
 def _tagged(response: Response, ticket: Ticket, who: Principal) -> TicketPublic:
@@ -87,6 +98,20 @@ async def reply(number: str, body: TextIn, desk: Desk, who: Caller,
                 response: Response) -> TicketPublic:
     """Reply to the user: stored on the ticket and delivered to their chat."""
     return _tagged(response, await desk.reply(number, who.name, body.text, None), who)
+
+
+@router.post(REPLY_WITH_FILE)
+async def reply_with_attachment(
+    number: str, desk: Desk, who: Caller, ctx: Context, response: Response,
+    text: Annotated[str, Form(min_length=1, max_length=4000)],
+    file: Annotated[UploadFile, File(description="a photo (JPEG or PNG, up to 5 MB) or a PDF document")],
+) -> TicketPublic:
+    """Reply to the user with a file (multipart form): delivered with the text (WhatsApp: an image or document)."""
+    store = AttachmentStore(ctx.settings.attachments_dir, ctx.settings.attachments_max_bytes)
+    files = await kept_upload(store, file)
+    if not files:
+        raise InvalidInput("file: must not be empty")
+    return _tagged(response, await desk.reply(number, who.name, text, None, files), who)
 
 
 @router.post("/{number}/notes")

@@ -4,8 +4,10 @@ It takes `POST /<version>/<phone number id>/messages` with the bearer token and 
 with Graph-style errors: text over 4,096 characters, more than 3 reply buttons or titles over 20, list
 messages over 10 rows (titles 24, descriptions 72, button 20), interactive bodies over 1,024, unknown or
 unapproved templates, template parameters with newlines, free-form messages more than 24 hours after the
-user's last message (131047), and failures a test asks for (130429, 131056, 131026). It serves media by id
-with a download URL that needs the token and expires after 5 minutes. Toward the helpdesk it plays Meta's
+user's last message (131047), and failures a test asks for (130429, 131056, 131026). It takes media uploads
+(`POST /<phone number id>/media`, multipart, the types and sizes Meta allows) for image and document
+messages that name an uploaded id, and serves media by id with a download URL that needs the token and
+expires after 5 minutes. Toward the helpdesk it plays Meta's
 webhook: signed deliveries (X-Hub-Signature-256), retried on non-2xx, batches of several messages,
 redeliveries, statuses in any order, and the verification handshake. Time is the test's own clock.
 """
@@ -39,6 +41,7 @@ WABA_ID = "555000111222"
 APP_SECRET = "app-secret-for-tests"  # noqa: S105
 WINDOW = timedelta(hours=24)
 MEDIA_URL_LIFE = timedelta(minutes=5)
+UPLOAD_LIMITS = {"image/jpeg": 5 * 1024 * 1024, "image/png": 5 * 1024 * 1024, "application/pdf": 100 * 1024 * 1024}
 
 
 class TestClock:
@@ -85,6 +88,7 @@ class FakeCloudApi:
     failures: list[tuple[str, int, int]] = field(default_factory=list)  # (to, http status, code), used once each
     media: dict[str, MediaFile] = field(default_factory=dict)
     downloads: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    uploaded: dict[str, str] = field(default_factory=dict)  # media id -> file name, of the helpdesk's uploads
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
@@ -92,6 +96,7 @@ class FakeCloudApi:
     def app(self) -> Starlette:
         return Starlette(routes=[
             Route(f"/{VERSION}/{PHONE_NUMBER_ID}/messages", self._messages, methods=["POST"]),
+            Route(f"/{VERSION}/{PHONE_NUMBER_ID}/media", self._upload, methods=["POST"]),
             Route(f"/{VERSION}/{PHONE_NUMBER_ID}", self._number, methods=["GET"]),
             Route(f"/{VERSION}/{WABA_ID}/subscribed_apps", self._subscribed, methods=["GET"]),
             Route(f"/{VERSION}/{WABA_ID}/message_templates", self._templates, methods=["GET"]),
@@ -141,6 +146,12 @@ class FakeCloudApi:
         elif kind == "template":
             self._check_template(body["template"])
             return  # templates may go outside the window
+        elif kind in ("image", "document"):
+            media_id = str(body.get(kind, {}).get("id", ""))
+            if media_id not in self.uploaded:
+                raise GraphFailure(400, 131053, f"(#131053) Media upload error: unknown media id {media_id!r}")
+            if kind == "image" and not self.media[media_id].mime_type.startswith("image/"):
+                raise GraphFailure(400, 131053, "(#131053) an image message needs an image")
         else:
             raise GraphFailure(400, 100, f"(#100) unsupported type {kind!r}")
         last = self.last_inbound.get(to)
@@ -178,6 +189,24 @@ class FakeCloudApi:
                 text = parameter.get("text", "")
                 if "\n" in text or "\t" in text or "     " in text:
                     raise GraphFailure(400, 132000, "(#132000) parameter has new-line, tab or 5+ spaces")
+
+    async def _upload(self, request: Request) -> Response:
+        self.calls.append("upload")
+        if not self._authorised(request):
+            return self._error(401, 190, "Invalid OAuth access token")
+        form = await request.form()
+        file, kind = form.get("file"), str(form.get("type", ""))
+        if form.get("messaging_product") != "whatsapp" or file is None or isinstance(file, str):
+            return self._error(400, 100, "(#100) messaging_product, type and file are required")
+        data = await file.read()
+        if kind not in UPLOAD_LIMITS or file.content_type != kind:
+            return self._error(400, 131053, f"(#131053) Media upload error: type {kind!r} is not supported")
+        if not data or len(data) > UPLOAD_LIMITS[kind]:
+            return self._error(400, 131053, "(#131053) Media upload error: file size is over the limit")
+        media_id = f"upload{next(self._ids)}"
+        self.media[media_id] = MediaFile(data, kind)
+        self.uploaded[media_id] = str(file.filename or "")
+        return JSONResponse({"id": media_id})
 
     async def _number(self, request: Request) -> Response:
         self.calls.append("number")
@@ -257,9 +286,15 @@ class FakeCloudApi:
             image["caption"] = caption
         return self.message(wa_id, type="image", image=image)
 
-    def status(self, message_id: str, wa_id: str, status: str) -> dict[str, Any]:
-        return {"id": message_id, "status": status, "timestamp": str(int(self.clock().timestamp())),
-                "recipient_id": wa_id}
+    def status(self, message_id: str, wa_id: str, status: str, code: int | None = None) -> dict[str, Any]:
+        """A status of a message the helpdesk sent; a failure carries Meta's error `code`."""
+        found: dict[str, Any] = {"id": message_id, "status": status,
+                                 "timestamp": str(int(self.clock().timestamp())),
+                                 "recipient_id": wa_id}
+        if code is not None:
+            found["errors"] = [{"code": code, "title": "Message undeliverable",
+                                "error_data": {"details": "Message Undeliverable."}}]
+        return found
 
     def delivery(self, messages: list[dict[str, Any]] = (), statuses: list[dict[str, Any]] = (),  # type: ignore[assignment]
                  phone_number_id: str = PHONE_NUMBER_ID) -> bytes:
@@ -293,6 +328,8 @@ class FakeCloudApi:
                 shown.append(message["text"]["body"])
             elif message["type"] == "interactive":
                 shown.append(message["interactive"]["body"]["text"])
+            elif message["type"] in ("image", "document"):
+                shown.append(f"[{message['type']} {self.uploaded[message[message['type']]['id']]}]")
             else:
                 shown.append(f"[template {message['template']['name']}] "
                              + message["template"]["components"][0]["parameters"][0]["text"])
