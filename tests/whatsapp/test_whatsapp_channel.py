@@ -1,17 +1,27 @@
 """The WhatsApp channel against our fake Cloud API: a whole conversation by buttons and lists, redeliveries
-filing once, signatures, the 24-hour window and its templates, photos, statuses, throughput errors."""
+filing once, retried deliveries, signatures, the 24-hour window and its templates, photos and their expiring
+URLs, statuses, throughput errors, and the Graph API calls a whole conversation costs."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.whatsapp_api import GraphError
 from bot.whatsapp_models import WhatsAppSentRow
 from bot.whatsapp_store import SqlWhatsApp
+from bot.whatsapp_webhook import webhook_router
 from core.channel import OutboxItem
+from core.settings import Settings
 from tests.whatsapp.conftest import VERIFY_TOKEN, WhatsApp
 from tests.whatsapp.fake_cloud_api import FakeCloudApi, TestClock
 from tickets.delivery import DeliveryError
@@ -63,6 +73,28 @@ async def test_a_user_files_a_ticket_from_hi_by_buttons_and_lists(whatsapp: What
     kinds = {s.message["interactive"]["type"] for s in fake.sent if s.message["type"] == "interactive"}
     assert kinds == {"button", "list"}, "three choices or fewer as buttons, more as a list"
     assert fake.calls.count("messages") == len(fake.sent), "every message the helpdesk sent was accepted"
+
+
+async def test_a_full_conversation_costs_about_one_graph_api_call_per_user_message(
+    whatsapp: WhatsApp, fake: FakeCloudApi
+) -> None:
+    """The figure docs/whatsapp.md quotes: `pytest tests/whatsapp -k graph_api_call -s` prints it."""
+    user_messages = 0
+    original = fake.message
+
+    def counted(wa_id: str, **content: Any) -> dict[str, Any]:
+        nonlocal user_messages
+        user_messages += 1
+        return original(wa_id, **content)
+
+    fake.message = counted  # type: ignore[method-assign]
+    await walk_to_confirm(whatsapp, fake)
+    await say(whatsapp, fake, fake.tap(USER, "file it"))
+    assert len(await tickets(whatsapp)) == 1
+    calls = Counter(fake.calls)
+    print(f"\nGraph API calls for one conversation from 'hi' to a filed ticket: {len(fake.calls)} "
+          f"{dict(calls)} for {user_messages} user messages")
+    assert set(calls) == {"messages"} and len(fake.calls) <= 2 * user_messages
 
 
 async def test_a_redelivered_update_files_one_ticket(whatsapp: WhatsApp, fake: FakeCloudApi) -> None:
@@ -189,3 +221,41 @@ async def test_statuses_arriving_out_of_order_keep_the_newest(whatsapp: WhatsApp
     async with whatsapp.services.sessions() as session:
         row = await session.get(WhatsAppSentRow, message_id)
         assert row is not None and row.status == "read"
+
+
+async def test_a_media_url_needs_the_token_and_expires_after_five_minutes(
+    whatsapp: WhatsApp, fake: FakeCloudApi, clock: TestClock
+) -> None:
+    fake.photo(USER, b"\xff\xd8\xff\xe0 a screenshot")
+    [media_id] = list(fake.media)
+    media = await whatsapp.channel.api.media(media_id)
+    async with httpx.AsyncClient() as stranger:
+        assert (await stranger.get(media.url)).status_code == 404, "no bearer token, no file"
+    assert await whatsapp.channel.api.download(media, 1024) == b"\xff\xd8\xff\xe0 a screenshot"
+    clock.advance(timedelta(minutes=6))
+    with pytest.raises(GraphError):
+        await whatsapp.channel.api.download(media, 1024)
+
+
+class FlakySessions:
+    """The database away for the first `failures` transactions, as the webhook sees it."""
+
+    def __init__(self, real: async_sessionmaker[AsyncSession], failures: int) -> None:
+        self.real, self.failures = real, failures
+
+    def __call__(self) -> AsyncSession:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("BEGIN", {}, ConnectionRefusedError("the database is restarting"))
+        return self.real()
+
+
+async def test_a_delivery_the_database_could_not_take_is_answered_503_and_meta_retries_it(
+    whatsapp: WhatsApp, fake: FakeCloudApi, wa_settings: Settings, clock: TestClock
+) -> None:
+    flaky = FlakySessions(whatsapp.services.sessions, failures=1)
+    app = FastAPI()
+    app.include_router(webhook_router(wa_settings, flaky, asyncio.Event(), clock))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://helpdesk") as meta:
+        assert await fake.push(meta, fake.delivery([fake.text(USER, "hi")])) == [503, 200]
+    assert await whatsapp.channel.drain() == 1 and fake.sent, "stored once, on the retry, and answered"
