@@ -3,7 +3,8 @@ worker that answers stored messages in order, and the outbox sender that respect
 
 Inside the window (24 hours since the user last wrote) anything may be sent; outside it only approved
 templates. The sender sends free-form when the window is open, and the item's template otherwise or when
-Meta answers 131047 (the window closed sooner than we knew). Files an operator sent with a reply follow its
+Meta answers 131047 (the window closed sooner than we knew). An item retried after a failure part way (a
+reply's text went, its photo did not) sends only what had not gone. Files an operator sent with a reply follow its
 text inside the window (uploaded to /media, then an image or document message); outside it only the template
 goes (free-form media is not allowed there), and the file names are added to it. Throughput errors are
 retried by the outbox's backoff; a user who cannot be reached (131026) is marked, their open tickets say so,
@@ -66,13 +67,14 @@ class WhatsAppSender:
             if await store.is_blocked(wa_id):
                 raise DeliveryError("the user cannot be reached on WhatsApp", retryable=False)
             open_window = await store.window_open(wa_id, channel.clock())
+            already = await store.sent_free_form(item.id)  # by an attempt that failed part way
         reply = await channel.engine.render_for(UserRef(CHANNEL, wa_id), item.kind, item.payload)
         files = [a for a in item.payload.get("attachments") or [] if isinstance(a, dict)]
         try:
             if open_window:
                 try:
-                    await channel.deliver(wa_id, reply, outbox_id=item.id)
-                    for file in files:
+                    await channel.deliver(wa_id, reply, outbox_id=item.id, skip=already)
+                    for file in files[max(already - len(render(reply)), 0):]:
                         await channel.deliver_file(wa_id, file, outbox_id=item.id)
                     return
                 except GraphError as err:
@@ -114,10 +116,11 @@ class WhatsAppChannel:
     async def close(self) -> None:
         await self.api.close()
 
-    async def deliver(self, wa_id: str, reply: Reply, *, outbox_id: int | None = None) -> list[str]:
-        """Send a reply free-form (inside the window); Meta's ids of the messages it took."""
+    async def deliver(self, wa_id: str, reply: Reply, *, outbox_id: int | None = None, skip: int = 0) -> list[str]:
+        """Send a reply free-form (inside the window), but its first `skip` messages (sent by an earlier
+        attempt); Meta's ids of the messages it took."""
         ids = []
-        for message in render(reply):
+        for message in render(reply)[skip:]:
             message_id = await self.api.send(wa_id, message)
             ids.append(message_id)
             async with self.sessions() as session, session.begin():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,6 +127,11 @@ class SqlWhatsApp:
         await self._session.execute(statement)
         if outbox_id is not None:
             await self._report(outbox_id)
+
+    async def sent_free_form(self, outbox_id: int) -> int:
+        """How many free-form messages went out for this outbox item already (an earlier attempt's)."""
+        query = select(func.count()).where(WhatsAppSentRow.outbox_id == outbox_id, WhatsAppSentRow.template.is_(None))
+        return int(await self._session.scalar(query) or 0)
 
     async def status(self, message_id: str, wa_id: str, status: str, error: str | None) -> None:
         """Record a delivery status; an older status arriving late never replaces a newer one."""

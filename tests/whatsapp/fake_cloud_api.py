@@ -89,6 +89,7 @@ class FakeCloudApi:
     media: dict[str, MediaFile] = field(default_factory=dict)
     downloads: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     uploaded: dict[str, str] = field(default_factory=dict)  # media id -> file name, of the helpdesk's uploads
+    fail_next_media: tuple[int, int] | None = None  # (http status, code) for the next image or document message
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
@@ -147,6 +148,9 @@ class FakeCloudApi:
             self._check_template(body["template"])
             return  # templates may go outside the window
         elif kind in ("image", "document"):
+            if self.fail_next_media is not None:
+                (status, code), self.fail_next_media = self.fail_next_media, None
+                raise GraphFailure(status, code, f"failure {code} asked for by the test")
             media_id = str(body.get(kind, {}).get("id", ""))
             if media_id not in self.uploaded:
                 raise GraphFailure(400, 131053, f"(#131053) Media upload error: unknown media id {media_id!r}")

@@ -8,9 +8,11 @@ import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from api.accounts import SqlAccounts
 from api.tokens import SqlTokenStore
@@ -20,6 +22,7 @@ from tests.whatsapp.fake_cloud_api import FakeCloudApi
 from tests.whatsapp.test_whatsapp_channel import USER, say, tickets, walk_to_confirm
 from tickets.delivery import deliver_due
 from tickets.desk import SqlTicketDesk, TicketEvent
+from tickets.models import OutboxRow
 
 PASSWORD = "long enough secret"  # noqa: S105 (a test account)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -132,6 +135,22 @@ async def test_a_photo_attached_to_a_reply_reaches_the_user_through_media_upload
     assert receipt(await console.page(number)) == ["accepted"], "a reply is read when all its messages are"
     await statuses(whatsapp, fake, [s.id for s in fake.sent[before:]], "read")
     assert receipt(await console.page(number)) == ["read"]
+
+
+async def test_a_reply_whose_photo_failed_is_retried_without_sending_its_text_again(
+    whatsapp: WhatsApp, fake: FakeCloudApi, console: Console
+) -> None:
+    number = await filed(whatsapp, fake)
+    await console.reply(number, "This is where to click.", ("where.png", PNG, "image/png"))
+    before = len(fake.sent)
+    fake.fail_next_media = (400, 130429)  # throughput: the photo's message is refused once
+    first = await deliver_due(whatsapp.services.sessions, {"whatsapp": whatsapp.channel.sender()})
+    assert first.retrying and [s.message["type"] for s in fake.sent[before:]] == ["text"]
+    async with whatsapp.services.sessions() as s, s.begin():  # its backoff over
+        await s.execute(update(OutboxRow).where(OutboxRow.id.in_(first.retrying))
+                        .values(next_attempt_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    retried = await deliver_due(whatsapp.services.sessions, {"whatsapp": whatsapp.channel.sender()})
+    assert retried.delivered and [s.message["type"] for s in fake.sent[before:]] == ["text", "image"]
 
 
 async def test_a_pdf_sent_through_the_api_goes_as_a_document_and_other_files_are_refused(
