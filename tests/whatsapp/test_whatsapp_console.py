@@ -130,7 +130,7 @@ async def test_a_photo_attached_to_a_reply_reaches_the_user_through_media_upload
     media_id = fake.sent[-1].message["image"]["id"]
     assert fake.media[media_id].data == PNG and fake.uploaded[media_id] == "where-to-click.png"
     page = await console.page(number)
-    assert "📎 where-to-click.png" in page
+    assert re.search(r"sent with it:</small> <a [^>]*>where-to-click.png</a>", page)
     await statuses(whatsapp, fake, [fake.sent[before].id], "read")  # the text is read, the photo not yet
     assert receipt(await console.page(number)) == ["accepted"], "a reply is read when all its messages are"
     await statuses(whatsapp, fake, [s.id for s in fake.sent[before:]], "read")
