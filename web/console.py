@@ -132,6 +132,7 @@ def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
 
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "web": "the web chat", "voice": "the phone line"}
+FILES_REACH_USER = frozenset({"whatsapp"})  # channels whose sender delivers a reply's files (bot/whatsapp_channel)
 
 
 def _unreachable(events: list[Any]) -> Any:
@@ -191,6 +192,7 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
                 unreachable=_unreachable(events), channel_name=CHANNEL_NAMES.get(ticket.channel, ticket.channel),
                 max_upload_mb=web.attachments.max_bytes // (1024 * 1024),
+                files_reach_user=ticket.channel in FILES_REACH_USER,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
                 canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
                 resolved_by=_resolved_by(events), others=others)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import NotFound
-from tickets.attachments import AttachmentStore, TooLarge, kind_of
+from core.errors import InvalidInput, NotFound
+from tickets.attachments import AttachmentStore, TooLarge, keep_outgoing, kind_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"screenshot" * 10
 
@@ -53,3 +53,30 @@ def test_a_malformed_or_unknown_ref_is_not_found_never_a_path_outside_the_store(
 def test_kinds_from_mime_types() -> None:
     assert [kind_of(m) for m in ("image/jpeg", "audio/wav", "video/mp4", "application/pdf")] == [
         "image", "audio", "video", "file"]
+
+
+@pytest.mark.parametrize(("data", "name", "kept_as"), [
+    (b"\xff\xd8\xff\xe0photo", "IMG_2041.JPEG", ("image/jpeg", "IMG_2041.JPEG")),
+    (b"\x89PNG\r\n\x1a\nscreen", "screen", ("image/png", "screen.png")),
+    (b"%PDF-1.7 circular", "C:\\Users\\asha\\circular 12.pdf", ("application/pdf", "circular 12.pdf")),
+    (b"%PDF-1.7 circular", "../../etc/passwd", ("application/pdf", "passwd.pdf")),
+])
+def test_an_operators_file_is_known_by_its_bytes_and_named_for_the_users_phone(
+    tmp_path: Path, data: bytes, name: str, kept_as: tuple[str, str]
+) -> None:
+    kept = keep_outgoing(AttachmentStore(tmp_path), data, name)
+    assert (kept.mime, kept.name) == kept_as
+    assert AttachmentStore(tmp_path).read(kept.ref) == data
+
+
+@pytest.mark.parametrize("data", [b"GIF89a", b"<html><script>", b"PK\x03\x04 a zip", b""])
+def test_other_files_are_refused_saying_what_may_be_sent(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(InvalidInput, match="JPEG or PNG"):
+        keep_outgoing(AttachmentStore(tmp_path), data, "file.pdf")
+
+
+def test_a_photo_over_whatsapps_5_mb_is_refused_though_the_store_takes_20(tmp_path: Path) -> None:
+    store = AttachmentStore(tmp_path, 20 * 1024 * 1024)
+    with pytest.raises(TooLarge, match="5 MB"):
+        keep_outgoing(store, b"\xff\xd8\xff" + b"x" * (5 * 1024 * 1024), "big.jpg")
+    assert keep_outgoing(store, b"%PDF-" + b"x" * (6 * 1024 * 1024), "big.pdf").size > 5 * 1024 * 1024
