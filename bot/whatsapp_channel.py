@@ -69,22 +69,19 @@ class WhatsAppSender:
             open_window = await store.window_open(wa_id, channel.clock())
             already = await store.sent_free_form(item.id)  # by an attempt that failed part way
         reply = await channel.engine.render_for(UserRef(CHANNEL, wa_id), item.kind, item.payload)
-        files = [a for a in item.payload.get("attachments") or [] if isinstance(a, dict)]
         try:
             if open_window:
                 try:
                     await channel.deliver(wa_id, reply, outbox_id=item.id, skip=already)
-                    for file in files[max(already - len(render(reply)), 0):]:
-                        await channel.deliver_file(wa_id, file, outbox_id=item.id)
                     return
                 except GraphError as err:
                     if err.code not in OUTSIDE_WINDOW:
                         raise
                     async with channel.sessions() as session, session.begin():
                         await SqlWhatsApp(session).window_closed(wa_id, channel.clock())
-            if files:
-                names = ", ".join(f"📎 {f.get('name') or 'file'}" for f in files)
-                reply = dataclasses.replace(reply, text=f"{reply.text}\n{names}")
+            if reply.files:
+                names = ", ".join(f"📎 {f.name or 'file'}" for f in reply.files)
+                reply = dataclasses.replace(reply, text=f"{reply.text}\n{names}", files=())
             await channel.deliver_template(wa_id, item.kind, reply, outbox_id=item.id)
         except GraphError as err:
             if err.code in UNDELIVERABLE:
@@ -117,31 +114,30 @@ class WhatsAppChannel:
         await self.api.close()
 
     async def deliver(self, wa_id: str, reply: Reply, *, outbox_id: int | None = None, skip: int = 0) -> list[str]:
-        """Send a reply free-form (inside the window), but its first `skip` messages (sent by an earlier
-        attempt); Meta's ids of the messages it took."""
+        """Send a reply free-form (inside the window), its text then its files, but the first `skip` of those
+        messages (sent by an earlier attempt); Meta's ids of the messages it took."""
         ids = []
-        for message in render(reply)[skip:]:
+        messages: list[dict[str, Any] | Attachment] = [*render(reply), *reply.files]
+        for message in messages[skip:]:
+            if isinstance(message, Attachment):
+                message = await self._media_message(message)
             message_id = await self.api.send(wa_id, message)
             ids.append(message_id)
             async with self.sessions() as session, session.begin():
                 await SqlWhatsApp(session).sent(message_id, wa_id, outbox_id, None)
         return ids
 
-    async def deliver_file(self, wa_id: str, file: dict[str, Any], *, outbox_id: int | None) -> str:
-        """Send a file from the attachment store as an image or document message (inside the window)."""
+    async def _media_message(self, file: Attachment) -> dict[str, Any]:
+        """A file from the attachment store, uploaded, as an image or document message."""
         try:
-            data = self.attachments.read(str(file["ref"]))
+            data = self.attachments.read(file.ref)
         except NotFound as err:
-            raise DeliveryError(f"the attachment {file.get('name')!r} is no longer kept", retryable=False) from err
-        mime = str(file.get("mime") or self.attachments.mime_of(str(file["ref"])))
-        name = str(file.get("name") or file["ref"])
+            raise DeliveryError(f"the attachment {file.name!r} is no longer kept", retryable=False) from err
+        mime, name = self.attachments.mime_of(file.ref), file.name or file.ref
         media_id = await self.api.upload(data, mime, name)
-        kind = "image" if mime.startswith("image/") else "document"
-        body: dict[str, Any] = {"id": media_id} if kind == "image" else {"id": media_id, "filename": name}
-        message_id = await self.api.send(wa_id, {"type": kind, kind: body})
-        async with self.sessions() as session, session.begin():
-            await SqlWhatsApp(session).sent(message_id, wa_id, outbox_id, None)
-        return message_id
+        if mime.startswith("image/"):
+            return {"type": "image", "image": {"id": media_id}}
+        return {"type": "document", "document": {"id": media_id, "filename": name}}
 
     async def deliver_template(self, wa_id: str, kind: str, reply: Reply, *, outbox_id: int | None) -> str:
         """Send a reply as the approved template for its kind, in the user's language."""

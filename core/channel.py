@@ -85,7 +85,8 @@ class ChannelReports(Protocol):
         ...
 
     async def reachable(self, channel: str, user_id: str, reason: str) -> int:
-        """The user can be reached again (they wrote): their tickets not closed say so; how many."""
+        """The user can be reached again (they wrote): their tickets not closed say so, and the items given up
+        on meanwhile go out again; how many tickets."""
         ...
 
 

@@ -60,13 +60,15 @@ class Reply:
     """One message from the bot; `ticket` is set on the reply that announces a newly filed ticket.
 
     `parts`, when set, is `text` in pieces a channel may show as separate messages (the FAQ answers, one a
-    bubble in the web chat); a channel that ignores it shows `text`."""
+    bubble in the web chat); a channel that ignores it shows `text`. `files` go with the text where the
+    channel can send files (WhatsApp); elsewhere they stay on the ticket."""
 
     text: str
     choices: tuple[Choice, ...] = ()
     ticket: str | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False)
     parts: tuple[str, ...] = field(default=(), compare=False)
+    files: tuple[Attachment, ...] = field(default=(), compare=False)  # an operator's photo or PDF, stored
 
 
 def numbered(number: int, label: str) -> str:

@@ -15,7 +15,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from core.db import write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
-from core.messages import LANGUAGE, REFUSED, Inbound, Reply, UserRef
+from core.messages import LANGUAGE, REFUSED, Attachment, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows import ticket_choices
@@ -102,7 +102,9 @@ def outbox_reply(conv: Conversation, kind: str, payload: dict[str, Any]) -> Repl
     transcript), and its buttons: a resolution asks at once whether the fix worked."""
     text, english = conv.both(partial(render_outbox, conv, kind, payload))
     choices = resolution_choices(conv, str(payload["number"])) if kind == "ticket_resolved" else ()
-    return Reply(text, choices, meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language})
+    files = tuple(Attachment(str(a["ref"]), str(a.get("kind", "file")), str(a.get("name", "")))
+                  for a in payload.get("attachments") or [] if isinstance(a, dict) and a.get("ref"))
+    return Reply(text, choices, meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language}, files=files)
 
 
 class Engine:

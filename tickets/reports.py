@@ -1,16 +1,18 @@
 """What channels report after sending (core.channel.ChannelReports): an outbox item's receipt, and a user
 who cannot be reached (or can again), recorded on their tickets as `unreachable` / `reachable` events.
 
-Channels call these inside their own transaction; they never write ticket tables themselves.
+Channels call these inside their own transaction; they never write ticket tables themselves. A user who can be
+reached again gets what was given up on meanwhile (an operator's question still wants its answer).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel import RECEIPTS
 from core.db import utcnow
+from tickets.delivery import DEAD
 from tickets.models import OutboxRow, TicketEventRow, TicketRow
 
 RANK = {status: rank for rank, status in enumerate(RECEIPTS)}
@@ -42,6 +44,11 @@ class SqlChannelReports:
         return await self._tell(channel, user_id, reachable=False, reason=reason)
 
     async def reachable(self, channel: str, user_id: str, reason: str) -> int:
+        """Also puts back what was given up on while the user could not be reached: it goes to them now."""
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.channel == channel, OutboxRow.user_id == user_id,
+                                    OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at >= DEAD)
+            .values(next_attempt_at=utcnow(), attempts=0))
         return await self._tell(channel, user_id, reachable=True, reason=reason)
 
     async def _tell(self, channel: str, user_id: str, *, reachable: bool, reason: str) -> int:

@@ -153,6 +153,17 @@ async def test_a_reply_whose_photo_failed_is_retried_without_sending_its_text_ag
     assert retried.delivered and [s.message["type"] for s in fake.sent[before:]] == ["text", "image"]
 
 
+async def test_a_reply_with_a_photo_the_users_own_message_picks_up_brings_the_photo_too(
+    whatsapp: WhatsApp, fake: FakeCloudApi, console: Console
+) -> None:
+    number = await filed(whatsapp, fake)
+    await console.reply(number, "This is where to click.", ("where.png", PNG, "image/png"))
+    before = len(fake.sent)
+    await say(whatsapp, fake, fake.text(USER, "any news?"))  # before the delivery worker's next pass
+    assert [s.message["type"] for s in fake.sent[before:]].count("image") == 1
+    assert any("where to click" in text for text in fake.texts_to(USER)[-4:])
+
+
 async def test_a_pdf_sent_through_the_api_goes_as_a_document_and_other_files_are_refused(
     whatsapp: WhatsApp, fake: FakeCloudApi, console: Console
 ) -> None:
@@ -197,10 +208,12 @@ async def test_a_user_meta_cannot_deliver_to_is_shown_unreachable_on_their_ticke
     await console.reply(number, "We will wait for your answer.")
     result = await deliver_due(whatsapp.services.sessions, {"whatsapp": whatsapp.channel.sender()})
     assert result.dead and len(fake.sent) == before + 1, "not sent to a user marked unreachable"
-    await say(whatsapp, fake, fake.text(USER, "status"))  # the user writes again
+    shown = await say(whatsapp, fake, fake.text(USER, "status"))  # the user writes again
+    assert any("We will wait for your answer." in text for text in shown), "what was given up on reaches them"
     page = await console.page(number)
     assert 'id="unreachable"' not in page
     assert "reachable" in [e.action for e in await _events(whatsapp, number)]
+
 
 
 async def _events(whatsapp: WhatsApp, number: str) -> list[TicketEvent]:
