@@ -3,12 +3,12 @@ worker that answers stored messages in order, and the outbox sender that respect
 
 Inside the window (24 hours since the user last wrote) anything may be sent; outside it only approved
 templates. The sender sends free-form when the window is open, and the item's template otherwise or when
-Meta answers 131047 (the window closed sooner than we knew). An item retried after a failure part way (a
-reply's text went, its photo did not) sends only what had not gone. Files an operator sent with a reply follow its
-text inside the window (uploaded to /media, then an image or document message); outside it only the template
-goes (free-form media is not allowed there), and the file names are added to it. Throughput errors are
-retried by the outbox's backoff; a user who cannot be reached (131026) is marked, their open tickets say so,
-and they are not retried until they write again.
+Meta answers 131047 (the window closed sooner than we knew). Files an operator sent with a reply follow its
+text inside the window (uploaded to /media, then an image or document message); outside it only the
+template goes (it cannot carry them): the file names are added to it, and the files go when the user next
+writes. An item retried after a failure part way (its text went, its photo did not) sends only what had not
+gone. Throughput errors are retried by the outbox's backoff; a user who cannot be reached (131026) is
+marked, their open tickets say so, and they are not retried until they write again.
 """
 
 from __future__ import annotations
@@ -79,10 +79,14 @@ class WhatsAppSender:
                         raise
                     async with channel.sessions() as session, session.begin():
                         await SqlWhatsApp(session).window_closed(wa_id, channel.clock())
-            if reply.files:
-                names = ", ".join(f"📎 {f.name or 'file'}" for f in reply.files)
+            files = reply.files
+            if files:
+                names = ", ".join(f"📎 {f.name or 'file'}" for f in files)
                 reply = dataclasses.replace(reply, text=f"{reply.text}\n{names}", files=())
             await channel.deliver_template(wa_id, item.kind, reply, outbox_id=item.id)
+            if files:  # a template carries no media: they go when the user next writes
+                async with channel.sessions() as session, session.begin():
+                    await SqlWhatsApp(session).hold_files(wa_id, [dataclasses.asdict(f) for f in files])
         except GraphError as err:
             if err.code in UNDELIVERABLE:
                 async with channel.sessions() as session, session.begin():
@@ -203,6 +207,19 @@ class WhatsAppChannel:
                           message_id=f"wa:{stored.message_id}", attachments=(attachment,) if attachment else ())
         for reply in await self.engine.handle(inbound):
             await self.deliver(stored.wa_id, reply)
+        await self._send_held_files(stored.wa_id)
+
+    async def _send_held_files(self, wa_id: str) -> None:
+        """Files a template could not carry, now that the user wrote (their window is open)."""
+        async with self.sessions() as session:
+            held = await SqlWhatsApp(session).held_files(wa_id)
+        files = [Attachment(str(f["ref"]), str(f.get("kind", "file")), str(f.get("name", ""))) for f in held]
+        for file in files:
+            message_id = await self.api.send(wa_id, await self._media_message(file))
+            async with self.sessions() as session, session.begin():
+                store = SqlWhatsApp(session)
+                await store.sent(message_id, wa_id, None, None)
+                await store.release_files(wa_id, 1)
 
     async def _media(self, user: UserRef, message: dict[str, Any]) -> Attachment | None:
         kind = message.get("type")

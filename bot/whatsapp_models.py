@@ -38,6 +38,8 @@ class WhatsAppContactRow(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     window_closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # Meta said 131047 after that
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # operators' files a template outside the window could not carry: sent when the user next writes
+    held_files: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
 
 
 class WhatsAppSentRow(Base):

@@ -114,6 +114,20 @@ class SqlWhatsApp:
             row.blocked_at = now
             await SqlChannelReports(self._session).unreachable(CHANNEL, wa_id, BLOCKED_REASON)
 
+    async def hold_files(self, wa_id: str, files: list[dict[str, Any]]) -> None:
+        """Keep files for the user's next message (outside the window only a template can go)."""
+        row = await self._contact(wa_id)
+        row.held_files = [*(row.held_files or []), *files]
+
+    async def held_files(self, wa_id: str) -> list[dict[str, Any]]:
+        row = await self._session.get(WhatsAppContactRow, wa_id)
+        return list(row.held_files or []) if row else []
+
+    async def release_files(self, wa_id: str, count: int) -> None:
+        """The first `count` held files went out."""
+        row = await self._contact(wa_id)
+        row.held_files = list(row.held_files or [])[count:] or None
+
     async def is_blocked(self, wa_id: str) -> bool:
         row = await self._session.get(WhatsAppContactRow, wa_id)
         return row is not None and row.blocked_at is not None

@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from api.accounts import SqlAccounts
 from api.tokens import SqlTokenStore
 from app.wiring import build_app
 from tests.whatsapp.conftest import WhatsApp
-from tests.whatsapp.fake_cloud_api import FakeCloudApi
+from tests.whatsapp.fake_cloud_api import FakeCloudApi, TestClock
 from tests.whatsapp.test_whatsapp_channel import USER, say, tickets, walk_to_confirm
 from tickets.delivery import deliver_due
 from tickets.desk import SqlTicketDesk, TicketEvent
@@ -162,6 +162,23 @@ async def test_a_reply_with_a_photo_the_users_own_message_picks_up_brings_the_ph
     await say(whatsapp, fake, fake.text(USER, "any news?"))  # before the delivery worker's next pass
     assert [s.message["type"] for s in fake.sent[before:]].count("image") == 1
     assert any("where to click" in text for text in fake.texts_to(USER)[-4:])
+
+
+async def test_outside_the_window_a_photo_is_named_in_the_template_and_sent_when_the_user_writes(
+    whatsapp: WhatsApp, fake: FakeCloudApi, console: Console, clock: TestClock
+) -> None:
+    number = await filed(whatsapp, fake)
+    clock.advance(timedelta(hours=30))
+    await console.reply(number, "This is where to click.", ("where.png", PNG, "image/png"))
+    await deliver(whatsapp)
+    template = fake.sent[-1].message
+    assert template["type"] == "template" and "📎 where.png" in fake.texts_to(USER)[-1]
+    before = len(fake.sent)
+    await say(whatsapp, fake, fake.text(USER, "I do not see the picture"))
+    images = [s for s in fake.sent[before:] if s.message["type"] == "image"]
+    assert len(images) == 1 and fake.media[images[0].message["image"]["id"]].data == PNG
+    await say(whatsapp, fake, fake.text(USER, "thanks"))
+    assert [s.message["type"] for s in fake.sent].count("image") == 1, "sent once"
 
 
 async def test_a_pdf_sent_through_the_api_goes_as_a_document_and_other_files_are_refused(
