@@ -97,7 +97,13 @@ def test_an_operator_sends_a_photo_and_sees_it_delivered_then_read_then_the_user
     operator = new_page(browser)
     sign_in(operator, server, "meera")
     operator.goto(f"{server}/console/tickets/{number}")
+    animation = tmp_path / "where.gif"
+    animation.write_bytes(b"GIF89a" + b"\x00" * 32)
     operator.locator("#reply-text").fill("This is the button to press.")
+    operator.locator("#reply-file").set_input_files(str(animation))
+    operator.get_by_role("button", name="Send reply").click()
+    expect(operator.locator("#problem")).to_contain_text("send a photo (JPEG or PNG) or a PDF document")
+    expect(operator.locator("#reply-text")).to_have_value("This is the button to press.")  # kept, to try again
     photo = tmp_path / "where-to-press.png"
     photo.write_bytes(PNG)
     operator.locator("#reply-file").set_input_files(str(photo))
