@@ -70,7 +70,9 @@ class TelegramChannel:
     def sender(self) -> TelegramSender:
         """The outbox sender (one per channel: it paces sends per chat)."""
         if self._sender is None:
-            self._sender = TelegramSender(make_bot(self.settings), self.engine.render_for, on_blocked=self.blocked)
+            files = AttachmentStore(self.settings.attachments_dir, self.settings.attachments_max_bytes)
+            self._sender = TelegramSender(make_bot(self.settings), self.engine.render_for, on_blocked=self.blocked,
+                                          files=files)
         return self._sender
 
     async def close(self) -> None:

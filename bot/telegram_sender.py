@@ -1,7 +1,8 @@
 """Delivers the outbox's Telegram items (operator replies, resolutions) by pushing them to the user's chat.
 
 An item's choices (a resolution's "Fixed" / "Still not working") go on its last message as inline buttons,
-as the adapter renders the engine's replies; a press comes back as a callback query like any other.
+as the adapter renders the engine's replies; a press comes back as a callback query like any other. Files an
+operator sent with a reply (`Reply.files`) follow its text, a photo as a photo, a PDF as a document.
 
 Sends are paced (about one a second per chat, thirty a second overall). A 429 is waited out for as long
 as Telegram asks (within reason) and tried again; a longer wait goes back to the outbox to retry later. A
@@ -17,14 +18,16 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram import CHANNEL, keyboard
 from bot.telegram_limits import SendPacer
 from bot.telegram_text import split_text
-from core.messages import Reply, UserRef
+from core.errors import NotFound
+from core.messages import Attachment, Reply, UserRef
+from tickets.attachments import AttachmentStore
 from tickets.delivery import DeliveryError
 from tickets.outbox import OutboxItem
 
@@ -46,9 +49,12 @@ class TelegramSender:
     """The outbox sender for channel "telegram"."""
 
     def __init__(
-        self, bot: Bot, render: Render, *, pacer: SendPacer | None = None, on_blocked: OnBlocked | None = None
+        self, bot: Bot, render: Render, *, pacer: SendPacer | None = None, on_blocked: OnBlocked | None = None,
+        files: AttachmentStore | None = None,
     ) -> None:
+        """`files`: the attachment store a reply's files are read from (without it, only text is sent)."""
         self._bot = bot
+        self._files = files
         self._render = render
         self._pacer = pacer or SendPacer()
         self._on_blocked = on_blocked
@@ -65,6 +71,8 @@ class TelegramSender:
             for index, piece in enumerate(pieces):
                 markup = keyboard(reply.choices) if index == len(pieces) - 1 else None
                 await self._send_piece(int(item.user_id), piece, markup)
+            for file in reply.files if self._files is not None else ():
+                await self._send_file(int(item.user_id), file)
         except Blocked:
             if self._on_blocked is not None:
                 await self._on_blocked(item.user_id)
@@ -75,10 +83,26 @@ class TelegramSender:
             await self._bot.shutdown()
 
     async def _send_piece(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        await self._paced(chat_id, lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
+
+    async def _send_file(self, chat_id: int, file: Attachment) -> None:
+        assert self._files is not None
+        try:
+            data = self._files.read(file.ref)
+        except NotFound as err:
+            raise DeliveryError(f"the attachment {file.name!r} is no longer kept", retryable=False) from err
+        upload = InputFile(data, filename=file.name or file.ref)
+        if file.kind == "image":
+            await self._paced(chat_id, lambda: self._bot.send_photo(chat_id, upload))
+        else:
+            await self._paced(chat_id, lambda: self._bot.send_document(chat_id, upload))
+
+    async def _paced(self, chat_id: int, send: Callable[[], Awaitable[object]]) -> None:
+        """One send, paced for the chat; a short 429 is waited out and tried again."""
         for attempt in range(1, MAX_TRIES + 1):
             await self._pacer.slot(chat_id)
             try:
-                await self._call(lambda: self._bot.send_message(chat_id, text, reply_markup=markup))
+                await self._call(send)
                 return
             except RetryAfter as err:
                 wait = _seconds(err)

@@ -132,7 +132,7 @@ def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
 
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "web": "the web chat", "voice": "the phone line"}
-FILES_REACH_USER = frozenset({"whatsapp"})  # channels whose sender delivers a reply's files (bot/whatsapp_channel)
+FILES_REACH_USER = frozenset({"whatsapp", "telegram"})  # channels whose senders deliver a reply's files
 
 
 def _unreachable(events: list[Any]) -> Any:

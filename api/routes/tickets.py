@@ -106,7 +106,7 @@ async def reply_with_attachment(
     text: Annotated[str, Form(min_length=1, max_length=4000)],
     file: Annotated[UploadFile, File(description="a photo (JPEG or PNG, up to 5 MB) or a PDF document")],
 ) -> TicketPublic:
-    """Reply to the user with a file (multipart form): delivered with the text (WhatsApp: an image or document)."""
+    """Reply to the user with a file (multipart form): sent after the text on WhatsApp and Telegram."""
     store = AttachmentStore(ctx.settings.attachments_dir, ctx.settings.attachments_max_bytes)
     files = await kept_upload(store, file)
     if not files:

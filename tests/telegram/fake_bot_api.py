@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 import httpx
 import uvicorn
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -127,6 +128,8 @@ class FakeBotApi:
             "sendMessage": self._send_message, "answerCallbackQuery": self._answer_callback,
             "editMessageText": self._edit_message_text, "getFile": self._get_file,
             "createForumTopic": self._create_topic, "closeForumTopic": self._close_topic,
+            "sendPhoto": lambda p: self._send_file(p, "photo"),
+            "sendDocument": lambda p: self._send_file(p, "document"),
         }
 
     # -- test API ---------------------------------------------------------------------------------------
@@ -283,7 +286,12 @@ class FakeBotApi:
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
-        params = _params(await request.body(), request.headers.get("content-type", ""))
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):  # a file upload: (bytes, file name) for each file
+            form = await request.form()
+            params = {k: (await v.read(), v.filename) if isinstance(v, UploadFile) else v for k, v in form.items()}
+        else:
+            params = _params(await request.body(), content_type)
         with self._lock:
             self._state.calls.append(Call(method, params))
             if method != "getUpdates":  # a long poll is waiting, not the bot doing something
@@ -365,6 +373,28 @@ class FakeBotApi:
             topic["messages"].append(text)
         self._state.sent.setdefault(chat_id, []).append(message)
         return message
+
+    def _send_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
+        """sendPhoto / sendDocument with an uploaded file (photos up to 10 MB, documents 50 MB, as Telegram)."""
+        upload, chat_id = params.get(kind), int(params.get("chat_id") or 0)
+        if not isinstance(upload, tuple) or not upload[0]:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        data, name = upload
+        if len(data) > (10 if kind == "photo" else 50) * 1024 * 1024:
+            raise ApiError(400, "Bad Request: file is too big")
+        file_id = f"sent-{self._new_message_id()}"
+        self._state.files[file_id] = (data, len(data))
+        described = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data)}
+        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": int(time.time()),
+                                   "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER,
+                                   kind: [{**described, "width": 1, "height": 1}] if kind == "photo"
+                                   else {**described, "file_name": name}}
+        self._state.sent.setdefault(chat_id, []).append(message)
+        return message
+
+    def file_bytes(self, file_id: str) -> bytes:
+        with self._lock:
+            return self._state.files[file_id][0]
 
     def _answer_callback(self, params: dict[str, Any]) -> bool:
         self._state.answered.append(str(params.get("callback_query_id")))

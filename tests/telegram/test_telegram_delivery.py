@@ -21,6 +21,7 @@ from flows.engine import Engine
 from tests.telegram.conftest import TOKEN
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.test_telegram_adapter import TelegramUser, walk_to_confirm
+from tickets.attachments import AttachmentStore, keep_outgoing
 from tickets.delivery import DeliveryError
 from tickets.outbox import OutboxItem
 
@@ -41,6 +42,22 @@ async def test_an_operator_reply_is_pushed_as_plain_text_in_the_users_chat(
     assert message["text"] == (
         "Message from the helpdesk about your ticket HD-000042:\nPlease try again after 5 pm. Use *Save* [draft]_now_"
     )
+
+
+async def test_an_operators_photo_and_pdf_follow_the_reply_as_a_photo_and_a_document(
+    fake: FakeBotApi, bot: Bot, engine: Engine, settings: Settings
+) -> None:
+    store = AttachmentStore(settings.attachments_dir)
+    photo = keep_outgoing(store, b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "where.png")
+    circular = keep_outgoing(store, b"%PDF-1.4 the circular", "circular.pdf")
+    item = reply_item("See the photo and the circular.")
+    item.payload["attachments"] = [photo.as_attachment(), circular.as_attachment()]
+    await TelegramSender(bot, engine.render_for, files=store).send(item)
+    text, sent_photo, document = fake.sent(CHAT)
+    assert "See the photo and the circular." in text["text"]
+    assert fake.file_bytes(sent_photo["photo"][0]["file_id"]).startswith(b"\x89PNG")
+    assert document["document"]["file_name"] == "circular.pdf"
+    assert fake.file_bytes(document["document"]["file_id"]) == b"%PDF-1.4 the circular"
 
 
 async def test_a_429_is_waited_out_for_retry_after_and_then_delivered(
