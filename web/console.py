@@ -16,6 +16,7 @@ from api.validation import kept_upload
 from core.db import utcnow
 from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion
 from core.settings import Settings
+from tickets.attachments import OUTGOING_IMAGE_MAX_BYTES
 from tickets.calendar import BusinessCalendar
 from tickets.desk import PRIORITIES, SqlTicketDesk
 from tickets.lifecycle import STATUSES, is_allowed
@@ -191,7 +192,8 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
                 unreachable=_unreachable(events), channel_name=CHANNEL_NAMES.get(ticket.channel, ticket.channel),
-                max_upload_mb=web.attachments.max_bytes // (1024 * 1024),
+                max_upload_mb=web.attachments.max_bytes // (1024 * 1024), max_upload_bytes=web.attachments.max_bytes,
+                max_photo_bytes=min(OUTGOING_IMAGE_MAX_BYTES, web.attachments.max_bytes),
                 files_reach_user=ticket.channel in FILES_REACH_USER,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
                 canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,

@@ -104,6 +104,11 @@ def test_an_operator_sends_a_photo_and_sees_it_delivered_then_read_then_the_user
     operator.get_by_role("button", name="Send reply").click()
     expect(operator.locator("#problem")).to_contain_text("send a photo (JPEG or PNG) or a PDF document")
     expect(operator.locator("#reply-text")).to_have_value("This is the button to press.")  # kept, to try again
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * (6 * 1024 * 1024))
+    operator.locator("#reply-file").set_input_files(str(huge))
+    assert "5 MB" in operator.locator("#reply-file").evaluate("input => input.validationMessage")
+    assert operator.locator("#reply-file").evaluate("input => input.form.checkValidity()") is False
     photo = tmp_path / "where-to-press.png"
     photo.write_bytes(PNG)
     operator.locator("#reply-file").set_input_files(str(photo))
