@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -26,6 +26,7 @@ from bot.telegram_text import TEXT_LIMIT as TEXT_LIMIT
 from bot.telegram_text import split_text as split_text
 from bot.telegram_text import utf16_len as utf16_len
 from core.channel import ChatEngine
+from core.errors import NotFound
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalog
 from core.messages import Choice, Inbound, Reply, UserRef
 from core.settings import Settings, Ulb
@@ -139,7 +140,7 @@ class TelegramAdapter:
         replies = await self._engine.handle(inbound)
         replies = await self._answer_ulb(inbound, replies, start_ulb)
         for reply in replies:
-            await send_reply(bot, chat_id, reply)
+            await send_reply(bot, chat_id, reply, self._attachments)
 
     async def _with_attachment(self, bot: Bot, update: Update, inbound: Inbound) -> Inbound | None:
         """The event with the message's file stored and attached; None if nothing is left to handle."""
@@ -207,12 +208,25 @@ class TelegramAdapter:
         return app
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """The reply as one or more plain-text messages; its choices go on the last piece."""
+async def send_reply(bot: Bot, chat_id: int, reply: Reply, files: AttachmentStore | None = None) -> None:
+    """The reply as one or more plain-text messages; its choices go on the last piece; then its files (an
+    operator's reply the user's message picked up), read from `files`."""
     pieces = split_text(reply.text)
     for index, piece in enumerate(pieces):
         markup = keyboard(reply.choices) if index == len(pieces) - 1 else None
         await bot.send_message(chat_id, piece, reply_markup=markup)
+    if files is None:
+        return
+    for file in reply.files:
+        try:
+            upload = InputFile(files.read(file.ref), filename=file.name or file.ref)
+        except NotFound:
+            log.warning("telegram: the attachment %s of a reply is no longer kept", file.ref)
+            continue
+        if file.kind == "image":
+            await bot.send_photo(chat_id, upload)
+        else:
+            await bot.send_document(chat_id, upload)
 
 
 async def set_commands(bot: Bot, catalog: Catalog) -> None:

@@ -23,7 +23,9 @@ from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.test_telegram_adapter import TelegramUser, walk_to_confirm
 from tickets.attachments import AttachmentStore, keep_outgoing
 from tickets.delivery import DeliveryError
+from tickets.desk import SqlTicketDesk
 from tickets.outbox import OutboxItem
+from tickets.store import SqlTicketStore
 
 CHAT = 6001
 # RetryAfter's own constructor warns about its int-or-timedelta change; the sender reads either form
@@ -58,6 +60,23 @@ async def test_an_operators_photo_and_pdf_follow_the_reply_as_a_photo_and_a_docu
     assert fake.file_bytes(sent_photo["photo"][0]["file_id"]).startswith(b"\x89PNG")
     assert document["document"]["file_name"] == "circular.pdf"
     assert fake.file_bytes(document["document"]["file_id"]) == b"%PDF-1.4 the circular"
+
+
+async def test_a_reply_with_a_photo_the_users_own_message_picks_up_brings_the_photo_too(
+    fake: FakeBotApi, bot: Bot, engine: Engine, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    store = AttachmentStore(settings.attachments_dir)
+    adapter = TelegramAdapter(engine, settings=settings, sessions=sessions, attachments=store)
+    user = TelegramUser(fake, bot, adapter, chat_id=CHAT)
+    await walk_to_confirm(user)
+    await user.presses("file it")
+    photo = keep_outgoing(store, b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "where.png")
+    async with sessions() as session, session.begin():
+        [ticket] = await SqlTicketStore(session).for_user("telegram", str(CHAT))
+        await SqlTicketDesk(session, settings).reply(ticket.number, "op-1", "Press this button.", None, (photo,))
+    await user.says("any news?")  # before the delivery worker's next pass: the turn carries the reply
+    assert [m for m in fake.sent(CHAT) if "photo" in m] and any(
+        "Press this button." in str(m.get("text")) for m in fake.sent(CHAT))
 
 
 async def test_a_429_is_waited_out_for_retry_after_and_then_delivered(
