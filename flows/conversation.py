@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from transitions.core import EventData
 
 from core.errors import NotFound
 from core.i18n import OPERATOR_LANGUAGE, Catalog
-from core.messages import Choice, Reply, UserRef
+from core.messages import LANGUAGE, Choice, Reply, UserRef
+from core.modules import EXTRA_TOPICS
 from core.settings import Settings
 from flows import ticket_choices
 from flows.known_problems import best_match
@@ -29,7 +30,32 @@ from tickets.problems import Joiner, KnownProblem, SqlProblems
 from tickets.routing import response_target, route
 from tickets.store import Ticket, TicketDraft, TicketStore
 
+if TYPE_CHECKING:
+    from kb.loader import KnowledgeBase
+    from kb.schema import Entry
+
 EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
+# The menu's "something else" covers the topics that have no menu entry of their own.
+OTHER_MODULE = "other"
+
+
+@runtime_checkable
+class Knowledge(Protocol):
+    """The knowledge base's entries as they are now (the matcher swaps them on reload)."""
+
+    @property
+    def knowledge_base(self) -> KnowledgeBase: ...
+
+
+def audience_of(role: str | None) -> str:
+    return CBO_AUDIENCE if role == "cbo" else EMPLOYEE_AUDIENCE
+
+
+def module_entries(knowledge: Knowledge, module: str, role: str | None) -> list[Entry]:
+    """The knowledge base's entries about a module for the user's role, in file order."""
+    wanted = {module} | (set(EXTRA_TOPICS) if module == OTHER_MODULE else set())
+    audience = audience_of(role)
+    return [e for e in knowledge.knowledge_base.entries if e.module in wanted and e.audience in ("all", audience)]
 
 
 def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | None, limit: int,
@@ -37,8 +63,7 @@ def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | 
     """What the bot makes of a problem description: the answers it would offer (`confident_hits`: one clear
     answer, or up to `limit` close ones, never one in `exclude`) or that it abstains, with the reasons.
     The conversation decides with this, and the console's "Try a question" shows it."""
-    audience = CBO_AUDIENCE if role == "cbo" else EMPLOYEE_AUDIENCE
-    return matcher.propose(text, lang=language, limit=limit, audience=audience, exclude=exclude)
+    return matcher.propose(text, lang=language, limit=limit, audience=audience_of(role), exclude=exclude)
 
 
 @dataclass(frozen=True)
@@ -54,6 +79,7 @@ class FlowContext:
     feedback: SqlTicketFeedback
     auto_assign: Callable[[str], Awaitable[str | None]]  # round robin to an L1 operator on shift, if enabled
     problems: SqlProblems | None = None  # open known problems a description is compared with
+    knowledge: Knowledge | None = None  # the entries of a module, for a description without words
 
 
 class Conversation:
@@ -72,6 +98,7 @@ class Conversation:
         self._resolved: Ticket | bool | None = False
         self._known: KnownProblem | bool | None = False
         self._named: dict[str, Ticket | None] = {}  # tickets the user's buttons named, by number
+        self._module_hits: list[dict[str, Any]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property
@@ -108,7 +135,8 @@ class Conversation:
 
     def reply(self, render: Callable[[], str], ticket: str | None = None, choices: tuple[Choice, ...] = ()) -> None:
         text, english = self.both(render)
-        self.replies.append(Reply(text, choices, ticket=ticket, meta={OPERATOR_LANGUAGE: english}))
+        self.replies.append(Reply(text, choices, ticket=ticket, meta={OPERATOR_LANGUAGE: english,
+                                                                      LANGUAGE: self.language}))
 
     def say(self, key: str, **params: object) -> None:
         self.reply(lambda: self.t(key, **params))
@@ -181,11 +209,16 @@ class Conversation:
         return bool(self.data.get("editing"))
 
     def has_faq_hit(self, event: EventData) -> bool:
-        """The knowledge base answers confidently (never asked when the user chose a human)."""
-        return not self.case.get("skip_faq") and bool(self._faq_hits(self.text_of(event)))
+        """The knowledge base answers confidently (never asked when the user chose a human, nor for a
+        description without words: a voice message)."""
+        if self.case.get("skip_faq") or event.kwargs.get("wordless"):
+            return False
+        return bool(self._faq_hits(self.text_of(event)))
 
     async def has_known_problem(self, event: EventData) -> bool:
         """The description matches an open known problem of the user's ULB (or of every ULB)."""
+        if event.kwargs.get("wordless"):
+            return False
         if self._known is False:
             found = None
             if self.ctx.problems is not None:
@@ -196,6 +229,26 @@ class Conversation:
 
     def has_faq_offered(self, event: EventData) -> bool:
         return bool(self.case.get("faq_offered"))
+
+    def has_module(self, event: EventData) -> bool:
+        return bool(self.case.get("module"))
+
+    async def has_module_faq(self, event: EventData) -> bool:
+        """A description without words could not be matched: once its module is known, the module's answers
+        that solved most users' problems are offered instead (not for a user who chose a human)."""
+        if not self.case.get("wordless") or self.case.get("skip_faq") or self.ctx.knowledge is None:
+            return False
+        if self._module_hits is None:
+            rejected = set(self.data.get("faq_rejected", []))
+            entries = [e for e in module_entries(self.ctx.knowledge, str(event.kwargs["value"]),
+                                                 self.profile.get("role")) if e.id not in rejected]
+            solved = await self.ctx.tickets.deflection_counts([e.id for e in entries]) if entries else {}
+            ranked = sorted(entries, key=lambda e: -solved.get(e.id, 0))[: self.settings.faq_max_hits]  # stable
+            self._module_hits = [
+                {"id": e.id, "question": question, "answer": answer, "solved": solved.get(e.id, 0)}
+                for e in ranked for question, answer in [e.texts(self.language)]
+            ]
+        return bool(self._module_hits)
 
     async def has_operator_question(self, event: EventData) -> bool:
         """The helpdesk's last word on the user's open ticket is to them (a reply, or waiting on them)."""
@@ -244,12 +297,21 @@ class Conversation:
         self.data.pop("held_text", None)
         self.case["description"] = text
         self.case["attachments"] = self.case.get("attachments", []) + event.kwargs.get("attachments", [])
+        if event.kwargs.get("wordless"):
+            self.case["wordless"] = True
+            self.data.pop("editing", None)
+            return
+        self.case.pop("wordless", None)
         if not self.data.pop("editing", None) and not self.case.get("skip_faq"):
             hits = self._faq_hits(text)
             self.case["faq_offered"] = [
                 {"id": h.entry_id, "question": h.question, "answer": h.answer, "score": round(h.score, 3)}
                 for h in hits
             ]
+
+    def offer_module_faq(self, event: EventData) -> None:
+        assert self._module_hits is not None
+        self.case["faq_offered"] = self._module_hits
 
     def offer_problem(self, event: EventData) -> None:
         assert isinstance(self._known, KnownProblem)

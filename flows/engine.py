@@ -19,7 +19,7 @@ from core.messages import LANGUAGE, REFUSED, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows import ticket_choices
-from flows.conversation import Conversation, FlowContext
+from flows.conversation import Conversation, FlowContext, Knowledge
 from flows.flow import STATES, TRANSITIONS
 from flows.input import command_of, resolve
 from flows.locks import UserLocks
@@ -110,13 +110,17 @@ class Engine:
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], matcher: Matcher, settings: Settings, catalog: Catalog,
-        due: DueFunction | None = None,
+        due: DueFunction | None = None, wording: dict[str, Catalog] | None = None,
     ) -> None:
+        """`wording`: a channel's own catalogue (by channel name), where the chat's words do not fit it (the
+        phone's: nothing to type or tap there)."""
         self._sessions = sessions
         self._due = due
         self._matcher = matcher
+        self._knowledge = matcher if isinstance(matcher, Knowledge) else None
         self._settings = settings
         self._catalog = catalog
+        self._wording = wording or {}
         self._machine = build_machine()
         self._locks = UserLocks()
         self._inbound = RateLimiter(settings.chat_messages_per_minute)
@@ -178,8 +182,9 @@ class Engine:
             return await auto_assign(session, number, self._settings)
 
         problems = SqlProblems(session, self._settings, self._due, sqlite)
-        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback, assign,
-                           problems)
+        catalog = self._wording.get(user.channel, self._catalog)
+        return FlowContext(self._settings, catalog, self._matcher, tickets, user, desk, feedback, assign,
+                           problems, self._knowledge)
 
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""
@@ -196,6 +201,12 @@ class Engine:
             conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
                                 self._context(session, user))
             return outbox_reply(conv, kind, payload)
+
+    async def language_of(self, user: UserRef) -> str | None:
+        """The language the user's conversation speaks, or None for a user never seen."""
+        async with self._sessions() as session:
+            stored = await SqlConversationStore(session).peek(user)
+            return str(stored.data.get("profile", {}).get("language", "en")) if stored else None
 
     async def state_of(self, user: UserRef) -> str | None:
         """The state the user's conversation waits in, or None for a user never seen."""
@@ -264,6 +275,9 @@ class Engine:
             attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
             if text:
                 await self._fire(conv, "text", text=text, attachments=attachments)
+            elif inbound.note and question is not None:  # a voice message: kept, never matched
+                note = inbound.note[: self._settings.max_text_chars]
+                await self._fire(conv, "text", text=note, attachments=attachments, wordless=True)
             elif attachments and question is not None:  # a screenshot alone: kept for the words that follow
                 conv.case["attachments"] = conv.case.get("attachments", []) + attachments
                 conv.say("attachment.kept")
@@ -307,7 +321,7 @@ class Engine:
 
     def _user_words(self, conv: Conversation, inbound: Inbound) -> str:
         if inbound.choice is None:
-            return inbound.text or ""
+            return inbound.text or inbound.note or ""
         routed = ticket_choices.parse(inbound.choice)
         if routed is not None:  # the button's label as the user saw it
             return ticket_choices.label(routed, conv.t)

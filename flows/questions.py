@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core.i18n import LANGUAGES, OPERATOR_LANGUAGE, Catalog
-from core.messages import Choice, Reply
+from core.messages import ANSWER, CHOICE, LANGUAGE, TEXT, Choice, Reply
 from core.modules import MENU_MODULES
 from core.settings import Settings
 from flows import ticket_choices as tc
@@ -59,8 +59,9 @@ class Question:
         offered = self.options(conv) if self.options else []
         text, english = conv.both(lambda: self.prompt(conv))
         parts = tuple(self.parts(conv)) if self.parts else ()
-        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), meta={OPERATOR_LANGUAGE: english},
-                     parts=parts)
+        answer = TEXT if self.options is None or self.free_text else CHOICE
+        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), parts=parts,
+                     meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language, ANSWER: answer})
 
 
 def _option(
