@@ -27,18 +27,6 @@ class VoiceCallRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class VoiceCallerRow(Base):
-    """What a caller told us once, keyed by their number."""
-
-    __tablename__ = "voice_callers"
-
-    number: Mapped[str] = mapped_column(String(32), primary_key=True)
-    language: Mapped[str | None] = mapped_column(String(8))
-    role: Mapped[str | None] = mapped_column(String(64))
-    ulb: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
 @dataclass
 class CallState:
     """A call's place on the phone (`state`: bot.voice FLOW, MENU or DONE) and what it needs to ask again;
