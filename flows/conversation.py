@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from transitions.core import EventData
 
@@ -19,32 +19,22 @@ from core.modules import EXTRA_TOPICS
 from core.settings import Settings
 from flows import ticket_choices
 from flows.known_problems import best_match
+from flows.ports import Desk, Feedback, Knowledge, Problems
 from flows.questions import QUESTIONS, rating_reply
 from flows.states import AFTER_HANDOFF, S
 from kb.protocol import Hit, Matcher, Proposal
-from tickets.desk import SqlTicketDesk
-from tickets.feedback import SqlTicketFeedback
 from tickets.lifecycle import ACTIVE
 from tickets.priority import Priority, derive_priority
-from tickets.problems import Joiner, KnownProblem, SqlProblems
+from tickets.problems import Joiner, KnownProblem
 from tickets.routing import response_target, route
 from tickets.store import Ticket, TicketDraft, TicketStore
 
 if TYPE_CHECKING:
-    from kb.loader import KnowledgeBase
     from kb.schema import Entry
 
 EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
 # The menu's "something else" covers the topics that have no menu entry of their own.
 OTHER_MODULE = "other"
-
-
-@runtime_checkable
-class Knowledge(Protocol):
-    """The knowledge base's entries as they are now (the matcher swaps them on reload)."""
-
-    @property
-    def knowledge_base(self) -> KnowledgeBase: ...
 
 
 def audience_of(role: str | None) -> str:
@@ -68,17 +58,18 @@ def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | 
 
 @dataclass(frozen=True)
 class FlowContext:
-    """What a conversation needs from outside for one event: settings, texts, matcher, the ticket store."""
+    """What a conversation needs from outside for one event: settings, texts, and ports (flows.ports) onto the
+    tickets, the knowledge base and the known problems."""
 
     settings: Settings
     catalog: Catalog
     matcher: Matcher
     tickets: TicketStore
     user: UserRef
-    desk: SqlTicketDesk
-    feedback: SqlTicketFeedback
+    desk: Desk
+    feedback: Feedback
     auto_assign: Callable[[str], Awaitable[str | None]]  # round robin to an L1 operator on shift, if enabled
-    problems: SqlProblems | None = None  # open known problems a description is compared with
+    problems: Problems | None = None  # open known problems a description is compared with
     knowledge: Knowledge | None = None  # the entries of a module, for a description without words
 
 

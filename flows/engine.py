@@ -19,10 +19,11 @@ from core.messages import LANGUAGE, REFUSED, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows import ticket_choices
-from flows.conversation import Conversation, FlowContext, Knowledge
+from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
 from flows.input import command_of, resolve
 from flows.locks import UserLocks
+from flows.ports import Knowledge
 from flows.questions import QUESTIONS, resolution_choices
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
