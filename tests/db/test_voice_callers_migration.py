@@ -1,4 +1,5 @@
-"""Migration 0020: callers the old voice line remembered keep their profile, now in their conversation."""
+"""Migration 0020: callers the old voice line remembered keep their profile, now in their conversation; stored
+conversation data is stamped with its version."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.db import MIGRATIONS, is_sqlite, sync_url, upgrade
 from core.json_columns import SQLITE_JSON
 from core.messages import UserRef
+from flows.memory import Memory
 from flows.store import SqlConversationStore
 
 
@@ -38,7 +40,8 @@ async def test_remembered_callers_keep_their_profile(
                 "('+912', 'or', 'accountant', 'od.puri', '2026-12-01 10:00:00')"))
             connection.execute(text(
                 "INSERT INTO conversations (channel, user_id, state, data, version, updated_at) VALUES "
-                "('voice', '+912', 'filed', '{\"profile\": {\"language\": \"en\"}, \"transcript\": []}', 3, "
+                "('voice', '+912', 'offering_problem', '{\"profile\": {\"language\": \"en\"}, \"transcript\": [], "
+                "\"case\": {\"description\": \"x\", \"problem\": {\"id\": \"7\", \"title\": \"t\"}}}', 3, "
                 "'2026-12-01 10:00:00')"))
             connection.execute(text(
                 "INSERT INTO voice_calls (call_sid, caller, state, language, data, version, created_at, updated_at) "
@@ -52,6 +55,9 @@ async def test_remembered_callers_keep_their_profile(
         call_state = (await session.execute(text("SELECT state FROM voice_calls"))).scalar_one()
     assert new is not None and new.state == "new"
     assert new.data["profile"] == {"language": "hi", "role": "cbo", "ulb": "od.jatni"}
-    assert known is not None and known.state == "filed"
+    assert known is not None and known.state == "offering_problem"
     assert known.data["profile"] == {"language": "en", "role": "accountant", "ulb": "od.puri"}  # theirs wins
+    assert known.data["version"] == 2 and known.data["case"]["problem"] == {"id": 7, "title": "t"}
+    memory = Memory.from_json(known.data)
+    assert memory.case.problem is not None and memory.case.problem.id == 7 and memory.profile.role == "accountant"
     assert call_state == "menu"  # a call on the old keypad goes on from the main menu

@@ -1,6 +1,7 @@
 """The voice line runs the shared conversation: what a caller told us (language, role, ULB) moves from
 `voice_callers` into the profile of their conversation (channel "voice"), and calls in the middle of the old
-keypad questions go on from the main menu.
+keypad questions go on from the main menu. Conversation data is typed and versioned (flows.memory): stored
+rows, version 1 (the same keys, no version), are stamped version 2 (a known problem's id as a number).
 
 Revision ID: 0020
 Revises: 0015
@@ -35,6 +36,7 @@ conversations = sa.table(
     sa.column("updated_at", UtcDateTime),
 )
 calls = sa.table("voice_calls", sa.column("state", sa.String))
+DATA_VERSION = 2  # flows.memory.VERSION when this migration was written
 
 
 def upgrade() -> None:
@@ -53,6 +55,18 @@ def upgrade() -> None:
             bind.execute(conversations.update().where(conversations.c.id == found.id).values(data=data))
     bind.execute(calls.update().where(calls.c.state.not_in(CALL_STATES)).values(state="menu"))
     op.drop_table("voice_callers")
+    for row_id, data in bind.execute(sa.select(conversations.c.id, conversations.c.data)).all():
+        if (data or {}).get("version") is None:
+            bind.execute(conversations.update().where(conversations.c.id == row_id).values(data=_version_2(data or {})))
+
+
+def _version_2(data: dict[str, Any]) -> dict[str, Any]:
+    stamped = {**data, "version": DATA_VERSION}
+    case = data.get("case") or {}
+    problem = case.get("problem")
+    if problem and str(problem.get("id", "")).isdigit():
+        stamped["case"] = {**case, "problem": {**problem, "id": int(problem["id"])}}
+    return stamped
 
 
 def downgrade() -> None:
@@ -73,3 +87,7 @@ def downgrade() -> None:
             bind.execute(callers.insert().values(number=user_id, updated_at=now,
                                                  **{name: profile[name] for name in PROFILE}))
     bind.execute(calls.update().values(state="done"))  # the old keypad cannot go on from the new states
+    for row_id, data in bind.execute(sa.select(conversations.c.id, conversations.c.data)).all():
+        if data and "version" in data:  # version 1 had none
+            bind.execute(conversations.update().where(conversations.c.id == row_id)
+                         .values(data={k: v for k, v in data.items() if k != "version"}))
