@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from transitions.core import EventData
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kb.schema import Entry
 
 EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
+T = TypeVar("T")
 # The menu's "something else" covers the topics that have no menu entry of their own.
 OTHER_MODULE = "other"
 
@@ -55,6 +56,19 @@ def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | 
     answer, or up to `limit` close ones, never one in `exclude`) or that it abstains, with the reasons.
     The conversation decides with this, and the console's "Try a question" shows it."""
     return matcher.propose(text, lang=language, limit=limit, audience=audience_of(role), exclude=exclude)
+
+
+class Once(Generic[T]):
+    """A lookup made at most once (its answer may well be None)."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[T]]) -> None:
+        self._fetch = fetch
+        self._answer: tuple[T] | None = None
+
+    async def get(self) -> T:
+        if self._answer is None:
+            self._answer = (await self._fetch(),)
+        return self._answer[0]
 
 
 @dataclass(frozen=True)
@@ -86,9 +100,10 @@ class Conversation:
         self.replies: list[Reply] = []
         self._hits: tuple[Hit, ...] | None = None
         self._speaking: str | None = None  # set while rendering a text again for the operators
-        self._active: Ticket | bool | None = False  # False: not looked up yet
-        self._resolved: Ticket | bool | None = False
-        self._known: KnownProblem | bool | None = False
+        # lookups made at most once per event
+        self._active = Once(self._latest_active)
+        self._resolved = Once(self._latest_resolved)
+        self._known: dict[str, KnownProblem | None] = {}  # by the description compared
         self._named: dict[str, Ticket | None] = {}  # tickets the user's buttons named, by number
         self._module_hits: list[dict[str, Any]] | None = None
 
@@ -173,17 +188,28 @@ class Conversation:
         return self._named[number]
 
     async def active_ticket(self) -> Ticket | None:
-        if self._active is False:
-            self._active = await self.ctx.tickets.latest_active(self.ctx.user.channel, self.ctx.user.user_id)
-        return self._active if isinstance(self._active, Ticket) else None
+        return await self._active.get()
 
     async def resolved_ticket(self) -> Ticket | None:
         """The user's resolved ticket still waiting for their "is it fixed?" (unless they skipped it)."""
-        if self._resolved is False:
-            ticket = await self.ctx.tickets.latest_resolved_unrated(self.ctx.user.channel, self.ctx.user.user_id)
-            skipped = ticket is not None and ticket.number == self.data.feedback_skipped
-            self._resolved = None if skipped else ticket
-        return self._resolved if isinstance(self._resolved, Ticket) else None
+        return await self._resolved.get()
+
+    async def _latest_active(self) -> Ticket | None:
+        return await self.ctx.tickets.latest_active(self.ctx.user.channel, self.ctx.user.user_id)
+
+    async def _latest_resolved(self) -> Ticket | None:
+        ticket = await self.ctx.tickets.latest_resolved_unrated(self.ctx.user.channel, self.ctx.user.user_id)
+        return None if ticket is not None and ticket.number == self.data.feedback_skipped else ticket
+
+    async def known_problem(self, text: str) -> KnownProblem | None:
+        """The open known problem of the user's ULB (or of every ULB) the description matches, if any."""
+        if text not in self._known:
+            found = None
+            if self.ctx.problems is not None:
+                known = await self.ctx.problems.known(self.profile.ulb)
+                found = best_match(text, known, self.settings.problem_match_similarity)
+            self._known[text] = found
+        return self._known[text]
 
     def _faq_hits(self, text: str) -> tuple[Hit, ...]:
         """The matcher's confident answers, less those the user already rejected for this problem."""
@@ -214,13 +240,7 @@ class Conversation:
         """The description matches an open known problem of the user's ULB (or of every ULB)."""
         if event.kwargs.get("wordless"):
             return False
-        if self._known is False:
-            found = None
-            if self.ctx.problems is not None:
-                known = await self.ctx.problems.known(self.profile.ulb)
-                found = best_match(self.text_of(event), known, self.settings.problem_match_similarity)
-            self._known = found
-        return isinstance(self._known, KnownProblem)
+        return await self.known_problem(self.text_of(event)) is not None
 
     def has_faq_offered(self, event: EventData) -> bool:
         return bool(self.case.faq_offered)
@@ -306,8 +326,8 @@ class Conversation:
         self.case.faq_offered = self._module_hits
 
     def offer_problem(self, event: EventData) -> None:
-        assert isinstance(self._known, KnownProblem)
-        known = self._known
+        known = self._known.get(self.case.description)  # remember_description: the text has_known_problem read
+        assert known is not None, "offer_problem follows has_known_problem and remember_description"
         self.case.problem = OfferedProblem(known.id, known.title, known.workaround or "")
 
     def decline_problem(self, event: EventData) -> None:
