@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -14,21 +13,15 @@ from app.wiring import MESSAGES_DIR
 from bot.voice_prompts import PromptAudio, Utterance, VoicePrompts
 from core.i18n import LANGUAGES
 from core.settings import Settings
-from kb.loader import KnowledgeBase, load_knowledge_base
 
 voice_app = typer.Typer(help="Voice line (IVR): prompts rendered to audio.", no_args_is_help=True)
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    knowledge_base: KnowledgeBase
 
 
 @voice_app.command("render-prompts")
 def render_prompts(
     ctx: typer.Context,
     lang: Annotated[list[str] | None, typer.Option("--lang", help="only these languages (en, or, hi)")] = None,
-    key: Annotated[list[str] | None, typer.Option("--key", help="only these prompt keys, e.g. welcome")] = None,
+    key: Annotated[list[str] | None, typer.Option("--key", help="only these prompt keys, e.g. greeting")] = None,
     missing_only: Annotated[bool, typer.Option("--missing-only", help="keep files already there")] = False,
 ) -> None:
     """Render every voice prompt of every language to WAV with espeak-ng, into the data folder.
@@ -40,7 +33,7 @@ def render_prompts(
         if code not in LANGUAGES:
             choices = ", ".join(LANGUAGES)
             raise typer.BadParameter(f"unknown language {code!r}; use one of {choices}", param_hint="--lang")
-    prompts = VoicePrompts.load(MESSAGES_DIR, settings, _Loaded(load_knowledge_base(settings.kb_dir)))
+    prompts = VoicePrompts.load(MESSAGES_DIR)
     wanted: list[Utterance] = [u for code in (lang or LANGUAGES) for u in prompts.every(code)
                                if not key or u.key in key]
     unknown = sorted(set(key or []) - {u.key for u in wanted})

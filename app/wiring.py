@@ -83,7 +83,13 @@ def build_services(settings: Settings) -> Services:
     db, sessions = open_database(settings)
     policy = SlaPolicy.from_settings(settings)
     due = sla_due(policy)
-    engine = Engine(sessions, matcher, settings, catalog, due)
+    wording: dict[str, Catalog] = {}
+    if settings.voice_auth_token:
+        from bot.voice import CHANNEL as VOICE
+        from bot.voice_prompts import wording as spoken
+
+        wording[VOICE] = spoken(catalog)
+    engine = Engine(sessions, matcher, settings, catalog, due, wording)
     telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
     read_db = make_read_engine(settings.resolved_database_url())
     channels: list[PushChannel] = [telegram] if telegram is not None else []
@@ -137,13 +143,13 @@ def build_app(services: Services) -> FastAPI:
 
 def build_voice_router(services: Services) -> APIRouter:
     """The voice line's webhooks (when HELPDESK_VOICE_AUTH_TOKEN is set)."""
-    from bot.voice import VoiceIvr
+    from bot.voice import VoiceLine
     from bot.voice_prompts import PromptAudio, VoicePrompts
     from bot.voice_routes import voice_router
     from tickets.attachments import AttachmentStore
 
     settings = services.settings
-    prompts = VoicePrompts.load(MESSAGES_DIR, settings, services.matcher)
+    prompts = VoicePrompts.load(MESSAGES_DIR)
     attachments = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
-    ivr = VoiceIvr(prompts, settings, services.due)
-    return voice_router(ivr, prompts, PromptAudio(settings.voice_prompts_dir), attachments, services.sessions, settings)
+    line = VoiceLine(services.engine, prompts, services.sessions)
+    return voice_router(line, prompts, PromptAudio(settings.voice_prompts_dir), attachments, settings)

@@ -1,53 +1,46 @@
-"""The voice line's call flow: a small keypad state machine, one step per provider webhook.
+"""The voice line: the shared conversation (flows.engine) rendered as keypad menus and speech, one step per
+provider webhook.
 
-A call's state lives in the database (bot/voice_store.py), so any server process can answer the next
-webhook. Each step takes the keys pressed and returns a `Turn`: what to say, and what to wait for (a key,
-a number ended by #, a recording, or nothing: hang up). Keys that work everywhere: `*` says the question
-again, `0` goes straight to recording a message for the helpdesk team; no key press twice in a row ends
-the call politely with the helpdesk hours.
+The line asks nothing of its own about a problem: each webhook becomes an `Inbound` for the engine and the
+engine's `Reply`s are spoken. A question with choices is a keypad menu (key n sends the choice's number, as
+a typed number does in every channel; over nine choices, 9 turns the page); a question answered in free
+words is a recording, whose note (length, where it came from) and audio file become the description. Filing,
+priority, deflection and the follow-up rules are the flow's.
+
+What belongs to the phone stays here: the call's own state (bot/voice_store.py: the menu page, silences, the
+question to say again, so that any server process can answer the next webhook), the main menu between
+problems (report, status, language, role or office: the flow's commands), the ticket number read back
+digit by digit, and the keys that work everywhere: `*` says the question again, `0` is the flow's "human"
+command (straight to a message for the helpdesk team); no key press twice in a row ends the call politely
+with the helpdesk hours.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.voice_prompts import MORE_DIGIT, Utterance, VoicePrompts
+from bot.voice_prompts import MORE_DIGIT, Utterance, VoicePrompts, digit_of, page_of, pages
 from bot.voice_store import CallState, SqlVoiceStore
-from core.errors import NotFound
+from core.channel import ChatEngine
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from core.settings import Settings
-from tickets.assignment import auto_assign
-from tickets.models import DeflectionRow
-from tickets.priority import derive_priority
-from tickets.routing import route
-from tickets.store import DueFunction, SqlTicketStore, Ticket, TicketDraft
+from core.messages import ANSWER, CHOICE, LANGUAGE, Attachment, Inbound, Reply, UserRef
+from flows.words import COMMAND_WORDS
 
 CHANNEL = "voice"
-# A caller picks no category on the phone; L1 operators categorise voice tickets as they listen.
-VOICE_CATEGORY = "functional"
-SKIPPED_REASON = "The caller pressed 0 to reach a person before the impact questions; set the priority by listening."
-Expect = Literal["key", "number", "record", "hangup"]
+Expect = Literal["key", "record", "hangup"]
+# The call's place: answering the conversation's question, in the main menu between problems, or over.
+FLOW, MENU, DONE = "flow", "menu", "done"
+# The main menu's keys, and "0" anywhere: the flow's commands.
+MENU_COMMANDS = {"1": "restart", "2": "status", "3": "change_language", "4": "change_profile"}
+HUMAN_KEY = "0"
 
 
-class S:
-    LANGUAGE = "language"
-    ROLE = "role"
-    ULB = "ulb"
-    MAIN = "main"
-    MODULE = "module"
-    FAQ_OFFER = "faq_offer"
-    FAQ_ANSWER = "faq_answer"
-    IMPACT = "impact"
-    WORKAROUND = "workaround"
-    RECORD = "record"
-    STATUS = "status"
-    DONE = "done"
+class VoiceEngine(ChatEngine, Protocol):
+    async def language_of(self, user: UserRef) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -64,286 +57,171 @@ class Recording:
     seconds: int
     url: str
 
+    def note(self) -> str:
+        """The description the team reads (in English, the operators' language) beside the recording."""
+        if self.attachment is not None:
+            return f"Voice message from the caller ({self.seconds} s): listen to the attached recording."
+        source = f"could not be fetched from {self.url}" if self.url else "came with no recording URL"
+        return f"Voice message ({self.seconds} s) that {source}."
 
-Handler = Callable[[AsyncSession, CallState, str], Awaitable[list[Utterance] | None]]
+
+def command(trigger: str) -> str:
+    """The flow's command as a caller would type it (commands work as words in every channel)."""
+    return COMMAND_WORDS[trigger]["en"][0]
 
 
-class VoiceIvr:
-    def __init__(self, prompts: VoicePrompts, settings: Settings, due: DueFunction | None = None) -> None:
-        self.prompts, self.settings, self.due = prompts, settings, due
-        self._handlers: dict[str, Handler] = {
-            S.LANGUAGE: self._language, S.ROLE: self._role, S.ULB: self._ulb, S.MAIN: self._main,
-            S.MODULE: self._module, S.FAQ_OFFER: self._faq_offer, S.FAQ_ANSWER: self._faq_answer,
-            S.IMPACT: self._impact, S.WORKAROUND: self._workaround, S.STATUS: self._status,
-        }
+def spoken_number(number: str) -> str:
+    """The digits a caller hears for a ticket: HD-000123 -> "123"."""
+    tail = number.rsplit("-", 1)[-1]
+    return str(int(tail)) if tail.isdigit() else tail
+
+
+class VoiceLine:
+    def __init__(self, engine: VoiceEngine, prompts: VoicePrompts, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.engine, self.prompts, self.sessions = engine, prompts, sessions
 
     # -- webhooks ----------------------------------------------------------------------------------------
-    async def ring(self, session: AsyncSession, sid: str, caller: str) -> Turn:
-        """A new call: a known caller goes to the main menu in their language, a new one picks a language."""
-        store = SqlVoiceStore(session)
-        known = await store.load(sid)
+    async def ring(self, sid: str, caller: str) -> Turn:
+        """A new call: a new caller starts the conversation, a known one hears the main menu in their language."""
+        known = await self._load(sid)
         if known is not None:  # the provider retried the first webhook
-            return self.question(known)
-        profile = await store.profile(caller)
-        if profile is not None and profile.language in LANGUAGES and profile.role and profile.ulb:
-            call = CallState(sid, caller, S.MAIN, profile.language, {"role": profile.role, "ulb": profile.ulb})
-            greeting = self.prompts.line("welcome_back", call.language)
+            return self._again(known)
+        user = UserRef(CHANNEL, caller)
+        language = await self.engine.language_of(user)
+        call = CallState(sid, caller, MENU, language or DEFAULT_LANGUAGE, {})
+        if language is None:
+            turn = self._answer(call, await self.engine.handle(Inbound(user)))
         else:
-            call = CallState(sid, caller, S.LANGUAGE, DEFAULT_LANGUAGE, {})
-            greeting = self.prompts.line("welcome", DEFAULT_LANGUAGE)
-        await store.save(call)
-        turn = self.question(call)
-        return Turn([greeting, *turn.said], turn.expect)
-
-    async def step(self, session: AsyncSession, sid: str, caller: str, digits: str) -> Turn:
-        """The keys pressed in answer to the current question ("" when none were)."""
-        store = SqlVoiceStore(session)
-        call = await store.load(sid)
-        if call is None:
-            return await self.ring(session, sid, caller)
-        turn = await self._apply(session, call, digits.strip())
-        await store.save(call)
+            turn = self._menu(call, [self.prompts.line("welcome_back", call.language)])
+        await self._save(call)
         return turn
 
-    async def recorded(self, session: AsyncSession, sid: str, caller: str, recording: Recording) -> Turn:
-        """The caller's message: file the ticket (once per call) and read its number back twice."""
-        store = SqlVoiceStore(session)
-        call = await store.load(sid) or CallState(sid, caller, S.RECORD, DEFAULT_LANGUAGE, {})
-        if call.data.get("ticket"):  # a retried callback: the same ticket, never a second one
-            return self._read_back(call, call.data["ticket"])
+    async def step(self, sid: str, caller: str, digits: str) -> Turn:
+        """The keys pressed in answer to the current question ("" when none were)."""
+        call = await self._load(sid)
+        if call is None:
+            return await self.ring(sid, caller)
+        turn = await self._keys(call, digits.strip())
+        await self._save(call)
+        return turn
+
+    async def recorded(self, sid: str, caller: str, recording: Recording) -> Turn:
+        """The caller's message: the answer to the question in free words. A retried callback changes nothing
+        and hears the same answer (the engine keeps the replies of an event by its id)."""
+        call = await self._load(sid) or CallState(sid, caller, FLOW, DEFAULT_LANGUAGE, {})
         if recording.attachment is None and recording.seconds <= 0:
-            turn = await self._apply(session, call, "")
-            await store.save(call)
-            return Turn([self.prompts.line("no_recording", call.language), *turn.said], turn.expect)
-        ticket = await self._file(session, call, recording)
-        call.data["ticket"] = ticket.number
-        call.state = S.DONE
-        await store.save(call)
-        return self._read_back(call, ticket.number)
+            turn = self._again(call)
+            turn = Turn([self.prompts.line("no_recording", call.language), *turn.said], turn.expect)
+        else:
+            attached = recording.attachment
+            files = (Attachment(attached["ref"], attached["kind"], attached.get("name", "")),) if attached else ()
+            event = f"{sid}:{hashlib.sha256(recording.url.encode()).hexdigest()[:16]}:{recording.seconds}"
+            inbound = Inbound(UserRef(CHANNEL, caller), note=recording.note(), attachments=files, message_id=event)
+            turn = self._answer(call, await self.engine.handle(inbound, replay=True))
+        await self._save(call)
+        return turn
 
-    # -- the questions -----------------------------------------------------------------------------------
-    def question(self, call: CallState) -> Turn:
-        """What the call waits on now (also what `*` repeats)."""
-        p, lang, page = self.prompts, call.language, int(call.data.get("page", 0))
-        if call.state == S.LANGUAGE:
-            return Turn(p.languages(), "key")
-        if call.state in (S.ROLE, S.ULB, S.MODULE, S.IMPACT):
-            return Turn([p.line(f"ask.{call.state}", lang), *p.menu(call.state, lang, page)], "key")
-        if call.state == S.MAIN:
-            return Turn([p.line("ask.main", lang), p.line("tips", lang)], "key")
-        if call.state in (S.FAQ_OFFER, S.FAQ_ANSWER):
-            return self._faq_question(call)
-        if call.state == S.WORKAROUND:
-            return Turn([p.line("ask.workaround", lang)], "key")
-        if call.state == S.RECORD:
-            return Turn([p.line("ask.record_human" if call.data.get("human") else "ask.record", lang)], "record")
-        if call.state == S.STATUS:
-            return Turn([p.line("ask.status", lang)], "number")
-        return Turn([], "hangup")
-
-    def _faq_question(self, call: CallState) -> Turn:
+    # -- keys --------------------------------------------------------------------------------------------
+    async def _keys(self, call: CallState, digits: str) -> Turn:
         p, lang = self.prompts, call.language
-        entry = p.entry(call.data["faq"][call.data.get("faq_at", 0)])
-        if entry is None:  # the knowledge base was reloaded without it mid-call
-            call.state = S.IMPACT
-            return self.question(call)
-        if call.state == S.FAQ_OFFER:
-            return Turn([p.line("faq.offer", lang), p.faq(entry, "question", lang), p.line("faq.offer_other", lang)],
-                        "key")
-        return Turn([p.faq(entry, "answer", lang), p.line("faq.solved", lang)], "key")
-
-    # -- applying keys -----------------------------------------------------------------------------------
-    async def _apply(self, session: AsyncSession, call: CallState, digits: str) -> Turn:
-        p, lang = self.prompts, call.language
-        if call.state == S.DONE:
+        if call.state == DONE:
             return Turn([], "hangup")
         if not digits:
             call.data["silences"] = call.data.get("silences", 0) + 1
             if call.data["silences"] >= 2:
-                call.state = S.DONE
+                call.state = DONE
                 return Turn([p.line("goodbye_silent", lang)], "hangup")
-            turn = self.question(call)
+            turn = self._again(call)
             return Turn([p.line("no_input", lang), *turn.said], turn.expect)
         call.data["silences"] = 0
-        self._note(call, f"{call.state}: pressed {digits}")
         if digits == "*":
-            return self.question(call)
-        if digits == "0" and call.state != S.RECORD:
-            call.state, call.data["human"] = S.RECORD, True
-            return self.question(call)
-        handler = self._handlers.get(call.state)
-        said = await handler(session, call, digits) if handler else None
-        if said is None:
-            turn = self.question(call)
-            return Turn([p.line("invalid", call.language), *turn.said], turn.expect)
-        turn = self.question(call)
-        return Turn([*said, *turn.said], turn.expect)
+            return self._again(call)
+        if digits == HUMAN_KEY:
+            return await self._send(call, command("human"), then=DONE)
+        if call.state == MENU:
+            if digits not in MENU_COMMANDS:
+                return self._menu(call, [p.line("invalid.choice", lang)])
+            then = DONE if digits == "1" else MENU  # a problem ends the call; the rest comes back here
+            return await self._send(call, command(MENU_COMMANDS[digits]), then=then)
+        asked = call.data.get("asked", {})
+        count, page = len(asked.get("choices", [])), int(call.data.get("page", 0))
+        if not count:  # keys while a recording is expected (a provider falling through): ask again
+            return self._again(call)
+        if count > 9 and digits == MORE_DIGIT:
+            call.data["page"] = (page + 1) % pages(count)
+            return self._again(call)
+        shown = page_of(count, page)
+        picked = shown[int(digits) - 1] + 1 if digits.isdigit() and 1 <= int(digits) <= len(shown) else None
+        return await self._send(call, str(picked) if picked is not None else digits, then=call.data.get("then", DONE))
 
-    def _picked(self, call: CallState, digits: str) -> str | None:
-        """A menu's code for the keys, or "" when 9 turned the page; None when the keys pick nothing."""
-        menu = self.prompts.menus[call.state]
+    async def _send(self, call: CallState, text: str, *, then: str) -> Turn:
+        if call.state == MENU:
+            call.data["then"] = then
+        return self._answer(call, await self.engine.handle(Inbound(UserRef(CHANNEL, call.caller), text=text)))
+
+    # -- replies as speech -------------------------------------------------------------------------------
+    def _answer(self, call: CallState, replies: list[Reply]) -> Turn:
+        """Speak the engine's replies: the question last (a menu or a recording); with none, the call goes back
+        to the main menu, or ends (after a problem: read back the ticket number if one was filed)."""
+        languages = [r.meta[LANGUAGE] for r in replies if r.meta.get(LANGUAGE) in LANGUAGES]
+        call.language = languages[-1] if languages else call.language
+        asked = next((r for r in reversed(replies) if r.meta.get(ANSWER)), None)
+        said = [u for r in replies if r is not asked for u in self._words(r, call.language)]
+        if asked is not None:
+            call.state, call.data["page"] = FLOW, 0
+            call.data["asked"] = {"text": asked.text, "parts": list(asked.parts), "answer": asked.meta[ANSWER],
+                                  "choices": [[c.id, c.label] for c in asked.choices]}
+            turn = self._again(call)
+            return Turn([*said, *turn.said], turn.expect)
+        filed = next((r.ticket for r in replies if r.ticket), None)
+        if filed:
+            call.state = DONE
+            return Turn([*said, *self._read_back(call, filed)], "hangup")
+        if call.data.get("then", DONE) == MENU:
+            return self._menu(call, said)
+        call.state = DONE
+        return Turn(said, "hangup")
+
+    def _words(self, reply: Reply, lang: str) -> list[Utterance]:
+        texts = reply.parts or (reply.text,)
+        return [self.prompts.say(line.strip(), lang) for text in texts for line in text.splitlines() if line.strip()]
+
+    def _again(self, call: CallState) -> Turn:
+        """What the call waits on now (also what `*` repeats)."""
+        if call.state == DONE:
+            return Turn([], "hangup")
+        if call.state == MENU:
+            return self._menu(call, [])
+        asked: dict[str, Any] = call.data.get("asked", {})
+        question = Reply(asked.get("text", ""), parts=tuple(asked.get("parts", [])))
+        said = self._words(question, call.language)
+        choices = asked.get("choices", [])
+        if not choices:
+            return Turn(said, "record" if asked.get("answer") != CHOICE else "key")
+        if sorted(code for code, _ in choices) == sorted(LANGUAGES):
+            return Turn([*said, *self.prompts.languages()], "key")  # each language in its own
         page = int(call.data.get("page", 0))
-        if menu.paged and digits == MORE_DIGIT:
-            call.data["page"] = (page + 1) % menu.pages
-            return ""
-        code = menu.pick(digits, page)
-        if code is not None:
-            call.data["page"] = 0
-        return code
+        for index in page_of(len(choices), page):
+            said.append(self.prompts.option(choices[index][1], digit_of(index, len(choices)), call.language))
+        if len(choices) > 9:
+            said.append(self.prompts.line("more", call.language))
+        return Turn(said, "key")
 
-    async def _language(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        if not (digits.isdigit() and 1 <= int(digits) <= len(LANGUAGES)):
-            return None
-        call.language, call.state = LANGUAGES[int(digits) - 1], S.ROLE
-        return []
-
-    async def _role(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        code = self._picked(call, digits)
-        if code:
-            call.data["role"], call.state = code, S.ULB
-        return None if code is None else []
-
-    async def _ulb(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        code = self._picked(call, digits)
-        if not code:
-            return None if code is None else []
-        call.data["ulb"], call.state = code, S.MAIN
-        await SqlVoiceStore(session).remember(call.caller, call.language, call.data.get("role"), code)
-        return [self.prompts.line("profile_saved", call.language)]
-
-    async def _main(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        call.state = {"1": S.MODULE, "2": S.STATUS, "3": S.LANGUAGE}.get(digits, call.state)
-        return None if call.state == S.MAIN else []
-
-    async def _module(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        code = self._picked(call, digits)
-        if not code:
-            return None if code is None else []
-        call.data["module"] = code
-        faq = await self._most_asked(session, code, call.data.get("role"))
-        call.data.update(faq=faq, faq_at=0, faq_rejected=[])
-        call.state = S.FAQ_OFFER if faq else S.IMPACT
-        return []
-
-    async def _faq_offer(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        if digits == "1":
-            call.state = S.FAQ_ANSWER
-            return []
-        if digits != "2":
-            return None
-        self._reject(call)
-        return []
-
-    async def _faq_answer(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        if digits == "1":
-            entry_id = call.data["faq"][call.data.get("faq_at", 0)]
-            entry = self.prompts.entry(entry_id)
-            await SqlTicketStore(session).record_deflection(
-                CHANNEL, call.caller, entry_id, entry.question if entry else entry_id, call.data.get("ulb"))
-            call.state = S.DONE
-            return [self.prompts.line("faq.deflected", call.language)]
-        if digits != "2":
-            return None
-        self._reject(call)
-        call.state = S.IMPACT  # the caller recognised their problem, and its answer did not help
-        return []
-
-    def _reject(self, call: CallState) -> None:
-        at = call.data.get("faq_at", 0)
-        call.data["faq_rejected"] = [*call.data.get("faq_rejected", []), call.data["faq"][at]]
-        if at + 1 < len(call.data["faq"]):
-            call.data["faq_at"], call.state = at + 1, S.FAQ_OFFER
-        else:
-            call.state = S.IMPACT
-
-    async def _impact(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        code = self._picked(call, digits)
-        if code:
-            call.data["impact"], call.state = code, S.WORKAROUND
-        return None if code is None else []
-
-    async def _workaround(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        if digits not in ("1", "2"):
-            return None
-        call.data["workaround"], call.state = digits == "1", S.RECORD
-        return []
-
-    async def _status(self, session: AsyncSession, call: CallState, digits: str) -> list[Utterance] | None:
-        keyed = digits.rstrip("#")
-        if not keyed.isdigit():
-            return None
+    def _menu(self, call: CallState, said: list[Utterance]) -> Turn:
+        call.state = MENU
         p, lang = self.prompts, call.language
-        call.state = S.MAIN
-        number = f"{self.settings.ticket_prefix}-{int(keyed):06d}"
-        try:
-            ticket = await SqlTicketStore(session).get(number)
-        except NotFound:
-            ticket = None
-        if ticket is None or ticket.user_id != call.caller:  # only tickets filed from this phone
-            return [p.line("status.unknown", lang)]
-        return [p.line("status.of", lang), *p.digits(spoken_number(ticket.number), lang),
-                p.line(f"status.state.{ticket.status}", lang)]
+        return Turn([*said, p.line("ask.main", lang), p.line("tips", lang)], "key")
 
-    # -- effects -----------------------------------------------------------------------------------------
-    async def _most_asked(self, session: AsyncSession, module: str, role: str | None) -> list[str]:
-        """The module's entries, those that solved most callers' and chatters' problems first."""
-        audience = None if role is None else "cbo" if role == "cbo" else "employee"
-        entries = self.prompts.module_entries(module, audience)
-        ids = [e.id for e in entries]
-        if not ids:
-            return []
-        query = (select(DeflectionRow.entry_id, func.count()).where(DeflectionRow.entry_id.in_(ids))
-                 .group_by(DeflectionRow.entry_id))
-        counts: dict[str, int] = {entry_id: int(n) for entry_id, n in await session.execute(query)}
-        ranked = sorted(ids, key=lambda entry_id: -counts.get(entry_id, 0))  # stable: file order breaks ties
-        return ranked[: self.settings.voice_faq_max]
-
-    async def _file(self, session: AsyncSession, call: CallState, recording: Recording) -> Ticket:
-        data = call.data
-        if "impact" in data:
-            priority = derive_priority(VOICE_CATEGORY, data["impact"], bool(data.get("workaround")))
-            level, reason = priority.level, self.prompts.flow.text(priority.reason, "en")
-        else:
-            level, reason = "P3", SKIPPED_REASON
-        if recording.attachment is not None:
-            description = f"Voice message from the caller ({recording.seconds} s): listen to the attached recording."
-        else:
-            source = f"could not be fetched from {recording.url}" if recording.url else "came with no recording URL"
-            description = f"Voice message ({recording.seconds} s) that {source}."
-        self._note(call, "recorded a voice message")
-        draft = TicketDraft(
-            channel=CHANNEL, user_id=call.caller, role=data.get("role"), ulb=data.get("ulb"),
-            language=call.language, module=data.get("module", "other"), category=VOICE_CATEGORY,
-            priority=level, priority_reason=reason, description=description,
-            team=route(VOICE_CATEGORY, self.settings),
-            attachments=[recording.attachment] if recording.attachment else [],
-            transcript=list(data.get("transcript", [])),
-            faq_offered=self._offered(data),
-            faq_rejected=list(data.get("faq_rejected", [])),
-        )
-        ticket = await SqlTicketStore(session, self.settings.ticket_prefix, self.due).file(draft)
-        await auto_assign(session, ticket.number, self.settings)
-        return ticket
-
-    def _offered(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        """The FAQ entries the caller heard, in English for the operators."""
-        heard = data.get("faq", [])[: data.get("faq_at", 0) + 1]
-        entries = [entry for entry in map(self.prompts.entry, heard) if entry is not None]
-        return [{"id": e.id, "question": e.question, "answer": e.answer} for e in entries]
-
-    def _read_back(self, call: CallState, number: str) -> Turn:
+    def _read_back(self, call: CallState, number: str) -> list[Utterance]:
         p, lang = self.prompts, call.language
         digits = p.digits(spoken_number(number), lang)
-        return Turn([p.line("filed", lang), *digits, p.line("again", lang), *digits, p.line("filed_end", lang)],
-                    "hangup")
+        return [*digits, p.line("again", lang), *digits, p.line("filed_end", lang)]
 
-    @staticmethod
-    def _note(call: CallState, text: str) -> None:
-        line: dict[str, Any] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": "user", "text": text}
-        call.data["transcript"] = [*call.data.get("transcript", []), line][-300:]
+    # -- the call's row ----------------------------------------------------------------------------------
+    async def _load(self, sid: str) -> CallState | None:
+        async with self.sessions() as session:
+            return await SqlVoiceStore(session).load(sid)
 
-
-def spoken_number(number: str) -> str:
-    """The digits a caller hears and keys for a ticket: HD-000123 -> "123"."""
-    tail = number.rsplit("-", 1)[-1]
-    return str(int(tail)) if tail.isdigit() else tail
+    async def _save(self, call: CallState) -> None:
+        async with self.sessions() as session, session.begin():
+            await SqlVoiceStore(session).save(call)

@@ -1,32 +1,35 @@
 """Everything the voice line says, as utterances with stable keys, and their audio files.
 
+The conversation itself speaks through the flow's catalogue overlaid with bot/voice_messages (`wording`):
+where the chat's words do not fit a phone (nothing to type or tap), the voice catalogue has the phone's own
+text under the same key. The voice catalogue also holds the line's own frames: the keypad options, the main
+menu, the ticket number read back, the goodbyes.
+
 An utterance is one sentence in one language with a key that names its audio file
 (`<prompts dir>/<lang>/<key>.wav`, served at `/voice/prompts/<lang>/<key>.wav`). Where the telephony
-provider has no text-to-speech voice for a language (Odia), the call plays these files; `helpdesk voice
-render-prompts` makes them with espeak-ng, and a real recording dropped in place of a file replaces it.
-The texts come from bot/voice_messages (the spoken frames) and flows/messages (menu labels), and the
-knowledge base (FAQ questions and answers read out).
+provider has no text-to-speech voice for a language (Odia), the call plays these files. A text that is the
+same on every call (a catalogue text without placeholders, a keypad option of a fixed menu) is keyed by its
+catalogue key, so `helpdesk voice render-prompts` can make it ahead with espeak-ng and a real recording
+dropped in place of its file replaces it; any other text (a summary, a knowledge-base answer) is keyed by
+its hash and rendered on first use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import subprocess  # nosec B404: runs espeak-ng with a fixed argument list, text on stdin
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from core.i18n import LANGUAGES, Catalog
-from core.modules import EXTRA_TOPICS, MENU_MODULES
-from core.settings import Settings
+from core.modules import MENU_MODULES
 from flows.questions import ROLES
-from kb.loader import KnowledgeBase
-from kb.schema import Entry
-from tickets.priority import IMPACTS
+from tickets.priority import CATEGORIES, IMPACTS
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +38,16 @@ KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,150}$")
 ESPEAK_VOICES = {"en": "en-gb", "or": "or", "hi": "hi"}
 PAGE = 8  # options per page when a menu has more than 9: digit 9 is then "more options"
 MORE_DIGIT = "9"
+SAID = "said."  # the key prefix of a text keyed by its hash
+# The menus whose options are the same on every call (label keys in the flow's catalogue), for render-prompts.
+FIXED_MENUS: dict[str, tuple[str, ...]] = {
+    "role": ROLES, "module": MENU_MODULES, "category": CATEGORIES, "impact": IMPACTS, "answer": ("yes", "no"),
+}
 
 
-class KnowledgeSource(Protocol):
-    """Where the current knowledge base is read from (the matcher, which swaps it on reload)."""
-
-    @property
-    def knowledge_base(self) -> KnowledgeBase: ...
+def wording(flow: Catalog) -> Catalog:
+    """The flow's catalogue as the phone speaks it (the engine's wording for the voice channel)."""
+    return flow.overlaid(Catalog.load(VOICE_MESSAGES_DIR))
 
 
 @dataclass(frozen=True)
@@ -51,108 +57,84 @@ class Utterance:
     text: str
 
 
-@dataclass(frozen=True)
-class Menu:
-    """A keypad menu: its option codes in order, and how an option is named in a language."""
+def digit_of(index: int, count: int) -> str:
+    """The key that picks the option at `index` (from 0) of a menu of `count`: 8 a page when over 9."""
+    return str(index % PAGE + 1 if count > 9 else index + 1)
 
-    name: str
-    codes: tuple[str, ...]
-    label: Callable[[str, str], str]  # (code, lang) -> label
 
-    def digit_of(self, code: str) -> str:
-        index = self.codes.index(code)
-        return str(index % PAGE + 1 if self.paged else index + 1)
+def pages(count: int) -> int:
+    return -(-count // PAGE) if count > 9 else 1
 
-    @property
-    def paged(self) -> bool:
-        return len(self.codes) > 9
 
-    def page(self, number: int) -> tuple[str, ...]:
-        if not self.paged:
-            return self.codes
-        start = (number % self.pages) * PAGE
-        return self.codes[start:start + PAGE]
-
-    @property
-    def pages(self) -> int:
-        return -(-len(self.codes) // PAGE) if self.paged else 1
-
-    def pick(self, digits: str, page: int) -> str | None:
-        """The code a key press picks on a page, or None."""
-        shown = self.page(page)
-        if digits.isdigit() and 1 <= int(digits) <= len(shown):
-            return shown[int(digits) - 1]
-        return None
+def page_of(count: int, page: int) -> range:
+    """The indexes of the options a page offers."""
+    if count <= 9:
+        return range(count)
+    start = (page % pages(count)) * PAGE
+    return range(start, min(start + PAGE, count))
 
 
 class VoicePrompts:
-    def __init__(self, voice: Catalog, flow: Catalog, settings: Settings, knowledge: KnowledgeSource) -> None:
-        self.voice, self.flow, self.settings, self.knowledge = voice, flow, settings, knowledge
-        ulb_names = {u.code: u.name for u in settings.ulbs}
-        self.menus = {
-            "role": Menu("role", ROLES, lambda code, lang: flow.text(f"role.{code}", lang)),
-            "ulb": Menu("ulb", tuple(ulb_names), lambda code, lang: ulb_names[code]),
-            "module": Menu("module", MENU_MODULES, lambda code, lang: flow.text(f"module.{code}", lang)),
-            "impact": Menu("impact", IMPACTS, lambda code, lang: flow.text(f"impact.{code}", lang)),
-        }
+    def __init__(self, voice: Catalog, worded: Catalog) -> None:
+        self.voice, self.worded = voice, worded
+        self._static = {lang: self._static_texts(lang) for lang in LANGUAGES}
 
     @classmethod
-    def load(cls, flow_messages: Path, settings: Settings, knowledge: KnowledgeSource) -> VoicePrompts:
-        return cls(Catalog.load(VOICE_MESSAGES_DIR), Catalog.load(flow_messages), settings, knowledge)
+    def load(cls, flow_messages: Path) -> VoicePrompts:
+        return cls(Catalog.load(VOICE_MESSAGES_DIR), wording(Catalog.load(flow_messages)))
+
+    def _static_texts(self, lang: str) -> dict[str, str]:
+        """Text -> key of every catalogue text without placeholders in `lang` (the first key, for a text that
+        several keys share)."""
+        found: dict[str, str] = {}
+        for key in sorted(self.worded.keys()):
+            if not self.worded.placeholders(key, lang if key in self.worded.keys_of(lang) else "en"):
+                found.setdefault(self.worded.text(key, lang), key)
+        return found
 
     def line(self, key: str, lang: str, **params: object) -> Utterance:
         """A sentence of the voice catalogue; its key is the catalogue key."""
         return Utterance(lang, key, self.voice.text(key, lang, **params))
 
+    def say(self, text: str, lang: str) -> Utterance:
+        """Words of the conversation: keyed by their catalogue key when they are a fixed text, else by hash."""
+        key = self._static[lang].get(text) if lang in self._static else None
+        return Utterance(lang, key or hashed(text), text)
+
     def languages(self) -> list[Utterance]:
         """The language menu: each choice spoken in its own language."""
         return [self.line("pick_language", lang, digit=n) for n, lang in enumerate(LANGUAGES, start=1)]
 
-    def menu(self, name: str, lang: str, page: int = 0) -> list[Utterance]:
-        menu = self.menus[name]
-        spoken = [self.option(menu, code, lang) for code in menu.page(page)]
-        return spoken + ([self.line("more", lang)] if menu.paged else [])
-
-    def option(self, menu: Menu, code: str, lang: str) -> Utterance:
-        said = self.line("option", lang, label=menu.label(code, lang), digit=menu.digit_of(code))
-        return Utterance(lang, f"menu.{menu.name}.{code}", said.text)
+    def option(self, label: str, digit: str, lang: str) -> Utterance:
+        """One keypad option; keyed by its label's catalogue key and its digit when the label is a fixed text."""
+        said = self.line("option", lang, label=label, digit=digit)
+        label_key = self._static[lang].get(label) if lang in self._static else None
+        return Utterance(lang, f"menu.{label_key}.{digit}" if label_key else hashed(said.text), said.text)
 
     def digits(self, number: str, lang: str) -> list[Utterance]:
         return [self.line(f"digit.d{d}", lang) for d in number if d.isdigit()]
 
-    def entry(self, entry_id: str) -> Entry | None:
-        return self.knowledge.knowledge_base.get(entry_id)
-
-    def faq(self, entry: Entry, part: str, lang: str) -> Utterance:
-        """An entry's question or answer; in English when the entry has no translation for `lang`."""
-        spoken = lang if lang == "en" or lang in entry.translations else "en"
-        question, answer = entry.texts(spoken)
-        return Utterance(spoken, f"kb.{entry.id}.{part}", question if part == "question" else answer)
-
-    def module_entries(self, module: str, audience: str | None) -> list[Entry]:
-        """The knowledge base's entries about a module (the menu's "other" takes the extra topics)."""
-        wanted = {module} | (set(EXTRA_TOPICS) if module == "other" else set())
-        return [e for e in self.knowledge.knowledge_base.entries
-                if e.module in wanted and (audience is None or e.audience in ("all", audience))]
-
     def every(self, lang: str) -> Iterator[Utterance]:
-        """Every utterance the line can say in `lang` (what render-prompts renders)."""
+        """Every fixed utterance of the line in `lang` (what render-prompts renders)."""
         for key in sorted(self.voice.keys()):
-            if key not in ("option",):
-                yield self.line(key, lang, digit=LANGUAGES.index(lang) + 1)
-        for menu in self.menus.values():
-            for code in menu.codes:
-                yield self.option(menu, code, lang)
-        for entry in self.knowledge.knowledge_base.entries:
-            for part in ("question", "answer"):
-                said = self.faq(entry, part, lang)
-                if said.lang == lang:
-                    yield said
+            if key != "option" and not self.voice.placeholders(key):
+                yield self.line(key, lang)
+        yield self.line("pick_language", lang, digit=LANGUAGES.index(lang) + 1)
+        for text, key in sorted(self._static[lang].items(), key=lambda item: item[1]):
+            if not self.voice.has(key):
+                yield Utterance(lang, key, text)
+        for prefix, codes in FIXED_MENUS.items():
+            for index, code in enumerate(codes):
+                yield self.option(self.worded.text(f"{prefix}.{code}", lang), digit_of(index, len(codes)), lang)
 
     def find(self, lang: str, key: str) -> Utterance | None:
-        if lang not in LANGUAGES or not KEY.match(key):
+        if lang not in LANGUAGES or not KEY.match(key) or key.startswith(SAID):
             return None
         return next((u for u in self.every(lang) if u.key == key), None)
+
+
+def hashed(text: str) -> str:
+    return SAID + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 class PromptAudio:
@@ -161,10 +143,25 @@ class PromptAudio:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def path(self, lang: str, key: str) -> Path:
+    def path(self, lang: str, key: str, suffix: str = ".wav") -> Path:
         if lang not in LANGUAGES or not KEY.match(key):
             raise ValueError(f"not a prompt: {lang}/{key}")
-        return self.root / lang / f"{key}.wav"
+        return self.root / lang / f"{key}{suffix}"
+
+    def keep_text(self, said: Utterance) -> None:
+        """Keep the text of an utterance keyed by its hash, for its audio to be rendered when it is fetched."""
+        if said.key.startswith(SAID):
+            path = self.path(said.lang, said.key, ".txt")
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(said.text, encoding="utf-8")
+
+    def kept_text(self, lang: str, key: str) -> Utterance | None:
+        """An utterance keyed by its hash whose text a call kept, or None."""
+        if lang not in LANGUAGES or not KEY.match(key) or not key.startswith(SAID):
+            return None
+        path = self.path(lang, key, ".txt")
+        return Utterance(lang, key, path.read_text(encoding="utf-8")) if path.exists() else None
 
     def render(self, said: Utterance, *, overwrite: bool = True) -> Path:
         """Speak `said` into its WAV file with espeak-ng (written aside, then renamed into place)."""

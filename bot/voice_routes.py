@@ -16,11 +16,10 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from bot.voice import Recording, Turn, VoiceIvr
+from bot.voice import Recording, Turn, VoiceLine
 from bot.voice_prompts import PromptAudio, Utterance, VoicePrompts
 from core.errors import InvalidInput
 from core.settings import Settings
@@ -35,31 +34,33 @@ class RecordingRefused(Exception):
     """A recording URL outside the configured provider hosts, or a failed download."""
 
 
-def _speak(node: VoiceResponse | Gather, said: list[Utterance], base: str, say_languages: dict[str, str]) -> None:
+def _speak(node: VoiceResponse | Gather, said: list[Utterance], base: str, settings: Settings,
+           audio: PromptAudio) -> None:
     for utterance in said:
-        if utterance.lang in say_languages:
-            node.say(utterance.text, language=say_languages[utterance.lang])
+        if utterance.lang in settings.voice_say_languages:
+            node.say(utterance.text, language=settings.voice_say_languages[utterance.lang])
         else:
+            audio.keep_text(utterance)
             node.play(f"{base}/voice/prompts/{utterance.lang}/{quote(utterance.key)}.wav")
 
 
-def twiml(turn: Turn, base: str, settings: Settings) -> str:
-    """The TwiML for a turn: a <Gather> for keys (falling through to a no-input step), a <Record>, or <Hangup>."""
+def twiml(turn: Turn, base: str, settings: Settings, audio: PromptAudio) -> str:
+    """The TwiML for a turn: a <Gather> for a key (falling through to a no-input step), a <Record>, or <Hangup>."""
     response = VoiceResponse()
     step = f"{base}/voice/step"
-    if turn.expect in ("key", "number"):
-        options: dict[str, Any] = {"num_digits": 1} if turn.expect == "key" else {"finish_on_key": "#"}
+    if turn.expect == "key":
+        options: dict[str, Any] = {"num_digits": 1}
         gather = Gather(input="dtmf", action=step, method="POST", timeout=settings.voice_gather_seconds, **options)
-        _speak(gather, turn.said, base, settings.voice_say_languages)
+        _speak(gather, turn.said, base, settings, audio)
         response.append(gather)
         response.redirect(step, method="POST")
     elif turn.expect == "record":
-        _speak(response, turn.said, base, settings.voice_say_languages)
+        _speak(response, turn.said, base, settings, audio)
         response.record(action=f"{base}/voice/recorded", method="POST", max_length=settings.voice_max_record_seconds,
                         finish_on_key="#", play_beep=True)
         response.redirect(step, method="POST")
     else:
-        _speak(response, turn.said, base, settings.voice_say_languages)
+        _speak(response, turn.said, base, settings, audio)
         response.hangup()
     return str(response)
 
@@ -85,8 +86,7 @@ async def fetch_recording(url: str, settings: Settings, store: AttachmentStore) 
 
 
 def voice_router(
-    ivr: VoiceIvr, prompts: VoicePrompts, audio: PromptAudio, attachments: AttachmentStore,
-    sessions: async_sessionmaker[AsyncSession], settings: Settings,
+    line: VoiceLine, prompts: VoicePrompts, audio: PromptAudio, attachments: AttachmentStore, settings: Settings,
 ) -> APIRouter:
     if not (settings.voice_auth_token and settings.voice_public_url):
         raise ValueError("the voice line needs HELPDESK_VOICE_AUTH_TOKEN and HELPDESK_VOICE_PUBLIC_URL")
@@ -110,19 +110,17 @@ def voice_router(
     Form = Annotated[dict[str, str], Depends(signed_form)]
 
     def answer(turn: Turn) -> Response:
-        return Response(twiml(turn, base, settings), media_type=TWIML)
+        return Response(twiml(turn, base, settings, audio), media_type=TWIML)
 
     @router.post("/incoming")
     async def incoming(form: Form) -> Response:
         """A call rings: the provider's voice webhook for the number."""
-        async with sessions() as s, s.begin():
-            return answer(await ivr.ring(s, form["CallSid"], form["From"]))
+        return answer(await line.ring(form["CallSid"], form["From"]))
 
     @router.post("/step")
     async def step(form: Form) -> Response:
         """Keys pressed in answer to a question (none: the caller was silent)."""
-        async with sessions() as s, s.begin():
-            return answer(await ivr.step(s, form["CallSid"], form["From"], form.get("Digits", "")))
+        return answer(await line.step(form["CallSid"], form["From"], form.get("Digits", "")))
 
     @router.post("/recorded")
     async def recorded(form: Form) -> Response:
@@ -134,15 +132,13 @@ def voice_router(
                 attachment = await fetch_recording(url, settings, attachments)
             except (RecordingRefused, InvalidInput, httpx.HTTPError) as err:  # InvalidInput: over the size cap
                 log.warning("call %s: recording not fetched: %s", form["CallSid"], err)
-        async with sessions() as s, s.begin():
-            turn = await ivr.recorded(s, form["CallSid"], form["From"], Recording(attachment, seconds, url))
-            return answer(turn)
+        return answer(await line.recorded(form["CallSid"], form["From"], Recording(attachment, seconds, url)))
 
     @router.get("/prompts/{lang}/{name}")
     async def prompt(lang: str, name: str) -> FileResponse:
         """A prompt's audio (rendered on first use when `helpdesk voice render-prompts` has not made it)."""
         key = name.removesuffix(".wav")
-        said = prompts.find(lang, key) if name.endswith(".wav") else None
+        said = (prompts.find(lang, key) or audio.kept_text(lang, key)) if name.endswith(".wav") else None
         if said is None:
             raise HTTPException(404, f"no voice prompt {lang}/{name}")
         try:

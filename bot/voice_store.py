@@ -1,5 +1,5 @@
-"""The voice line's tables: one row per call (its keypad state, so any server process can answer the next
-webhook) and one per caller number (language, role and ULB, remembered for the next call)."""
+"""The voice line's table: one row per call (where the call is on the phone, so that any server process can
+answer the next webhook). What a caller told us (language, role, ULB) is their conversation's profile."""
 
 from __future__ import annotations
 
@@ -27,21 +27,10 @@ class VoiceCallRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class VoiceCallerRow(Base):
-    """What a caller told us once, keyed by their number."""
-
-    __tablename__ = "voice_callers"
-
-    number: Mapped[str] = mapped_column(String(32), primary_key=True)
-    language: Mapped[str | None] = mapped_column(String(8))
-    role: Mapped[str | None] = mapped_column(String(64))
-    ulb: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
 @dataclass
 class CallState:
-    """A call's place in the IVR and what it collected; `data` is JSON."""
+    """A call's place on the phone (`state`: bot.voice FLOW, MENU or DONE) and what it needs to ask again;
+    `data` is JSON."""
 
     sid: str
     caller: str
@@ -74,15 +63,4 @@ class SqlVoiceStore:
             row.state, row.language, row.data = call.state, call.language, dict(call.data)
             row.version += 1
             row.updated_at = utcnow()
-        await self._session.flush()
-
-    async def profile(self, number: str) -> VoiceCallerRow | None:
-        return await self._session.get(VoiceCallerRow, number)
-
-    async def remember(self, number: str, language: str, role: str | None, ulb: str | None) -> None:
-        row = await self._session.get(VoiceCallerRow, number)
-        if row is None:
-            self._session.add(VoiceCallerRow(number=number, language=language, role=role, ulb=ulb))
-        else:
-            row.language, row.role, row.ulb, row.updated_at = language, role, ulb, utcnow()
         await self._session.flush()

@@ -72,6 +72,11 @@ class Catalog:
             raise InvalidContent(problems)
         return cls(texts)
 
+    def overlaid(self, overlay: Catalog) -> Catalog:
+        """This catalogue with `overlay`'s texts in their place, language by language: a channel's own wording
+        (the phone's) for some keys, and this catalogue's text in a language the overlay does not cover."""
+        return Catalog({lang: {**table, **overlay._texts.get(lang, {})} for lang, table in self._texts.items()})
+
     def has(self, key: str) -> bool:
         return key in self._texts[DEFAULT_LANGUAGE]
 

@@ -42,6 +42,10 @@ class Inbound:
     message_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
     language_hint: str | None = None
+    # What the channel says about attachments that carry no words (a voice message: its length, where it came
+    # from). Where the flow asks for free text it stands for the user's words: kept as the description for the
+    # team, but never matched against the knowledge base, since it is not what the user said.
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class Choice:
 
 
 LANGUAGE = "language"  # a Reply.meta key: the language the reply is written in (push channels pick templates by it)
+ANSWER = "answer"
+"""`Reply.meta` key on the question the conversation now waits on: CHOICE (one of `choices`) or TEXT (free
+words, which may also pick a choice). A channel renders the question for that answer (a keypad menu, or a
+recording on the phone); a reply without it asks nothing."""
+CHOICE, TEXT = "choice", "text"
 
 
 @dataclass(frozen=True)

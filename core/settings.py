@@ -172,7 +172,6 @@ class Settings(BaseSettings):
                                              description="The only hosts recordings are fetched from.")
     voice_max_record_seconds: int = Field(default=120, gt=0, description="Longest recorded description.")
     voice_gather_seconds: int = Field(default=6, gt=0, description="How long a menu waits for a key press.")
-    voice_faq_max: int = Field(default=3, ge=0, description="FAQ entries offered per module on a call.")
     voice_say_languages: dict[str, str] = Field(
         default_factory=lambda: {"en": "en-IN", "hi": "hi-IN"}, description="Language -> the provider's `<Say "
         "language=...>`; a language not listed is played from rendered audio files.")

@@ -23,6 +23,8 @@ from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
 from flows.input import command_of, resolve
 from flows.locks import UserLocks
+from flows.memory import Case, Memory
+from flows.ports import Knowledge
 from flows.questions import QUESTIONS, resolution_choices
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
@@ -112,13 +114,17 @@ class Engine:
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], matcher: Matcher, settings: Settings, catalog: Catalog,
-        due: DueFunction | None = None,
+        due: DueFunction | None = None, wording: dict[str, Catalog] | None = None,
     ) -> None:
+        """`wording`: a channel's own catalogue (by channel name), where the chat's words do not fit it (the
+        phone's: nothing to type or tap there)."""
         self._sessions = sessions
         self._due = due
         self._matcher = matcher
+        self._knowledge = matcher if isinstance(matcher, Knowledge) else None
         self._settings = settings
         self._catalog = catalog
+        self._wording = wording or {}
         self._machine = build_machine()
         self._locks = UserLocks()
         self._inbound = RateLimiter(settings.chat_messages_per_minute)
@@ -135,10 +141,11 @@ class Engine:
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
                 return await conversations.replies_of(inbound.user, inbound.message_id) if replay else []
             stored = await conversations.load_for_update(inbound.user, S.NEW.value, check=SqlOutbox.PENDING_FOR_USER)
-            conv = Conversation(stored.state, stored.data, self._context(session, inbound.user, transaction.sqlite))
+            conv = Conversation(stored.state, Memory.from_json(stored.data),
+                                self._context(session, inbound.user, transaction.sqlite))
             delivered = await self._take_pending(session, conv) if stored.checked is not False else []
             await self._apply(conv, inbound)
-            stored.state, stored.data = conv.state, conv.data
+            stored.state, stored.data = conv.state, conv.data.to_json()
             await conversations.save(inbound.user, stored)
             if inbound.message_id:
                 await conversations.remember_replies(inbound.user, inbound.message_id, delivered + conv.replies)
@@ -149,7 +156,7 @@ class Engine:
         log.warning("%s is over %d messages a minute; asked to slow down", user,
                     self._settings.chat_messages_per_minute)
         stored = await conversations.peek(user)
-        language = str((stored.data if stored else {}).get("profile", {}).get("language", "en"))
+        language = (Memory.from_json(stored.data).profile.language if stored else None) or "en"
         text = self._catalog.text("slow_down", language, limit=self._settings.chat_messages_per_minute)
         return Reply(text, meta={REFUSED: "slow_down"})
 
@@ -159,7 +166,7 @@ class Engine:
         For a channel that shows the greeting before the user has said anything (the web chat page), so
         that opening a page makes no conversation; the first real message then starts one for real."""
         async with self._sessions() as session:  # read only: closed without a commit
-            conv = Conversation(S.NEW.value, {}, self._context(session, user))
+            conv = Conversation(S.NEW.value, Memory(), self._context(session, user))
             await self._apply(conv, Inbound(user, text="hi", language_hint=language))
             return conv.replies
 
@@ -167,8 +174,8 @@ class Engine:
         """Messages from the helpdesk waiting for this user (for pull channels polling between messages)."""
         async with self._locks.hold(user), self._sessions() as session, session.begin():
             stored = await SqlConversationStore(session).peek(user)
-            conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
-                                self._context(session, user))
+            conv = Conversation(stored.state if stored else S.NEW.value,
+                                Memory.from_json(stored.data if stored else {}), self._context(session, user))
             return await self._take_pending(session, conv)
 
     def _context(self, session: AsyncSession, user: UserRef, sqlite: sqlite3.Connection | None = None) -> FlowContext:
@@ -180,8 +187,9 @@ class Engine:
             return await auto_assign(session, number, self._settings)
 
         problems = SqlProblems(session, self._settings, self._due, sqlite)
-        return FlowContext(self._settings, self._catalog, self._matcher, tickets, user, desk, feedback, assign,
-                           problems)
+        catalog = self._wording.get(user.channel, self._catalog)
+        return FlowContext(self._settings, catalog, self._matcher, tickets, user, desk, feedback, assign,
+                           problems, self._knowledge)
 
     async def _take_pending(self, session: AsyncSession, conv: Conversation) -> list[Reply]:
         """Operator replies and resolutions queued for this user, rendered in their language."""
@@ -195,9 +203,15 @@ class Engine:
         """A queued helpdesk message as this user sees it (for push channels); nothing is saved."""
         async with self._sessions() as session:
             stored = await SqlConversationStore(session).peek(user)
-            conv = Conversation(stored.state if stored else S.NEW.value, stored.data if stored else {},
-                                self._context(session, user))
+            conv = Conversation(stored.state if stored else S.NEW.value,
+                                Memory.from_json(stored.data if stored else {}), self._context(session, user))
             return outbox_reply(conv, kind, payload)
+
+    async def language_of(self, user: UserRef) -> str | None:
+        """The language the user's conversation speaks, or None for a user never seen."""
+        async with self._sessions() as session:
+            stored = await SqlConversationStore(session).peek(user)
+            return (Memory.from_json(stored.data).profile.language or "en") if stored else None
 
     async def state_of(self, user: UserRef) -> str | None:
         """The state the user's conversation waits in, or None for a user never seen."""
@@ -209,7 +223,7 @@ class Engine:
         if conv.state not in STATES:
             log.warning("conversation of %s was in unknown state %r; restarting", inbound.user, conv.state)
             conv.state = S.NEW.value
-            conv.data["case"] = {}
+            conv.data.case = Case()
             conv.say("restarted")
         entered = conv.state
         self._record(conv, "user", self._user_words(conv, inbound)[: self._settings.max_text_chars])
@@ -229,13 +243,13 @@ class Engine:
         command = command_of(inbound.text) if inbound.text and inbound.choice is None else None
         routed = ticket_choices.parse(inbound.choice)
         if routed is None or routed.trigger != ticket_choices.SPLIT:
-            conv.data.pop("appended", None)  # the undo of the last message sent to a ticket applies only next
+            conv.data.appended = None  # the undo of the last message sent to a ticket applies only next
         if routed is not None and conv.state != S.NEW:
             await self._route(conv, routed)
         elif conv.state == S.NEW:
-            hinted = None if conv.profile.get("language") else supported_language(inbound.language_hint)
+            hinted = None if conv.profile.language else supported_language(inbound.language_hint)
             if hinted:  # the channel knows the user's language: greet in it and preselect it
-                conv.profile["language"] = hinted
+                conv.profile.language = hinted
             await self._fire(conv, "begin")
             if hinted and conv.state == S.AWAITING_LANGUAGE:
                 await self._fire(conv, "picked", value=hinted)
@@ -266,8 +280,11 @@ class Engine:
             attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
             if text:
                 await self._fire(conv, "text", text=text, attachments=attachments)
+            elif inbound.note and question is not None:  # a voice message: kept, never matched
+                note = inbound.note[: self._settings.max_text_chars]
+                await self._fire(conv, "text", text=note, attachments=attachments, wordless=True)
             elif attachments and question is not None:  # a screenshot alone: kept for the words that follow
-                conv.case["attachments"] = conv.case.get("attachments", []) + attachments
+                conv.case.attachments = conv.case.attachments + attachments
                 conv.say("attachment.kept")
             elif question is not None:
                 conv.say("text.empty")
@@ -309,7 +326,7 @@ class Engine:
 
     def _user_words(self, conv: Conversation, inbound: Inbound) -> str:
         if inbound.choice is None:
-            return inbound.text or ""
+            return inbound.text or inbound.note or ""
         routed = ticket_choices.parse(inbound.choice)
         if routed is not None:  # the button's label as the user saw it
             return ticket_choices.label(routed, conv.t)
@@ -320,7 +337,7 @@ class Engine:
     @staticmethod
     def _record(conv: Conversation, who: str, text: str, for_operators: str | None = None) -> None:
         """One transcript line; the bot's lines also in the operators' language when the user's differs."""
-        transcript: list[dict[str, str]] = conv.data.setdefault("transcript", [])
+        transcript = conv.data.transcript
         line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": who, "text": text}
         if for_operators and for_operators != text:
             line[f"text_{OPERATOR_LANGUAGE}"] = for_operators
@@ -333,6 +350,6 @@ class Engine:
             stored = await SqlConversationStore(session).peek(user)
             if stored is None or stored.state not in STATES:
                 return []
-            conv = Conversation(stored.state, stored.data, self._context(session, user))
+            conv = Conversation(stored.state, Memory.from_json(stored.data), self._context(session, user))
             self._prompt(conv, state_changed=False)
             return conv.replies

@@ -41,6 +41,8 @@ TRANSITIONS: list[TransitionConfig] = [
      "before": "remember_description"},
     {"trigger": "text", "source": S.AWAITING_PROBLEM, "dest": S.AWAITING_MODULE, "before": "remember_description"},
     {"trigger": "solved", "source": S.OFFERING_FAQ, "dest": S.DEFLECTED, "after": "record_deflection"},
+    {"trigger": "not_solved", "source": S.OFFERING_FAQ, "dest": S.AWAITING_CATEGORY, "conditions": "has_module",
+     "before": "reject_faq"},
     {"trigger": "not_solved", "source": S.OFFERING_FAQ, "dest": S.AWAITING_MODULE, "before": "reject_faq"},
     # a known problem: join it with one tap (a linked ticket, no triage), or go on as a different issue
     {"trigger": "join_problem", "source": S.OFFERING_PROBLEM, "dest": S.FILED, "after": "file_for_problem"},
@@ -51,6 +53,9 @@ TRANSITIONS: list[TransitionConfig] = [
     # triage: module, category, impact; the priority follows from the answers
     {"trigger": "picked", "source": S.AWAITING_MODULE, "dest": S.CONFIRMING, "conditions": "is_editing",
      "before": "remember_choice"},
+    # a description without words (a voice message) cannot be matched: the module's most helpful answers instead
+    {"trigger": "picked", "source": S.AWAITING_MODULE, "dest": S.OFFERING_FAQ, "conditions": "has_module_faq",
+     "before": ["remember_choice", "offer_module_faq"]},
     {"trigger": "picked", "source": S.AWAITING_MODULE, "dest": S.AWAITING_CATEGORY, "before": "remember_choice"},
     {"trigger": "picked", "source": S.AWAITING_CATEGORY, "dest": S.CONFIRMING, "conditions": "is_editing",
      "before": "remember_choice"},
@@ -128,6 +133,8 @@ TRANSITIONS: list[TransitionConfig] = [
     {"trigger": "restart", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "new_case"},
     {"trigger": "change_language", "source": ALL, "dest": S.AWAITING_LANGUAGE, "before": "remember_where"},
     {"trigger": "change_profile", "source": ALL, "dest": S.AWAITING_ROLE, "before": "remember_where"},
+    {"trigger": "human", "source": S.OFFERING_FAQ, "dest": S.AWAITING_CATEGORY, "conditions": "has_module",
+     "before": "reject_faq"},
     {"trigger": "human", "source": S.OFFERING_FAQ, "dest": S.AWAITING_MODULE, "before": "reject_faq"},
     {"trigger": "human", "source": S.OFFERING_PROBLEM, "dest": S.AWAITING_MODULE, "before": "decline_problem"},
     {"trigger": "human", "source": TRIAGE, "dest": None, "after": "say_already_filing"},

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from core.i18n import LANGUAGES, OPERATOR_LANGUAGE, Catalog
-from core.messages import Choice, Reply
+from core.messages import ANSWER, CHOICE, LANGUAGE, TEXT, Choice, Reply
 from core.modules import MENU_MODULES
 from core.settings import Settings
 from flows import ticket_choices as tc
 from flows.input import Option
+from flows.memory import Case, Memory
 from flows.states import S
 from flows.words import LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
 from tickets.priority import CATEGORIES, IMPACTS, Priority
@@ -30,14 +31,14 @@ RATINGS = range(1, 6)
 class Asked(Protocol):
     """What a question reads from the conversation it is asked in (flows.conversation.Conversation)."""
 
-    data: dict[str, Any]
+    data: Memory
 
     @property
     def settings(self) -> Settings: ...
     @property
     def catalog(self) -> Catalog: ...
     @property
-    def case(self) -> dict[str, Any]: ...
+    def case(self) -> Case: ...
     @property
     def language(self) -> str: ...
     def t(self, key: str, **params: object) -> str: ...
@@ -59,8 +60,9 @@ class Question:
         offered = self.options(conv) if self.options else []
         text, english = conv.both(lambda: self.prompt(conv))
         parts = tuple(self.parts(conv)) if self.parts else ()
-        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), meta={OPERATOR_LANGUAGE: english},
-                     parts=parts)
+        answer = TEXT if self.options is None or self.free_text else CHOICE
+        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), parts=parts,
+                     meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language, ANSWER: answer})
 
 
 def _option(
@@ -99,7 +101,7 @@ def _yes_no(conv: Asked) -> list[Option]:
 
 
 def _faq(conv: Asked) -> list[Option]:
-    offered = conv.case.get("faq_offered", [])
+    offered = conv.case.faq_offered
     if len(offered) == 1:
         solved = [_option(conv, "solved:1", "faq.solved_one", "solved", offered[0]["id"])]
     else:
@@ -115,23 +117,23 @@ def _faq_prompt(conv: Asked) -> str:
 def _faq_parts(conv: Asked) -> list[str]:
     """The offer in pieces: the intro with the best answer, each other answer, the question."""
     items = [conv.t("faq.item", n=n, question=hit["question"], answer=hit["answer"])
-             for n, hit in enumerate(conv.case.get("faq_offered", []), start=1)]
+             for n, hit in enumerate(conv.case.faq_offered, start=1)]
     if not items:
         return [conv.t("faq.intro"), conv.t("ask.faq")]
     return [conv.t("faq.intro") + "\n\n" + items[0], *items[1:], conv.t("ask.faq")]
 
 
 def _problem_prompt(conv: Asked) -> str:
-    if conv.data.get("editing"):
+    if conv.data.editing:
         return conv.t("ask.problem_edit")
-    return conv.t("ask.problem_for_human" if conv.case.get("skip_faq") else "ask.problem")
+    return conv.t("ask.problem_for_human" if conv.case.skip_faq else "ask.problem")
 
 
 def _problem_offer(conv: Asked) -> str:
-    known = conv.case.get("problem", {})
-    parts = [conv.t("problem.known", title=known.get("title", ""))]
-    if known.get("workaround"):
-        parts.append(conv.t("problem.workaround", workaround=known["workaround"]))
+    known = conv.case.problem
+    parts = [conv.t("problem.known", title=known.title if known else "")]
+    if known is not None and known.workaround:
+        parts.append(conv.t("problem.workaround", workaround=known.workaround))
     return "\n\n".join([*parts, conv.t("ask.problem_join")])
 
 
@@ -152,11 +154,11 @@ def _summary(conv: Asked) -> str:
     case, priority = conv.case, conv.priority()
     summary = conv.t(
         "summary",
-        description=case.get("description", ""),
-        module=conv.t(f"module.{case['module']}"),
-        category=conv.t(f"category.{case['category']}"),
-        impact=conv.t(f"impact.{case['impact']}"),
-        workaround=conv.t(f"answer.{case['workaround']}"),
+        description=case.description,
+        module=conv.t(f"module.{case.module}"),
+        category=conv.t(f"category.{case.category}"),
+        impact=conv.t(f"impact.{case.impact}"),
+        workaround=conv.t(f"answer.{case.workaround}"),
         priority=priority.level,
         reason=conv.t(priority.reason),
     )
@@ -164,11 +166,11 @@ def _summary(conv: Asked) -> str:
 
 
 def _followup_prompt(conv: Asked) -> str:
-    return conv.t("followup.ask", number=conv.data.get("last_ticket", ""))
+    return conv.t("followup.ask", number=conv.data.last_ticket)
 
 
 def _followup_options(conv: Asked) -> list[Option]:
-    number = conv.data.get("last_ticket", "")
+    number = conv.data.last_ticket
     return [
         _option(conv, tc.TicketChoice(tc.ADD, number).id, "followup.add", tc.ADD, number=number),
         _option(conv, "new_problem", "followup.new", "new_problem"),
@@ -176,11 +178,11 @@ def _followup_options(conv: Asked) -> list[Option]:
 
 
 def _fixed_prompt(conv: Asked) -> str:
-    return conv.t("feedback.ask", number=conv.data.get("last_ticket", ""))
+    return conv.t("feedback.ask", number=conv.data.last_ticket)
 
 
 def _fixed_options(conv: Asked) -> list[Option]:
-    number = conv.data.get("last_ticket", "")
+    number = conv.data.last_ticket
     return [
         _option(conv, tc.TicketChoice(tc.FIXED, number).id, "feedback.yes", tc.FIXED, aliases=YES_ALIASES),
         _option(conv, tc.TicketChoice(tc.NOT_FIXED, number).id, "feedback.no", tc.NOT_FIXED, aliases=NO_ALIASES),
@@ -190,7 +192,7 @@ def _fixed_options(conv: Asked) -> list[Option]:
 
 def _ratings(conv: Asked, number: str | None = None) -> list[Option]:
     """1 to 5, each labelled once ("1 (poor)"): a numbered channel shows the label alone (bot.console)."""
-    number = number or conv.data.get("last_ticket", "")
+    number = number or conv.data.last_ticket
     return [_option(conv, tc.TicketChoice(tc.RATE, number, str(n)).id, f"feedback.rating.r{n}", tc.RATE, str(n))
             for n in RATINGS]
 

@@ -78,11 +78,13 @@ _SAVE = (
 
 
 def _reply_json(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices], "ticket": reply.ticket}
+    return {"text": reply.text, "choices": [[c.id, c.label] for c in reply.choices], "ticket": reply.ticket,
+            "meta": reply.meta, "parts": list(reply.parts)}
 
 
 def _reply_of(data: dict[str, Any]) -> Reply:
-    return Reply(data["text"], tuple(Choice(i, label) for i, label in data["choices"]), data.get("ticket"))
+    return Reply(data["text"], tuple(Choice(i, label) for i, label in data["choices"]), data.get("ticket"),
+                 meta=dict(data.get("meta") or {}), parts=tuple(data.get("parts") or ()))
 
 
 class SqlConversationStore:

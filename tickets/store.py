@@ -85,6 +85,7 @@ class TicketStore(Protocol):
         self, channel: str, user_id: str, entry_id: str, description: str, ulb: str | None
     ) -> None: ...
     async def count_deflections(self) -> int: ...
+    async def deflection_counts(self, entry_ids: list[str]) -> dict[str, int]: ...
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None: ...
     async def latest_resolved_unrated(self, channel: str, user_id: str) -> Ticket | None: ...
     async def descriptions(self, limit: int = 5000, escalated_to: str | None = None) -> list[str]: ...
@@ -159,6 +160,12 @@ class SqlTicketStore:
 
     async def count_deflections(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(DeflectionRow)) or 0)
+
+    async def deflection_counts(self, entry_ids: list[str]) -> dict[str, int]:
+        """How many problems each of these entries solved (entries that solved none are left out)."""
+        query = (select(DeflectionRow.entry_id, func.count()).where(DeflectionRow.entry_id.in_(entry_ids))
+                 .group_by(DeflectionRow.entry_id))
+        return {entry_id: int(n) for entry_id, n in await self._session.execute(query)}
 
     async def descriptions(self, limit: int = 5000, escalated_to: str | None = None) -> list[str]:
         """Descriptions of filed tickets (the problems the FAQ did not deflect), newest first; with

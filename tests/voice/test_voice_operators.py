@@ -8,6 +8,7 @@ from api.tokens import SqlTokenStore
 from app.wiring import Services
 from tests.voice.conftest import Phone
 from tests.voice.fake_provider import FakeProvider, tone_wav
+from tests.voice.test_voice_call import set_up_profile, triage_and_file
 
 
 async def token(services: Services, role: str, team: str | None = None) -> dict[str, str]:
@@ -19,9 +20,9 @@ async def token(services: Services, role: str, team: str | None = None) -> dict[
 async def test_the_caller_number_is_masked_for_tier_teams_and_whole_for_l1(
     phone: Phone, provider: FakeProvider, services: Services, client: httpx.AsyncClient
 ) -> None:
-    await phone.ring()
-    await phone.press("0")
+    await set_up_profile(phone)
     await phone.record(provider.add_recording("RE9", tone_wav(0.5)), seconds=1)
+    await triage_and_file(phone)
     operator, tier = await token(services, "operator"), await token(services, "tier", "vendor")
 
     seen = (await client.get("/api/tickets/HD-000001", headers=operator)).json()
