@@ -1,0 +1,382 @@
+"""The e-mail channel as `helpdesk serve` runs it (a `core.channel.PushChannel`): a loop that fetches new mail
+(IMAP IDLE where the server has it, polling otherwise) into the inbox table, a worker that answers each stored
+mail once, and the outbox sender that mails operator replies into the ticket's thread.
+
+Fetching and answering are apart, as for Telegram and WhatsApp: mails are stored (once each, by Message-ID,
+with the folder's new position in the same transaction) before anything is answered; a process killed
+between fetching and that commit leaves the position unmoved, so the next fetch reads the mails again. The
+worker leases stored mails (`FOR UPDATE SKIP LOCKED`), so two servers never answer one mail, and the engine's
+event keys make a second run after a crash apply nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import flows
+from bot.email_form import LETTERS, FormAsker, read_answers, render_form, still_needed
+from bot.email_imap import Imap
+from bot.email_outgoing import Outgoing, SendError, Smtp, compose
+from bot.email_parse import Mail, headers_of, marker_in, parse_mail, ticket_in
+from bot.email_store import Fetched, SentMail, SqlEmail, StoredMail
+from bot.email_text import language_of, strip_quoted
+from bot.email_walk import Turn, Walk
+from core.channel import ChatEngine, Loop, OutboxItem
+from core.db import utcnow
+from core.i18n import Catalog
+from core.messages import Attachment, Reply, UserRef, numbered
+from core.settings import Settings
+from tickets.attachments import AttachmentStore, TooLarge, kind_of
+from tickets.delivery import DeliveryError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "email"
+MAX_ATTEMPTS = 5
+Clock = Callable[[], datetime]
+Pause = Callable[[str], Awaitable[None]]
+MESSAGES_DIR = Path(flows.__file__).resolve().parent / "messages"
+
+
+async def no_pause(point: str) -> None:
+    return None
+
+
+def base_subject(subject: str) -> str:
+    """A subject without its "Re:"/"Fwd:" prefixes and ticket tag."""
+    words = subject.strip()
+    while True:
+        lowered = words.lower()
+        for prefix in ("re:", "fw:", "fwd:", "aw:", "sv:"):
+            if lowered.startswith(prefix):
+                words = words[len(prefix):].strip()
+                break
+        else:
+            if words.startswith("[") and ticket_in(words.split("]", 1)[0] + "]"):
+                words = words.split("]", 1)[1].strip()
+                continue
+            return words
+
+
+class EmailChannel:
+    name = CHANNEL
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession], engine: ChatEngine, *,
+                 clock: Clock = utcnow, pause: Pause = no_pause) -> None:
+        self.settings, self.sessions, self.engine, self.clock, self.pause = settings, sessions, engine, clock, pause
+        self.imap = Imap(settings.email_imap_url or "")
+        self.smtp = Smtp(settings.email_smtp_url or "")
+        self.address = (settings.email_address or "").lower()
+        self.catalog = Catalog.load(MESSAGES_DIR)
+        self.attachments = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
+        self.wake = asyncio.Event()
+        self._sender = EmailSender(self)
+
+    def router(self) -> None:
+        return None
+
+    def loops(self) -> list[Loop]:
+        return [self.watch_mailbox, self.work_inbox]
+
+    def sender(self) -> EmailSender:
+        return self._sender
+
+    async def close(self) -> None:
+        return None
+
+    # -- fetching --------------------------------------------------------------------------------------
+    async def fetch(self) -> int:
+        """Store the mails that arrived since the last fetch; how many were new."""
+        folder = self.imap.folder
+        async with self.sessions() as session:
+            validity, last = await SqlEmail(session).position(folder)
+        validity, raws = await asyncio.to_thread(self.imap.fetch_new, last, validity, self.settings.email_max_bytes)
+        fetched = []
+        for raw in raws:
+            too_large = raw.size > self.settings.email_max_bytes
+            mail = headers_of(raw.data) if too_large else parse_mail(raw.data)
+            ref = None if too_large else self.attachments.save(raw.data, mime="message/rfc822").ref
+            header_block = raw.data.split(b"\r\n\r\n", 1)[0][:20000].decode("utf-8", "replace")
+            fetched.append(Fetched(mail.key, raw.uid, mail.sender, ref, raw.size, too_large, header_block))
+        await self.pause("fetched")
+        async with self.sessions() as session, session.begin():
+            fresh = await SqlEmail(session).store(folder, validity, fetched, self.clock())
+        if fresh:
+            self.wake.set()
+        return fresh
+
+    async def watch_mailbox(self, stop: asyncio.Event) -> None:
+        """Fetch now and whenever the server announces mail (IDLE), or every poll period."""
+        while not stop.is_set():
+            idle = False
+            try:
+                await self.fetch()
+                if self.settings.email_idle:
+                    waiting = asyncio.to_thread(self.imap.wait, min(self.settings.email_poll_seconds * 5, 600))
+                    idle = await _until(waiting, stop)
+            except Exception:  # the mail server or the database may be away for a while
+                log.exception("e-mail fetch failed")
+            if not idle:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.email_poll_seconds)
+
+    # -- answering -------------------------------------------------------------------------------------
+    async def drain(self) -> int:
+        taken = 0
+        while True:
+            async with self.sessions() as session, session.begin():
+                batch = await SqlEmail(session).claim(self.clock())
+            if not batch:
+                return taken
+            taken += len(batch)
+            for stored in batch:
+                await self._process_one(stored)
+
+    async def fetch_once(self) -> tuple[int, int]:
+        """(mails fetched, mails answered): one pass over the mailbox."""
+        fresh = await self.fetch()
+        return fresh, await self.drain()
+
+    async def work_inbox(self, stop: asyncio.Event, period_s: float = 5.0) -> None:
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("e-mail inbox pass failed")
+            waits = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED), period_s)
+            for waiting in waits:
+                waiting.cancel()
+
+    async def _process_one(self, stored: StoredMail) -> None:
+        error: str | None = None
+        outcome = "failed"
+        try:
+            outcome = await self._handle(stored)
+        except Exception as err:  # a failing mail must not stop the ones behind it
+            log.exception("e-mail %s failed (attempt %s)", stored.id, stored.attempts + 1)
+            error = f"{type(err).__name__}: {err}"
+        async with self.sessions() as session, session.begin():
+            store = SqlEmail(session)
+            if error is None or stored.attempts + 1 >= MAX_ATTEMPTS:
+                await store.processed(stored, outcome, error)
+            else:
+                await store.failed(stored, error, self.clock() + timedelta(seconds=5 * 2 ** stored.attempts))
+
+    async def _handle(self, stored: StoredMail) -> str:
+        if stored.too_large or stored.raw_ref is None:
+            mail = headers_of(stored.headers.encode() + b"\r\n\r\n")
+        else:
+            mail = parse_mail(self.attachments.read(stored.raw_ref))
+        if mail.bounced:
+            async with self.sessions() as session, session.begin():
+                for address in mail.bounced:
+                    await SqlEmail(session).unreachable(address)
+            return "bounce"
+        if mail.automatic:
+            log.info("e-mail %s not answered: %s", stored.id, mail.automatic)
+            return "automatic"
+        if not mail.sender or mail.sender == self.address:
+            return "own or no sender"
+        if not await self._within_limit(mail):
+            return "rate_limited"
+        async with self.sessions() as session, session.begin():
+            await SqlEmail(session).reachable(mail.sender)
+        if stored.too_large:
+            await self._refuse_size(mail, stored)
+            return "too_large"
+        await self._answer(mail, stored)
+        return "answered"
+
+    async def _within_limit(self, mail: Mail) -> bool:
+        limit = self.settings.email_mails_per_sender_hour
+        if not limit:
+            return True
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            store = SqlEmail(session)
+            if await store.mails_from(mail.sender, now - timedelta(hours=1)) <= limit:
+                return True
+            contact = await store.contact(mail.sender)
+            notify = contact.limited_at is None or now - contact.limited_at >= timedelta(hours=1)
+            if notify:
+                contact.limited_at = now
+            language = contact.language or language_of(mail.subject + mail.text)
+        log.warning("e-mail from a sender over %d mails an hour: not answered", limit)
+        if notify:
+            text = self.catalog.text("email.too_many", language, limit=limit)
+            await self._send_reply(mail, Reply(text), f"{mail.key}#limited", None)
+        return False
+
+    async def _refuse_size(self, mail: Mail, stored: StoredMail) -> None:
+        language = language_of(mail.subject + " " + mail.sender_name)
+        async with self.sessions() as session:
+            contact = await SqlEmail(session).peek(mail.sender)
+            if language == "en" and contact is not None and contact.language:
+                language = contact.language
+        megabytes = self.settings.email_max_bytes // (1024 * 1024)
+        text = self.catalog.text("email.too_large", language, limit=megabytes)
+        await self._send_reply(mail, Reply(text), f"{mail.key}#too-large", None)
+
+    async def _answer(self, mail: Mail, stored: StoredMail) -> None:
+        user = UserRef(CHANNEL, mail.sender)
+        async with self.sessions() as session:
+            store = SqlEmail(session)
+            thread = await store.thread_of(mail.in_reply_to, marker_in(mail.text))
+        ticket = (thread.ticket if thread else None) or ticket_in(mail.subject)
+        is_reply = thread is not None or ticket is not None
+        own = strip_quoted(mail.text) if is_reply else mail.text
+        language = language_of(f"{mail.subject}\n{own}")
+        answers = read_answers(own)
+        if answers.bare and not answers.letters and not answers.words and len(answers.bare.split()) > 3:
+            answers.words, answers.bare = answers.bare, None
+        files = self._files(mail)
+        if is_reply and own.strip() != mail.text.strip() and stored.raw_ref:
+            files.append(Attachment(stored.raw_ref, "file", "original-mail.eml"))
+        async with self.sessions() as session, session.begin():
+            contact = await SqlEmail(session).contact(mail.sender)
+            pending = dict(contact.pending or {})
+            contact.language = language if language != "en" or not contact.language else contact.language
+        description = self._description(mail, answers.words, is_reply, pending)
+        letters = {**pending.get("letters", {}), **answers.letters}
+        answers.letters = letters
+        turn = Turn(mail.key, language, answers, description, tuple(files), thread.choices if thread else [],
+                    ticket)
+        replies = await Walk(self.engine, user, turn).run()
+        state = await self.engine.state_of(user)
+        async with self.sessions() as session, session.begin():
+            store = SqlEmail(session)
+            contact = await store.contact(mail.sender)
+            contact.pending = {"letters": answers.letters, "description": turn.description or "",
+                               "attachments": [[a.ref, a.kind, a.name] for a in turn.attachments]
+                               } if state in LETTERS or state in (None, "new") else {}
+            if ticket and is_reply and turn.description is None and description and stored.raw_ref:
+                await store.attach(ticket, {"ref": stored.raw_ref, "kind": "file", "name": "original-mail.eml"})
+        reply = self._mail_body(replies, state, set(answers.letters), language)
+        if reply is not None:
+            await self._send_reply(mail, reply, f"{mail.key}#reply", thread)
+
+    def _description(self, mail: Mail, words: str, is_reply: bool, pending: dict[str, object]) -> str | None:
+        kept = str(pending.get("description") or "")
+        if is_reply:
+            return "\n\n".join(p for p in (kept, words) if p) or None
+        subject = base_subject(mail.subject)
+        fresh = "\n\n".join(p for p in (subject, words) if p)
+        return fresh or kept or None
+
+    def _files(self, mail: Mail) -> list[Attachment]:
+        kept = []
+        for file in mail.files:
+            try:
+                stored = self.attachments.save(file.data, mime=file.mime)
+            except TooLarge:
+                log.info("e-mail attachment %s over the size limit: not kept", file.name)
+                continue
+            kept.append(Attachment(stored.ref, kind_of(file.mime), file.name))
+        return kept
+
+    def _mail_body(self, replies: list[Reply], state: str | None, known: set[str], language: str) -> Reply | None:
+        """The engine's replies as one mail, the lettered questions still needed after them."""
+        asker = FormAsker(self.settings, self.catalog, language)
+        letters = still_needed(state, known)
+        texts = [r.text for r in replies]
+        last = replies[-1] if replies else None
+        choices = last.choices if last else ()
+        if state in LETTERS and letters and last is not None and last.choices:
+            texts, choices = texts[:-1], ()  # the question is asked in the form, lettered
+        form = render_form(asker, letters, first=not known)
+        if not texts and not form and not choices:
+            return None
+        ticket = next((r.ticket for r in reversed(replies) if r.ticket), None)
+        return Reply("\n\n".join([*texts, form] if form else texts), choices, ticket=ticket,
+                     meta={"language": language})
+
+    # -- sending ---------------------------------------------------------------------------------------
+    def render_text(self, reply: Reply, language: str) -> str:
+        body = reply.text
+        if reply.choices:
+            lines = "\n".join(numbered(n, c.label) for n, c in enumerate(reply.choices, 1))
+            body += "\n\n" + lines + "\n\n" + self.catalog.text("email.answer_number", language)
+        return body
+
+    async def _send_reply(self, mail: Mail, reply: Reply, key: str, thread: SentMail | None) -> None:
+        language = reply.meta.get("language", "en")
+        ticket = reply.ticket or (thread.ticket if thread else None) or ticket_in(mail.subject)
+        subject = (thread.subject if thread else "") or base_subject(mail.subject) or \
+            self.catalog.text("email.subject", language)
+        references = [*(thread.references.split() if thread else []), *reversed(mail.in_reply_to)]
+        references = list(dict.fromkeys([*references, *([mail.message_id] if mail.message_id else [])]))
+        await self.send_mail(mail.sender, ticket, subject, self.render_text(reply, language), key,
+                             reply.choices, mail.message_id or None, tuple(references), None)
+
+    async def send_mail(self, to: str, ticket: str | None, subject: str, body: str, key: str,
+                        choices: tuple[object, ...], in_reply_to: str | None, references: tuple[str, ...],
+                        outbox_id: int | None) -> None:
+        """Send one mail (at most once per `key`: a retry after a crash finds it sent) and remember it."""
+        token = hashlib.sha256(f"{self.address}|{key}".encode()).hexdigest()[:24]
+        domain = self.address.rsplit("@", 1)[-1] or "helpdesk.invalid"
+        message_id = f"hd.{token}@{domain}"
+        async with self.sessions() as session:
+            if await SqlEmail(session).was_sent(message_id):
+                return
+        line = f"[{ticket}] Re: {subject}" if ticket else f"Re: {subject}"
+        outgoing = Outgoing(to, line, f"{body}\n\n[ref:{token}]", message_id, in_reply_to, references)
+        await self.smtp.send(compose(outgoing, self.address, self.settings.email_display_name))
+        offered = [{"id": c.id, "label": c.label} for c in choices if hasattr(c, "id") and hasattr(c, "label")]
+        sent = SentMail(message_id, to, ticket, subject, " ".join(references), offered)
+        async with self.sessions() as session, session.begin():
+            await SqlEmail(session).sent(sent, token, outbox_id)
+
+
+class EmailSender:
+    """The outbox sender for channel "email": operator replies, resolutions and notices, in the ticket's
+    thread."""
+
+    def __init__(self, channel: EmailChannel) -> None:
+        self._channel = channel
+
+    async def send(self, item: OutboxItem) -> None:
+        channel, address = self._channel, item.user_id
+        async with channel.sessions() as session:
+            store = SqlEmail(session)
+            contact = await store.peek(address)
+            if contact is not None and contact.unreachable_at is not None:
+                raise DeliveryError("mail to the user bounced", retryable=False)
+            number = str(item.payload.get("number") or "") or None
+            thread = await store.last_to(address, number) if number else None
+            thread = thread or await store.last_to(address)
+        reply = await channel.engine.render_for(UserRef(CHANNEL, address), item.kind, item.payload)
+        language = reply.meta.get("language", "en")
+        subject = (thread.subject if thread else "") or channel.catalog.text("email.subject", language)
+        references = tuple([*(thread.references.split() if thread else []), *([thread.message_id] if thread else [])])
+        try:
+            await channel.send_mail(address, number or (thread.ticket if thread else None), subject,
+                                    channel.render_text(reply, language), f"outbox:{item.id}", reply.choices,
+                                    thread.message_id if thread else None, references, item.id)
+        except SendError as err:
+            if err.permanent:
+                async with channel.sessions() as session, session.begin():
+                    await SqlEmail(session).unreachable(address)
+            raise DeliveryError(str(err), retryable=not err.permanent) from err
+
+
+async def _until(waiting: Awaitable[bool], stop: asyncio.Event) -> bool:
+    """The IDLE wait's answer, or False as soon as the server stops (the thread ends at its own timeout)."""
+    task = asyncio.ensure_future(waiting)
+    stopping = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task in done:
+        return bool(task.result())
+    task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+    return False
