@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import flows
-from bot.email_form import LETTERS, FormAsker, read_answers, render_form, still_needed
+from bot.email_form import BEFORE_TRIAGE, LETTERS, FormAsker, read_answers, render_form, still_needed
 from bot.email_imap import Imap
 from bot.email_outgoing import Outgoing, SendError, Smtp, compose
 from bot.email_parse import Mail, headers_of, marker_in, parse_mail, ticket_in
@@ -188,7 +188,7 @@ class EmailChannel:
             return "automatic"
         if not mail.sender or mail.sender == self.address:
             return "own or no sender"
-        if not await self._within_limit(mail):
+        if not await self._within_limit(mail, stored):
             return "rate_limited"
         async with self.sessions() as session, session.begin():
             await SqlEmail(session).reachable(mail.sender)
@@ -198,14 +198,14 @@ class EmailChannel:
         await self._answer(mail, stored)
         return "answered"
 
-    async def _within_limit(self, mail: Mail) -> bool:
+    async def _within_limit(self, mail: Mail, stored: StoredMail) -> bool:
         limit = self.settings.email_mails_per_sender_hour
         if not limit:
             return True
         now = self.clock()
         async with self.sessions() as session, session.begin():
             store = SqlEmail(session)
-            if await store.mails_from(mail.sender, now - timedelta(hours=1)) <= limit:
+            if await store.mails_from(mail.sender, now - timedelta(hours=1), stored.id) <= limit:
                 return True
             contact = await store.contact(mail.sender)
             notify = contact.limited_at is None or now - contact.limited_at >= timedelta(hours=1)
@@ -250,8 +250,9 @@ class EmailChannel:
         description = self._description(mail, answers.words, is_reply, pending)
         letters = {**pending.get("letters", {}), **answers.letters}
         answers.letters = letters
-        turn = Turn(mail.key, language, answers, description, tuple(files), thread.choices if thread else [],
-                    ticket)
+        kept_files = [Attachment(*a) for a in pending.get("attachments", [])] if pending.get("description") else []
+        turn = Turn(mail.key, language, answers, description, tuple(kept_files + files),
+                    thread.choices if thread else [], ticket)
         replies = await Walk(self.engine, user, turn).run()
         state = await self.engine.state_of(user)
         async with self.sessions() as session, session.begin():
@@ -259,7 +260,7 @@ class EmailChannel:
             contact = await store.contact(mail.sender)
             contact.pending = {"letters": answers.letters, "description": turn.description or "",
                                "attachments": [[a.ref, a.kind, a.name] for a in turn.attachments]
-                               } if state in LETTERS or state in (None, "new") else {}
+                               } if state in LETTERS or state in BEFORE_TRIAGE or state in (None, "new") else {}
             if ticket and is_reply and turn.description is None and description and stored.raw_ref:
                 await store.attach(ticket, {"ref": stored.raw_ref, "kind": "file", "name": "original-mail.eml"})
         reply = self._mail_body(replies, state, set(answers.letters), language)

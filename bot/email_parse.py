@@ -16,6 +16,7 @@ from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses
+from urllib.parse import unquote_to_bytes
 
 from bot.email_text import decode_bytes, html_to_text
 
@@ -128,12 +129,24 @@ def _body_and_files(message: EmailMessage) -> tuple[str, list[MailFile]]:
     return text.replace("\r\n", "\n").strip(), files
 
 
+_FILENAME = re.compile(r"""\b(?:file)?name(\*)?\s*=\s*(?:"([^"]*)"|([^;\s]+))""", re.IGNORECASE)
+
+
 def _file_name(part: Message, decoded: str | None) -> str:
-    """The attachment's name, its raw RFC 2047 words read as header words are (mislabelled UTF-8 too)."""
-    raw = part.get_param("filename", header="content-disposition") or part.get_param("name")
-    if isinstance(raw, str) and "=?" in raw:
-        words = [decode_bytes(c, cs) if isinstance(c, bytes) else c for c, cs in decode_header(raw)]
-        return "".join(words)[:200]
+    """The attachment's name from its raw header: RFC 2047 words and RFC 2231 values read as header words
+    are (so a mislabelled charset is read right too); else what the email package made of it."""
+    for header in ("content-disposition", "content-type"):
+        raw = next((str(v) for k, v in part.raw_items() if k.lower() == header), "")
+        found = _FILENAME.search(re.sub(r"\r?\n[ \t]+", " ", raw))
+        if not found:
+            continue
+        value = found.group(2) if found.group(2) is not None else found.group(3)
+        if found.group(1) and "'" in value:  # RFC 2231: charset'language'percent-encoded
+            charset, _, encoded = value.split("'", 2)
+            return decode_bytes(unquote_to_bytes(encoded), charset)[:200]
+        if "=?" in value:
+            words = [decode_bytes(c, cs) if isinstance(c, bytes) else c for c, cs in decode_header(value)]
+            return "".join(words)[:200]
     return (decoded or "attachment")[:200]
 
 

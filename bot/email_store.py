@@ -109,10 +109,10 @@ class SqlEmail:
         await self._session.execute(update(EmailInboxRow).where(EmailInboxRow.id == stored.id)
                                     .values(attempts=stored.attempts + 1, last_error=error[:1000], due_at=retry_at))
 
-    async def mails_from(self, sender: str, since: datetime) -> int:
-        """Mails stored from `sender` since `since` (the per-sender rate limit counts them)."""
+    async def mails_from(self, sender: str, since: datetime, up_to: int) -> int:
+        """Mails stored from `sender` since `since`, up to inbox id `up_to` (the per-sender rate limit)."""
         query = select(func.count()).select_from(EmailInboxRow).where(
-            EmailInboxRow.sender == sender, EmailInboxRow.received_at >= since)
+            EmailInboxRow.sender == sender, EmailInboxRow.received_at >= since, EmailInboxRow.id <= up_to)
         return int(await self._session.scalar(query) or 0)
 
     # -- senders ---------------------------------------------------------------------------------------

@@ -55,9 +55,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def mail_settings(settings: Settings, imap_server: Dovecot, smtp: tuple[Captured, int]) -> Settings:
-    box = f"helpdesk{next(_boxes)}@example.org"
     return settings.model_copy(update={
-        "email_imap_url": imap_server.add_user(box), "email_smtp_url": f"smtp://127.0.0.1:{smtp[1]}",
+        "email_imap_url": imap_server.url(next(_boxes)), "email_smtp_url": f"smtp://127.0.0.1:{smtp[1]}",
         "email_address": HELPDESK, "email_idle": False, "email_mails_per_sender_hour": 50,
     })
 

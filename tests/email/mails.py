@@ -75,3 +75,20 @@ class MailWorld:
         self.deliver(*messages)
         await self.channel.fetch_once()
         return self.outbox.messages[before:]
+
+
+async def operator(world: MailWorld, number: str, action: str, text: str) -> list[EmailMessage]:
+    """An operator replies to (or resolves) a ticket from the console; the outbox delivers it by mail."""
+    from tickets.delivery import deliver_due
+    from tickets.desk import SqlTicketDesk
+
+    async with world.services.sessions() as session, session.begin():
+        desk = SqlTicketDesk(session, world.settings, world.services.due)
+        if action == "reply":
+            await desk.reply(number, "op.asha", text, None)
+        else:
+            await desk.resolve(number, "op.asha", text, None)
+    before = len(world.outbox.messages)
+    result = await deliver_due(world.services.sessions, {"email": world.channel.sender()})
+    assert not result.dead and not result.retrying, result
+    return world.outbox.messages[before:]

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 PASSWORD = "secret-for-tests"  # noqa: S105
+MAILBOXES = 500
 
 CONFIG = """\
 base_dir = {root}/run
@@ -69,12 +70,10 @@ class Dovecot:
     root: Path
     port: int
 
-    def add_user(self, user: str) -> str:
-        """A mailbox of its own for one test; the IMAP URL that reads it."""
-        with (self.root / "passwd").open("a") as passwd:
-            passwd.write(f"{user}:{{PLAIN}}{PASSWORD}\n")
-        os.utime(self.root / "passwd")
-        return f"imap://{user.replace('@', '%40')}:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
+    def url(self, number: int) -> str:
+        """The IMAP URL of mailbox `number` (each test one of its own; MAILBOXES of them exist)."""
+        assert number < MAILBOXES, "more mailboxes than the passwd file has"
+        return f"imap://box{number}%40example.org:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
 
 
 def _users() -> dict[str, Any]:
@@ -95,7 +94,7 @@ def dovecot() -> Iterator[Dovecot]:
     users = _users()
     for folder in ("run", "state", "mail", "home"):
         (root / folder).mkdir()
-    (root / "passwd").write_text("")
+    (root / "passwd").write_text("".join(f"box{n}@example.org:{{PLAIN}}{PASSWORD}\n" for n in range(MAILBOXES)))
     (root / "dovecot.conf").write_text(CONFIG.format(root=root, port=port, **users))
     if os.geteuid() == 0:
         for path in (root, root / "mail", root / "home"):

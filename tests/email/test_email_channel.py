@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from email.message import EmailMessage
+
 from sqlalchemy import select
 
 from bot.email_models import EmailInboxRow
 from tests.email.conftest import HELPDESK, tickets
-from tests.email.mails import MailWorld, body_of, mail, quoted
+from tests.email.mails import MailWorld, body_of, mail, operator, quoted
+from tickets.models import DeflectionRow, TicketMessageRow, TicketRow
 
 USER = "je.jatni@odisha.example"
 NO_FAQ = "Screen turns grey after pressing the blue button on the tablet"
@@ -37,3 +41,51 @@ async def test_the_same_mail_seen_twice_files_once(world: MailWorld) -> None:
     await world.channel.fetch_once()  # the mailbox read again: nothing new
     assert len(world.outbox.messages) == 1
     assert world.outbox.envelopes[0] == (HELPDESK, [USER])
+
+
+async def file_ticket(world: MailWorld, user: str = USER) -> tuple[str, EmailMessage]:
+    [asked] = await world.round(mail(user, "Tablet problem", NO_FAQ))
+    [filed] = await world.round(mail(user, "Re: Tablet problem", FORM + "\n\n" + quoted(asked), reply_to=asked))
+    [ticket] = await tickets(world)
+    return str(ticket.number), filed
+
+
+async def test_an_faq_answered_mail_is_a_deflection(world: MailWorld) -> None:
+    [asked] = await world.round(mail(USER, "Password", "I forgot my password and cannot log in"))
+    [offer] = await world.round(mail(USER, "Re: Password", "A 2\nB 1\n\n" + quoted(asked), reply_to=asked))
+    assert "password" in body_of(offer).lower() and "1." in body_of(offer), body_of(offer)
+    [thanks] = await world.round(mail(USER, "Re: Password", "1\n\n" + quoted(offer), reply_to=offer))
+    async with world.services.sessions() as session:
+        deflections = list(await session.scalars(select(DeflectionRow)))
+    assert len(deflections) == 1 and deflections[0].user_id == USER
+    assert await tickets(world) == [] and "[HD-" not in str(thanks["Subject"])
+
+
+async def test_an_operator_reply_arrives_threaded_and_the_answer_lands_on_the_ticket(world: MailWorld) -> None:
+    number, filed = await file_ticket(world)
+    [question] = await operator(world, number, "reply", "Which tablet model is it?")
+    assert str(question["Subject"]).startswith(f"[{number}]") and "Which tablet model is it?" in body_of(question)
+    assert question["In-Reply-To"] == filed["Message-ID"] and str(filed["Message-ID"]) in str(question["References"])
+    assert re.search(r"\[ref:[0-9a-f]{24}\]", body_of(question)) and question["Auto-Submitted"] == "auto-replied"
+    # the user's client rewrote the thread headers away: the subject tag and body marker still find the ticket
+    answer = mail(USER, f"Re: [{number}] Tablet problem", "It is a Lenovo M10.\n\n" + quoted(question))
+    await world.round(answer)
+    async with world.services.sessions() as session:
+        ticket = await session.scalar(select(TicketRow).where(TicketRow.number == number))
+        assert ticket is not None
+        messages = list(await session.scalars(select(TicketMessageRow).where(TicketMessageRow.ticket_id == ticket.id)))
+    from_user = [m.text for m in messages if m.kind != "reply"]
+    assert any(text == "It is a Lenovo M10." for text in from_user), from_user
+    assert not any("Which tablet model" in text for text in from_user)  # the quoted part is cut off
+    assert any(a.get("name") == "original-mail.eml" for a in ticket.attachments)
+
+
+async def test_a_reply_to_a_resolved_ticket_reopens_it(world: MailWorld) -> None:
+    number, _ = await file_ticket(world)
+    [resolution] = await operator(world, number, "resolve", "The tablet needed an update.")
+    assert f"[{number}]" in str(resolution["Subject"]) and "2." in body_of(resolution)
+    await world.round(mail(USER, f"Re: [{number}] Tablet problem", "2\n\n" + quoted(resolution),
+                           reply_to=resolution))
+    async with world.services.sessions() as session:
+        ticket = await session.scalar(select(TicketRow).where(TicketRow.number == number))
+    assert ticket is not None and ticket.status != "resolved" and ticket.status == "reopened"
