@@ -30,7 +30,8 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("HELPDESK_")}
     env.update({
         "HELPDESK_DATABASE_URL": settings.resolved_database_url(), "HELPDESK_DATA_DIR": str(settings.data_dir),
-        "HELPDESK_EMAIL_IMAP_URL": settings.email_imap_url or "", "HELPDESK_EMAIL_SMTP_URL": settings.email_smtp_url or "",
+        "HELPDESK_EMAIL_IMAP_URL": settings.email_imap_url or "",
+        "HELPDESK_EMAIL_SMTP_URL": settings.email_smtp_url or "",
         "HELPDESK_EMAIL_ADDRESS": settings.email_address or "", "HELPDESK_SEMANTIC": "false", **extra,
     })
     return env
