@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -116,15 +117,16 @@ class EmailChannel:
     async def watch_mailbox(self, stop: asyncio.Event) -> None:
         """Fetch now and whenever the server announces mail (IDLE), or every poll period."""
         while not stop.is_set():
-            idle = False
+            idle: bool | None = None
             try:
                 await self.fetch()
                 if self.settings.email_idle:
-                    waiting = asyncio.to_thread(self.imap.wait, min(self.settings.email_poll_seconds * 5, 600))
-                    idle = await _until(waiting, stop)
+                    halt = threading.Event()
+                    waiting = asyncio.to_thread(self.imap.wait, min(self.settings.email_poll_seconds, 600), halt)
+                    idle = await _until(waiting, stop, halt)
             except Exception:  # the mail server or the database may be away for a while
                 log.exception("e-mail fetch failed")
-            if not idle:
+            if idle is None:  # no IDLE (or it failed): poll
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.email_poll_seconds)
 
@@ -371,13 +373,12 @@ class EmailSender:
             raise DeliveryError(str(err), retryable=not err.permanent) from err
 
 
-async def _until(waiting: Awaitable[bool], stop: asyncio.Event) -> bool:
-    """The IDLE wait's answer, or False as soon as the server stops (the thread ends at its own timeout)."""
+async def _until(waiting: Awaitable[bool | None], stop: asyncio.Event, halt: threading.Event) -> bool | None:
+    """The IDLE wait's answer, ended as soon as the server stops (the thread sees `halt` within a second)."""
     task = asyncio.ensure_future(waiting)
     stopping = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
-    if task in done:
-        return bool(task.result())
-    task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
-    return False
+    if task not in done:
+        halt.set()
+    return await task

@@ -12,6 +12,8 @@ import contextlib
 import ipaddress
 import re
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,14 +135,18 @@ class Imap:
             raise MailboxError(f"FETCH {uid} failed: {typ}")
         return RawMail(uid, size or len(raw), raw)
 
-    def wait(self, seconds: float) -> bool:
-        """Wait (IDLE) up to `seconds` for the server to announce new mail; False at once when the server has
-        no IDLE (the caller polls instead)."""
+    def wait(self, seconds: float, stop: threading.Event | None = None) -> bool | None:
+        """Wait (IDLE) up to `seconds` for the server to announce new mail (True), or until `stop` is set
+        (False); None at once when the server has no IDLE (the caller polls instead)."""
         with self.session() as box:
             if "IDLE" not in box.client.capabilities:
-                return False
-            responses = box.idle.wait(timeout=seconds)
-            return bool(responses)
+                return None
+            deadline = time.monotonic() + seconds
+            with box.idle as idle:
+                while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+                    if idle.poll(timeout=1.0):
+                        return True
+            return False
 
     def check(self) -> tuple[int, int, bool]:
         """(messages in the folder, UIDVALIDITY, whether the server has IDLE)."""

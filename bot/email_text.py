@@ -89,24 +89,34 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-# Where a reply's quoted part starts: "On <date>, <who> wrote:", Outlook's header block, a forwarded marker,
-# and the same in the languages users write in.
-_QUOTE_HEADERS = [
-    re.compile(r"^\s*On\b.{0,200}\bwrote:\s*$", re.IGNORECASE),
-    re.compile(r"^\s*-{2,}\s*(Original Message|Forwarded message)\s*-{2,}", re.IGNORECASE),
-    re.compile(r"^\s*(From|Sent|De|Von):\s.+", re.IGNORECASE),
-    re.compile(r"^\s*_{10,}\s*$"),
-    re.compile(r"^.{0,200}(ଲେଖିଥିଲେ|ଲେଖିଛନ୍ତି|ने लिखा|लिखा):\s*$"),
-]
+# Where a reply's quoted part starts: "On <date>, <who> wrote:" (on one line or wrapped over two), a
+# forwarded or original-message marker, Outlook's header block ("From: ..." then "Sent: ..."), and the
+# "wrote:" of the languages users write in.
+_WROTE = re.compile(r"^\s*On\b.{0,200}\bwrote:\s*$", re.IGNORECASE)
+_ON = re.compile(r"^\s*On\s.{0,200}$", re.IGNORECASE)
+_WROTE_END = re.compile(r"^.{0,200}\bwrote:\s*$", re.IGNORECASE)
+_MARKERS = re.compile(r"^\s*-{2,}\s*(Original Message|Forwarded message)\b", re.IGNORECASE)
+_FROM = re.compile(r"^\s*\*?(From|De|Von|प्रेषक|ପ୍ରେରକ)\s*:\*?\s", re.IGNORECASE)
+_SENT = re.compile(r"^\s*\*?(Sent|Date|Envoyé|Gesendet|भेजा गया|ପଠାଯାଇଛି)\s*:\*?\s", re.IGNORECASE)
+_LOCAL_WROTE = re.compile(r"^.{0,200}(ଲେଖିଥିଲେ|ଲେଖିଛନ୍ତି|ने लिखा|लिखा)\s*:\s*$")
+
+
+def _quote_starts(lines: list[str], at: int) -> bool:
+    line = lines[at]
+    following = lines[at + 1:at + 5]
+    if _WROTE.match(line) or _MARKERS.match(line) or _LOCAL_WROTE.match(line):
+        return True
+    if _ON.match(line) and following and _WROTE_END.match(following[0]):
+        return True
+    return bool(_FROM.match(line)) and any(_SENT.match(later) for later in following)
 
 
 def strip_quoted(text: str) -> str:
     """A reply's own words: what comes before the quoted message (and no "> " lines)."""
-    kept: list[str] = []
-    for line in text.splitlines():
-        if any(pattern.match(line) for pattern in _QUOTE_HEADERS):
+    lines = text.splitlines()
+    for at in range(len(lines)):
+        if _quote_starts(lines, at):
+            lines = lines[:at]
             break
-        if line.lstrip().startswith(">"):
-            continue
-        kept.append(line)
-    return "\n".join(kept).strip()
+    kept = [line for line in lines if not line.lstrip().startswith(">")]
+    return "\n".join(kept).strip().rstrip("_-").strip()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from email.message import EmailMessage
 
 from sqlalchemy import select
 
 from bot.email_models import EmailInboxRow
+from core.settings import Settings
 from tests.email.conftest import HELPDESK, tickets
 from tests.email.mails import MailWorld, body_of, mail, operator, quoted
+from tickets.delivery import deliver_due
+from tickets.desk import SqlTicketDesk
 from tickets.models import DeflectionRow, TicketMessageRow, TicketRow
 
 USER = "je.jatni@odisha.example"
@@ -89,3 +93,32 @@ async def test_a_reply_to_a_resolved_ticket_reopens_it(world: MailWorld) -> None
     async with world.services.sessions() as session:
         ticket = await session.scalar(select(TicketRow).where(TicketRow.number == number))
     assert ticket is not None and ticket.status != "resolved" and ticket.status == "reopened"
+
+
+async def test_the_server_loops_answer_new_mail_announced_by_idle(world: MailWorld, mail_settings: Settings) -> None:
+    world.channel.settings = mail_settings.model_copy(update={"email_idle": True, "email_poll_seconds": 60.0})
+    stop = asyncio.Event()
+    loops = [asyncio.create_task(loop(stop)) for loop in world.channel.loops()]
+    try:
+        await asyncio.sleep(1.0)  # the watcher is waiting in IDLE by now; a poll would come only after 60 s
+        await asyncio.to_thread(world.deliver, mail(USER, "Tablet problem", NO_FAQ))
+        for _ in range(300):
+            if world.outbox.messages:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*loops), 60)
+    [asked] = world.outbox.messages
+    assert asked["To"] == USER
+
+
+async def test_no_mail_goes_to_a_user_whose_mail_bounced(world: MailWorld) -> None:
+    number, _ = await file_ticket(world)
+    from tests.email.test_email_content import bounce
+
+    await world.round(bounce(USER))
+    async with world.services.sessions() as session, session.begin():
+        await SqlTicketDesk(session, world.settings, world.services.due).reply(number, "op.asha", "Hello?", None)
+    result = await deliver_due(world.services.sessions, {"email": world.channel.sender()})
+    assert result.dead and not result.delivered and len(world.outbox.messages) == 2
