@@ -122,3 +122,16 @@ async def test_no_mail_goes_to_a_user_whose_mail_bounced(world: MailWorld) -> No
         await SqlTicketDesk(session, world.settings, world.services.due).reply(number, "op.asha", "Hello?", None)
     result = await deliver_due(world.services.sessions, {"email": world.channel.sender()})
     assert result.dead and not result.delivered and len(world.outbox.messages) == 2
+
+
+async def test_a_reply_in_a_tickets_thread_is_added_to_that_ticket(world: MailWorld) -> None:
+    number, filed = await file_ticket(world)
+    [added] = await world.round(mail(USER, f"Re: [{number}] Tablet problem",
+                                     "The second tablet does the same.\n\n" + quoted(filed), reply_to=filed))
+    assert number in body_of(added) and f"[{number}]" in str(added["Subject"])
+    async with world.services.sessions() as session:
+        ticket = await session.scalar(select(TicketRow).where(TicketRow.number == number))
+        assert ticket is not None
+        texts = [m.text for m in await session.scalars(
+            select(TicketMessageRow).where(TicketMessageRow.ticket_id == ticket.id))]
+    assert "The second tablet does the same." in texts, texts
