@@ -33,7 +33,7 @@ from bot.email_walk import Turn, Walk
 from core.channel import ChatEngine, Loop, OutboxItem
 from core.db import utcnow
 from core.i18n import Catalog
-from core.messages import Attachment, Reply, UserRef, numbered
+from core.messages import Attachment, Choice, Reply, UserRef, numbered
 from core.settings import Settings
 from tickets.attachments import AttachmentStore, TooLarge, kind_of
 from tickets.delivery import DeliveryError
@@ -323,7 +323,7 @@ class EmailChannel:
                              reply.choices, mail.message_id or None, tuple(references), None)
 
     async def send_mail(self, to: str, ticket: str | None, subject: str, body: str, key: str,
-                        choices: tuple[object, ...], in_reply_to: str | None, references: tuple[str, ...],
+                        choices: tuple[Choice, ...], in_reply_to: str | None, references: tuple[str, ...],
                         outbox_id: int | None) -> None:
         """Send one mail (at most once per `key`: a retry after a crash finds it sent) and remember it."""
         token = hashlib.sha256(f"{self.address}|{key}".encode()).hexdigest()[:24]
@@ -335,7 +335,7 @@ class EmailChannel:
         line = f"[{ticket}] Re: {subject}" if ticket else f"Re: {subject}"
         outgoing = Outgoing(to, line, f"{body}\n\n[ref:{token}]", message_id, in_reply_to, references)
         await self.smtp.send(compose(outgoing, self.address, self.settings.email_display_name))
-        offered = [{"id": c.id, "label": c.label} for c in choices if hasattr(c, "id") and hasattr(c, "label")]
+        offered = [{"id": c.id, "label": c.label} for c in choices]
         sent = SentMail(message_id, to, ticket, subject, " ".join(references), offered)
         async with self.sessions() as session, session.begin():
             await SqlEmail(session).sent(sent, token, outbox_id)

@@ -8,6 +8,8 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from app.wiring import build_services
+from bot.email_channel import EmailChannel
 from bot.email_models import EmailInboxRow
 from core.settings import Settings
 from tests.email.conftest import HELPDESK, tickets
@@ -135,3 +137,12 @@ async def test_a_reply_in_a_tickets_thread_is_added_to_that_ticket(world: MailWo
         texts = [m.text for m in await session.scalars(
             select(TicketMessageRow).where(TicketMessageRow.ticket_id == ticket.id))]
     assert "The second tablet does the same." in texts, texts
+
+
+async def test_serve_reads_the_mailbox_when_mail_is_configured(mail_settings: Settings) -> None:
+    services = build_services(mail_settings)
+    try:
+        [channel] = [c for c in services.channels if c.name == "email"]
+        assert isinstance(channel, EmailChannel) and channel.router() is None and len(channel.loops()) == 2
+    finally:
+        await services.db.dispose()
