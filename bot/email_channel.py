@@ -19,6 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -197,7 +198,10 @@ class EmailChannel:
         if stored.too_large:
             await self._refuse_size(mail, stored)
             return "too_large"
-        await self._answer(mail, stored)
+        if stored.answer is not None:
+            await self._answer_again(mail, stored.answer)
+        else:
+            await self._answer(mail, stored)
         return "answered"
 
     async def _within_limit(self, mail: Mail, stored: StoredMail) -> bool:
@@ -240,8 +244,8 @@ class EmailChannel:
         own = strip_quoted(mail.text) if is_reply else mail.text
         language = language_of(f"{mail.subject}\n{own}")
         answers = read_answers(own)
-        if answers.bare and not answers.letters and not answers.words and len(answers.bare.split()) > 3:
-            answers.words, answers.bare = answers.bare, None
+        if answers.bare and (not is_reply or len(answers.bare.split()) > 3):  # a greeting or sentence, no answer
+            answers.words, answers.bare = f"{answers.bare}\n{answers.words}".strip(), None
         files = self._files(mail)
         if is_reply and own.strip() != mail.text.strip() and stored.raw_ref:
             files.append(Attachment(stored.raw_ref, "file", "original-mail.eml"))
@@ -266,8 +270,19 @@ class EmailChannel:
             if ticket and is_reply and turn.description is None and description and stored.raw_ref:
                 await store.attach(ticket, {"ref": stored.raw_ref, "kind": "file", "name": "original-mail.eml"})
         reply = self._mail_body(replies, state, set(answers.letters), language)
+        async with self.sessions() as session, session.begin():
+            await SqlEmail(session).answered(stored, _stored_reply(reply))
         if reply is not None:
             await self._send_reply(mail, reply, f"{mail.key}#reply", thread)
+
+    async def _answer_again(self, mail: Mail, answer: dict[str, Any]) -> None:
+        """A mail answered before a crash: send its kept reply (once), without walking the conversation."""
+        reply = _kept_reply(answer)
+        if reply is None:
+            return
+        async with self.sessions() as session:
+            thread = await SqlEmail(session).thread_of(mail.in_reply_to, marker_in(mail.text))
+        await self._send_reply(mail, reply, f"{mail.key}#reply", thread)
 
     def _description(self, mail: Mail, words: str, is_reply: bool, pending: dict[str, object]) -> str | None:
         kept = str(pending.get("description") or "")
@@ -371,6 +386,20 @@ class EmailSender:
                 async with channel.sessions() as session, session.begin():
                     await SqlEmail(session).unreachable(address)
             raise DeliveryError(str(err), retryable=not err.permanent) from err
+
+
+def _stored_reply(reply: Reply | None) -> dict[str, Any]:
+    if reply is None:
+        return {}
+    return {"text": reply.text, "ticket": reply.ticket, "language": reply.meta.get("language", "en"),
+            "choices": [{"id": c.id, "label": c.label} for c in reply.choices]}
+
+
+def _kept_reply(answer: dict[str, Any]) -> Reply | None:
+    if not answer:
+        return None
+    choices = tuple(Choice(str(c["id"]), str(c["label"])) for c in answer.get("choices", []))
+    return Reply(str(answer["text"]), choices, ticket=answer.get("ticket"), meta={"language": str(answer["language"])})
 
 
 async def _until(waiting: Awaitable[bool | None], stop: asyncio.Event, halt: threading.Event) -> bool | None:

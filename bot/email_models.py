@@ -44,6 +44,7 @@ class EmailInboxRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)  # moved ahead while leased
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JsonType)  # the reply mail, kept before it is sent
     outcome: Mapped[str | None] = mapped_column(String(64))  # answered, automatic, bounce, rate_limited...
     last_error: Mapped[str | None] = mapped_column(Text)
 

@@ -44,6 +44,7 @@ class StoredMail:
     too_large: bool
     headers: str
     attempts: int
+    answer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,12 @@ class SqlEmail:
         rows = list(await self._session.scalars(query))
         for row in rows:
             row.due_at = now + LEASE
-        return [StoredMail(r.id, r.message_key, r.sender, r.raw_ref, r.too_large, r.headers, r.attempts)
-                for r in rows]
+        return [StoredMail(r.id, r.message_key, r.sender, r.raw_ref, r.too_large, r.headers, r.attempts,
+                           dict(r.answer) if r.answer is not None else None) for r in rows]
+
+    async def answered(self, stored: StoredMail, answer: dict[str, Any]) -> None:
+        """Keep the reply mail of a stored mail before sending it: a retry sends it rather than walking again."""
+        await self._session.execute(update(EmailInboxRow).where(EmailInboxRow.id == stored.id).values(answer=answer))
 
     async def processed(self, stored: StoredMail, outcome: str, error: str | None = None) -> None:
         await self._session.execute(update(EmailInboxRow).where(EmailInboxRow.id == stored.id)

@@ -96,7 +96,9 @@ class Walk:
             return Inbound(self.user, choice=turn.language)
         if state in LETTERS:
             letter = LETTERS[state]
-            return self._text(letters.pop(letter) if letter in letters else self._bare())
+            if letter in letters:
+                return self._text(letters.pop(letter))
+            return self._text(self._bare()) if short(turn.answers.bare) else None
         if state == S.AWAITING_PROBLEM:
             return self._description()
         if state in (S.OFFERING_FAQ, S.OFFERING_PROBLEM):

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from app.wiring import build_services
 from bot.email_channel import EmailChannel
 from bot.email_models import EmailInboxRow
+from bot.email_outgoing import Smtp
 from core.settings import Settings
-from tests.email.conftest import HELPDESK, tickets
+from tests.email.conftest import HELPDESK, FixedClock, tickets
 from tests.email.mails import MailWorld, body_of, mail, operator, quoted
+from tests.email.servers import free_port
 from tickets.delivery import deliver_due
 from tickets.desk import SqlTicketDesk
 from tickets.models import DeflectionRow, TicketMessageRow, TicketRow
@@ -146,3 +148,26 @@ async def test_serve_reads_the_mailbox_when_mail_is_configured(mail_settings: Se
         assert isinstance(channel, EmailChannel) and len(channel.loops()) == 2
     finally:
         await services.db.dispose()
+
+
+async def test_a_mail_that_already_says_enough_is_filed_at_once(world: MailWorld) -> None:
+    [filed] = await world.round(mail(USER, "Tablet problem", f"Hello,\n\n{NO_FAQ}\n\n{FORM}\n\nRegards"))
+    [ticket] = await tickets(world)
+    assert f"[{ticket.number}]" in str(filed["Subject"]) and NO_FAQ in (ticket.description or "")
+    assert "A 2" not in (ticket.description or "")
+
+
+async def test_a_reply_that_could_not_be_sent_goes_later_and_files_nothing_twice(
+        world: MailWorld, clock: FixedClock) -> None:
+    [asked] = await world.round(mail(USER, "Tablet problem", NO_FAQ))
+    working = world.channel.smtp
+    world.channel.smtp = Smtp(f"smtp://127.0.0.1:{free_port()}")  # the mail server is away
+    assert await world.round(mail(USER, "Re: Tablet problem", FORM + "\n\n" + quoted(asked), reply_to=asked)) == []
+    [ticket] = await tickets(world)
+    world.channel.smtp = working
+    clock.advance(seconds=30)
+    await world.channel.drain()
+    [filed] = world.outbox.messages[1:]
+    assert f"[{ticket.number}]" in str(filed["Subject"]) and len(await tickets(world)) == 1
+    await world.channel.fetch_once()
+    assert len(world.outbox.messages) == 2

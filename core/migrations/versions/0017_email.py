@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("due_at", UtcDateTime, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("processed_at", UtcDateTime),
+        sa.Column("answer", JsonType),
         sa.Column("outcome", sa.String(64)),
         sa.Column("last_error", sa.Text),
     )
