@@ -155,6 +155,6 @@ class Imap:
             return int(status.get("MESSAGES", 0)), int(status.get("UIDVALIDITY", 0)), "IDLE" in box.client.capabilities
 
     def append(self, raw: bytes) -> None:
-        """Put a mail into the folder (used by tests and `helpdesk email check --send-test`)."""
+        """Put a mail into the folder (the tests deliver mail this way)."""
         with self.session() as box:
             box.append(raw, self.folder, flag_set=())

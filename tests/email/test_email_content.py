@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.cleanup import referenced_attachments
 from bot.email_models import EmailContactRow, EmailInboxRow
 from core.settings import Settings
 from tests.email.conftest import FixedClock, tickets
@@ -91,6 +92,11 @@ async def test_an_odia_mail_in_windows_1252_headers_with_a_screenshot_is_read_ri
     [asked] = await world.round(odia_in_windows_1252())
     assert ("ବିଲ୍" in str(asked["Subject"]) and "ଭୂମିକା" in body_of(asked)) or "A." in body_of(asked)
     assert any("\u0b00" <= ch <= "\u0b7f" for ch in body_of(asked))  # answered in Odia
+    async with world.services.sessions() as session:  # the screenshot waits for the answers; clean-up keeps it
+        contact = await session.get(EmailContactRow, "suresh.je@odisha.example")
+        assert contact is not None
+        [[ref, _, name]] = contact.pending["attachments"]
+        assert name == "ତ୍ରୁଟି.png" and ref in await referenced_attachments(session)
     [offer] = await world.round(mail("suresh.je@odisha.example", f"Re: {ODIA_SUBJECT}",
                                      FORM + "\n\n" + quoted(asked), reply_to=asked))
     none_of_these = re.findall(r"^(\d+)\. ", body_of(offer), re.MULTILINE)[-1]  # the FAQ first; none helps
