@@ -252,13 +252,14 @@ class EmailChannel:
         async with self.sessions() as session, session.begin():
             contact = await SqlEmail(session).contact(mail.sender)
             pending = dict(contact.pending or {})
+            switch = language != "en" and contact.language is not None and contact.language != language
             contact.language = language if language != "en" or not contact.language else contact.language
         description = self._description(mail, answers.words, is_reply, pending)
         letters = {**pending.get("letters", {}), **answers.letters}
         answers.letters = letters
         kept_files = [Attachment(*a) for a in pending.get("attachments", [])] if pending.get("description") else []
         turn = Turn(mail.key, language, answers, description, tuple(kept_files + files),
-                    thread.choices if thread else [], ticket)
+                    thread.choices if thread else [], ticket, switch_language=switch)
         replies = await Walk(self.engine, user, turn).run()
         state = await self.engine.state_of(user)
         async with self.sessions() as session, session.begin():

@@ -34,6 +34,7 @@ class Turn:
     ticket: str | None = None  # the ticket the mail's thread is about
     steps: int = 0
     added: bool = False
+    switch_language: bool = False  # the mail is in another script than the conversation: switch first
 
 
 def short(text: str | None) -> bool:
@@ -92,6 +93,9 @@ class Walk:
         turn, letters = self.turn, self.turn.answers.letters
         if state in (None, S.NEW):
             return Inbound(self.user, text=turn.description or "hello", language_hint=turn.language)
+        if turn.switch_language:
+            turn.switch_language = False
+            return Inbound(self.user, text="language")  # the command; the next step picks the mail's language
         if state == S.AWAITING_LANGUAGE:
             return Inbound(self.user, choice=turn.language)
         if state in LETTERS:

@@ -141,3 +141,11 @@ async def test_a_sender_over_the_hourly_limit_gets_one_notice_then_silence(
     assert (await outcomes(world)).count("rate_limited") == 3
     clock.advance(hours=2)
     assert len(await world.round(mail(USER, "Later", "status"))) == 1
+
+
+async def test_a_mail_in_another_script_switches_the_conversations_language(world: MailWorld) -> None:
+    number, filed = await file_ticket(world)
+    [answered] = await world.round(mail(USER, f"Re: [{number}] Tablet problem", "ଟାବଲେଟ୍ ପୁଣି ବନ୍ଦ ହୋଇଗଲା।\n\n"
+                                        + quoted(filed), reply_to=filed))
+    assert any("\u0b00" <= ch <= "\u0b7f" for ch in body_of(answered).replace("ଟାବଲେଟ୍", ""))
+    assert number in body_of(answered)
