@@ -123,7 +123,9 @@ class EmailChannel:
                 await self.fetch()
                 if self.settings.email_idle:
                     halt = threading.Event()
-                    waiting = asyncio.to_thread(self.imap.wait, min(self.settings.email_poll_seconds, 600), halt)
+                    async with self.sessions() as session:
+                        _, last = await SqlEmail(session).position(self.imap.folder)
+                    waiting = asyncio.to_thread(self.imap.wait, min(self.settings.email_poll_seconds, 600), halt, last)
                     idle = await _until(waiting, stop, halt)
             except Exception:  # the mail server or the database may be away for a while
                 log.exception("e-mail fetch failed")

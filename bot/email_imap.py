@@ -135,12 +135,15 @@ class Imap:
             raise MailboxError(f"FETCH {uid} failed: {typ}")
         return RawMail(uid, size or len(raw), raw)
 
-    def wait(self, seconds: float, stop: threading.Event | None = None) -> bool | None:
+    def wait(self, seconds: float, stop: threading.Event | None = None, after_uid: int = 0) -> bool | None:
         """Wait (IDLE) up to `seconds` for the server to announce new mail (True), or until `stop` is set
-        (False); None at once when the server has no IDLE (the caller polls instead)."""
+        (False); None at once when the server has no IDLE (the caller polls instead). Mail that came after
+        `after_uid` but before the wait began is new mail too (IDLE announces only what comes later)."""
         with self.session() as box:
             if "IDLE" not in box.client.capabilities:
                 return None
+            if any(int(uid) > after_uid for uid in box.uids(f"UID {after_uid + 1}:*")):
+                return True
             deadline = time.monotonic() + seconds
             with box.idle as idle:
                 while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
