@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -26,22 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import flows
 from bot.email_form import BEFORE_TRIAGE, LETTERS, FormAsker, read_answers, render_form, still_needed
 from bot.email_imap import Imap
-from bot.email_outgoing import Outgoing, SendError, Smtp, compose
+from bot.email_mailer import CHANNEL, EmailSender, Mailer, base_subject, kept_reply, stored_reply
 from bot.email_parse import Mail, headers_of, marker_in, parse_mail, ticket_in
-from bot.email_store import Fetched, SentMail, SqlEmail, StoredMail
+from bot.email_store import Fetched, SqlEmail, StoredMail
 from bot.email_text import language_of, strip_quoted
 from bot.email_walk import Turn, Walk
-from core.channel import ChatEngine, Loop, OutboxItem
+from core.channel import ChatEngine, Loop
 from core.db import utcnow
 from core.i18n import Catalog
-from core.messages import Attachment, Choice, Reply, UserRef, numbered
+from core.messages import Attachment, Reply, UserRef
 from core.settings import Settings
 from tickets.attachments import AttachmentStore, TooLarge, kind_of
-from tickets.delivery import DeliveryError
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "email"
 MAX_ATTEMPTS = 5
 Clock = Callable[[], datetime]
 Pause = Callable[[str], Awaitable[None]]
@@ -52,22 +49,6 @@ async def no_pause(point: str) -> None:
     return None
 
 
-def base_subject(subject: str) -> str:
-    """A subject without its "Re:"/"Fwd:" prefixes and ticket tag."""
-    words = subject.strip()
-    while True:
-        lowered = words.lower()
-        for prefix in ("re:", "fw:", "fwd:", "aw:", "sv:"):
-            if lowered.startswith(prefix):
-                words = words[len(prefix):].strip()
-                break
-        else:
-            if words.startswith("[") and ticket_in(words.split("]", 1)[0] + "]"):
-                words = words.split("]", 1)[1].strip()
-                continue
-            return words
-
-
 class EmailChannel:
     name = CHANNEL
 
@@ -75,12 +56,12 @@ class EmailChannel:
                  clock: Clock = utcnow, pause: Pause = no_pause) -> None:
         self.settings, self.sessions, self.engine, self.clock, self.pause = settings, sessions, engine, clock, pause
         self.imap = Imap(settings.email_imap_url or "")
-        self.smtp = Smtp(settings.email_smtp_url or "")
-        self.address = (settings.email_address or "").lower()
         self.catalog = Catalog.load(MESSAGES_DIR)
+        self.mailer = Mailer(settings, sessions, self.catalog)
+        self.address = self.mailer.address
         self.attachments = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
         self.wake = asyncio.Event()
-        self._sender = EmailSender(self)
+        self._sender = EmailSender(self.mailer, engine)
 
     def router(self) -> None:
         return None
@@ -223,7 +204,7 @@ class EmailChannel:
         log.warning("e-mail from a sender over %d mails an hour: not answered", limit)
         if notify:
             text = self.catalog.text("email.too_many", language, limit=limit)
-            await self._send_reply(mail, Reply(text), f"{mail.key}#limited", None)
+            await self.mailer.reply_to(mail, Reply(text, meta={"language": language}), f"{mail.key}#limited", None)
         return False
 
     async def _refuse_size(self, mail: Mail, stored: StoredMail) -> None:
@@ -234,7 +215,7 @@ class EmailChannel:
                 language = contact.language
         megabytes = self.settings.email_max_bytes // (1024 * 1024)
         text = self.catalog.text("email.too_large", language, limit=megabytes)
-        await self._send_reply(mail, Reply(text), f"{mail.key}#too-large", None)
+        await self.mailer.reply_to(mail, Reply(text, meta={"language": language}), f"{mail.key}#too-large", None)
 
     async def _answer(self, mail: Mail, stored: StoredMail) -> None:
         user = UserRef(CHANNEL, mail.sender)
@@ -274,18 +255,18 @@ class EmailChannel:
                 await store.attach(ticket, {"ref": stored.raw_ref, "kind": "file", "name": "original-mail.eml"})
         reply = self._mail_body(replies, state, set(answers.letters), language)
         async with self.sessions() as session, session.begin():
-            await SqlEmail(session).answered(stored, _stored_reply(reply))
+            await SqlEmail(session).answered(stored, stored_reply(reply))
         if reply is not None:
-            await self._send_reply(mail, reply, f"{mail.key}#reply", thread)
+            await self.mailer.reply_to(mail, reply, f"{mail.key}#reply", thread)
 
     async def _answer_again(self, mail: Mail, answer: dict[str, Any]) -> None:
         """A mail answered before a crash: send its kept reply (once), without walking the conversation."""
-        reply = _kept_reply(answer)
+        reply = kept_reply(answer)
         if reply is None:
             return
         async with self.sessions() as session:
             thread = await SqlEmail(session).thread_of(mail.in_reply_to, marker_in(mail.text))
-        await self._send_reply(mail, reply, f"{mail.key}#reply", thread)
+        await self.mailer.reply_to(mail, reply, f"{mail.key}#reply", thread)
 
     def _description(self, mail: Mail, words: str, is_reply: bool, pending: dict[str, object]) -> str | None:
         kept = str(pending.get("description") or "")
@@ -321,89 +302,6 @@ class EmailChannel:
         ticket = next((r.ticket for r in reversed(replies) if r.ticket), None)
         return Reply("\n\n".join([*texts, form] if form else texts), choices, ticket=ticket,
                      meta={"language": language})
-
-    # -- sending ---------------------------------------------------------------------------------------
-    def render_text(self, reply: Reply, language: str) -> str:
-        body = reply.text
-        if reply.choices:
-            lines = "\n".join(numbered(n, c.label) for n, c in enumerate(reply.choices, 1))
-            body += "\n\n" + lines + "\n\n" + self.catalog.text("email.answer_number", language)
-        return body
-
-    async def _send_reply(self, mail: Mail, reply: Reply, key: str, thread: SentMail | None) -> None:
-        language = reply.meta.get("language", "en")
-        ticket = reply.ticket or (thread.ticket if thread else None) or ticket_in(mail.subject)
-        subject = (thread.subject if thread else "") or base_subject(mail.subject) or \
-            self.catalog.text("email.subject", language)
-        references = [*(thread.references.split() if thread else []), *reversed(mail.in_reply_to)]
-        references = list(dict.fromkeys([*references, *([mail.message_id] if mail.message_id else [])]))
-        await self.send_mail(mail.sender, ticket, subject, self.render_text(reply, language), key,
-                             reply.choices, mail.message_id or None, tuple(references), None)
-
-    async def send_mail(self, to: str, ticket: str | None, subject: str, body: str, key: str,
-                        choices: tuple[Choice, ...], in_reply_to: str | None, references: tuple[str, ...],
-                        outbox_id: int | None) -> None:
-        """Send one mail (at most once per `key`: a retry after a crash finds it sent) and remember it."""
-        token = hashlib.sha256(f"{self.address}|{key}".encode()).hexdigest()[:24]
-        domain = self.address.rsplit("@", 1)[-1] or "helpdesk.invalid"
-        message_id = f"hd.{token}@{domain}"
-        async with self.sessions() as session:
-            if await SqlEmail(session).was_sent(message_id):
-                return
-        line = f"[{ticket}] Re: {subject}" if ticket else f"Re: {subject}"
-        outgoing = Outgoing(to, line, f"{body}\n\n[ref:{token}]", message_id, in_reply_to, references)
-        await self.smtp.send(compose(outgoing, self.address, self.settings.email_display_name))
-        offered = [{"id": c.id, "label": c.label} for c in choices]
-        sent = SentMail(message_id, to, ticket, subject, " ".join(references), offered)
-        async with self.sessions() as session, session.begin():
-            await SqlEmail(session).sent(sent, token, outbox_id)
-
-
-class EmailSender:
-    """The outbox sender for channel "email": operator replies, resolutions and notices, in the ticket's
-    thread."""
-
-    def __init__(self, channel: EmailChannel) -> None:
-        self._channel = channel
-
-    async def send(self, item: OutboxItem) -> None:
-        channel, address = self._channel, item.user_id
-        async with channel.sessions() as session:
-            store = SqlEmail(session)
-            contact = await store.peek(address)
-            if contact is not None and contact.unreachable_at is not None:
-                raise DeliveryError("mail to the user bounced", retryable=False)
-            number = str(item.payload.get("number") or "") or None
-            thread = await store.last_to(address, number) if number else None
-            thread = thread or await store.last_to(address)
-        reply = await channel.engine.render_for(UserRef(CHANNEL, address), item.kind, item.payload)
-        language = reply.meta.get("language", "en")
-        subject = (thread.subject if thread else "") or channel.catalog.text("email.subject", language)
-        references = tuple([*(thread.references.split() if thread else []), *([thread.message_id] if thread else [])])
-        try:
-            await channel.send_mail(address, number or (thread.ticket if thread else None), subject,
-                                    channel.render_text(reply, language), f"outbox:{item.id}", reply.choices,
-                                    thread.message_id if thread else None, references, item.id)
-        except SendError as err:
-            if err.permanent:
-                async with channel.sessions() as session, session.begin():
-                    await SqlEmail(session).unreachable(address)
-            raise DeliveryError(str(err), retryable=not err.permanent) from err
-
-
-def _stored_reply(reply: Reply | None) -> dict[str, Any]:
-    if reply is None:
-        return {}
-    return {"text": reply.text, "ticket": reply.ticket, "language": reply.meta.get("language", "en"),
-            "choices": [{"id": c.id, "label": c.label} for c in reply.choices]}
-
-
-def _kept_reply(answer: dict[str, Any]) -> Reply | None:
-    if not answer:
-        return None
-    choices = tuple(Choice(str(c["id"]), str(c["label"])) for c in answer.get("choices", []))
-    return Reply(str(answer["text"]), choices, ticket=answer.get("ticket"), meta={"language": str(answer["language"])})
-
 
 async def _until(waiting: Awaitable[bool | None], stop: asyncio.Event, halt: threading.Event) -> bool | None:
     """The IDLE wait's answer, ended as soon as the server stops (the thread sees `halt` within a second)."""

@@ -160,11 +160,11 @@ async def test_a_mail_that_already_says_enough_is_filed_at_once(world: MailWorld
 async def test_a_reply_that_could_not_be_sent_goes_later_and_files_nothing_twice(
         world: MailWorld, clock: FixedClock) -> None:
     [asked] = await world.round(mail(USER, "Tablet problem", NO_FAQ))
-    working = world.channel.smtp
-    world.channel.smtp = Smtp(f"smtp://127.0.0.1:{free_port()}")  # the mail server is away
+    working = world.channel.mailer.smtp
+    world.channel.mailer.smtp = Smtp(f"smtp://127.0.0.1:{free_port()}")  # the mail server is away
     assert await world.round(mail(USER, "Re: Tablet problem", FORM + "\n\n" + quoted(asked), reply_to=asked)) == []
     [ticket] = await tickets(world)
-    world.channel.smtp = working
+    world.channel.mailer.smtp = working
     clock.advance(seconds=30)
     await world.channel.drain()
     [filed] = world.outbox.messages[1:]
