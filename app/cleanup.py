@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.email_models import EmailContactRow, EmailInboxRow
 from bot.voice_store import VoiceCallRow
 from core.db import utcnow
 from core.settings import Settings
@@ -56,13 +57,16 @@ async def expire_idle_web_chats(session: AsyncSession, now: datetime, idle: time
 
 
 async def referenced_attachments(session: AsyncSession) -> set[str]:
-    """Every attachment reference a ticket, its messages, the outbox, a live conversation or a call holds."""
+    """Every attachment reference a ticket, its messages, the outbox, a live conversation, a call, a mail sender's
+    kept files or a mail not yet answered holds."""
     columns: list[Any] = [TicketRow.attachments, TicketRow.transcript, TicketMessageRow.text, OutboxRow.payload,
-                          ConversationRow.data, VoiceCallRow.data, WebChatLineRow.photo]
+                          ConversationRow.data, VoiceCallRow.data, WebChatLineRow.photo, EmailContactRow.pending]
     found: set[str] = set()
     for column in columns:
         for value in await session.scalars(select(column)):
             found.update(_REF.findall(value if isinstance(value, str) else repr(value)))
+    waiting = select(EmailInboxRow.raw_ref).where(EmailInboxRow.processed_at.is_(None))
+    found.update(ref for ref in await session.scalars(waiting) if ref)
     return found
 
 

@@ -55,6 +55,7 @@ LAZY: dict[str, Lazy] = {
     "telegram": Lazy("app.telegram_cli", "telegram_app", "The Telegram bot's registration with Telegram."),
     "problems": Lazy("app.problems_cli", "problems_app", "Known problems: the spotting job's proposals."),
     "whatsapp": Lazy("app.whatsapp_cli", "whatsapp_app", "The WhatsApp channel (Cloud API)."),
+    "email": Lazy("app.email_cli", "email_app", "The e-mail channel (IMAP in, SMTP out)."),
     "backup": Lazy("app.ops_cli", "ops_app", "Back up the database and the attachment files into one archive, while "
                    "the server runs.", lone=True),
     "restore": Lazy("app.ops_cli", "ops_app", "Restore the database and attachments from a backup archive, then "

@@ -150,6 +150,30 @@ def _https(url: str | None) -> bool:
     return url is not None and urlsplit(url).scheme == "https"
 
 
+def check_email(settings: Settings) -> Iterable[Finding]:
+    """The e-mail channel's settings, read offline (`helpdesk email check` logs in)."""
+    from bot.email_imap import IMAP_SCHEMES, endpoint
+    from bot.email_outgoing import SMTP_SCHEMES
+
+    named = {"HELPDESK_EMAIL_IMAP_URL": settings.email_imap_url, "HELPDESK_EMAIL_SMTP_URL": settings.email_smtp_url,
+             "HELPDESK_EMAIL_ADDRESS": settings.email_address}
+    missing = [name for name, value in named.items() if not value]
+    if len(missing) == len(named):
+        yield Finding("ok", "email", "not configured (HELPDESK_EMAIL_IMAP_URL unset)")
+        return
+    if missing:
+        yield Finding("fail", "email", f"{', '.join(missing)} not set: the channel needs all three")
+        return
+    try:
+        imap = endpoint(settings.email_imap_url or "", IMAP_SCHEMES)
+        smtp = endpoint(settings.email_smtp_url or "", SMTP_SCHEMES)
+    except ValueError as err:
+        yield Finding("fail", "email", f"a mail server URL is wrong: {err}")
+        return
+    yield Finding("ok", "email", f"mailbox on {imap.host}, replies through {smtp.host} as {settings.email_address} "
+                                 "(`helpdesk email check` logs in)")
+
+
 def check_channels(settings: Settings) -> Iterable[Finding]:
     if settings.telegram_token is None:
         yield Finding("ok", "telegram", "not configured (HELPDESK_TELEGRAM_TOKEN unset)")
@@ -165,6 +189,7 @@ def check_channels(settings: Settings) -> Iterable[Finding]:
                                        "(it is part of every signature check)")
     else:
         yield Finding("ok", "voice", f"webhooks expected at {settings.voice_public_url}")
+    yield from check_email(settings)
     if settings.jira_url is None:
         yield Finding("ok", "jira", "not configured (HELPDESK_JIRA_URL unset)")
     elif not settings.jira_token:

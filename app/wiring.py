@@ -97,6 +97,10 @@ def build_services(settings: Settings) -> Services:
         from bot.whatsapp_channel import WhatsAppChannel  # httpx only, but no need to load it unconfigured
 
         channels.append(WhatsAppChannel(settings, sessions, engine))
+    if settings.email_imap_url and settings.email_smtp_url and settings.email_address:
+        from bot.email_channel import EmailChannel  # imap-tools and aiosmtplib, loaded only when configured
+
+        channels.append(EmailChannel(settings, sessions, engine))
     services = Services(settings, db, sessions, matcher, engine, due, policy, telegram, read_db, channels)
     services.kb_sync = KbSync(sessions, lambda: reload_matcher(services))
     return services

@@ -220,6 +220,25 @@ class Settings(BaseSettings):
                                                         description="Our language -> the template's language code.")
     whatsapp_messages_per_second: float = Field(default=20.0, gt=0, description="Sends per second from the "
                                                 "business number (Cloud API throughput is 80/s by default).")
+    # e-mail (bot/email_*.py, docs/email.md); the channel runs when the IMAP URL, SMTP URL and address are set
+    email_imap_url: str | None = Field(default=None, description="The helpdesk's mailbox: `imaps://user:password@"
+                                       "host/INBOX` (TLS) or `imap://...` (STARTTLS; plain only on loopback); user "
+                                       "and password percent-encoded (`helpdesk%40example.org`).")
+    email_smtp_url: str | None = Field(default=None, description="Where replies are sent: `smtps://user:password@"
+                                       "host:465` (TLS) or `smtp://user:password@host:587` (STARTTLS; plain only on "
+                                       "loopback).")
+    email_address: str | None = Field(default=None, description="The helpdesk's address, the From of its mail "
+                                      "(mail from it is never answered).")
+    email_display_name: str = Field(default="MUKTA Helpdesk", description="The name shown with the From address.")
+    email_idle: bool = Field(default=True, description="Wait for new mail with IMAP IDLE when the server has it "
+                             "(mail is answered within seconds); false, or a server without IDLE: poll.")
+    email_poll_seconds: float = Field(default=60, gt=0, description="How often the mailbox is read when not "
+                                      "waiting with IDLE (and the longest a missed IDLE notice delays a mail).")
+    email_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0, description="A larger mail is not read: its "
+                                 "sender is told, in their language, to send smaller attachments.")
+    email_mails_per_sender_hour: int = Field(default=20, ge=0, description="Mails one sender may have answered "
+                                             "per hour; over it one notice, then silence until the hour passes; "
+                                             "`0`: no limit.")
     web_session_secret: str | None = Field(
         default=None, description="Signs console session cookies; set the same value on every server. Unset: made "
         "once in the data folder (`web-secret`).")

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 import api.accounts
 import api.tokens  # noqa: F401 (every package's tables on the shared metadata)
 import app.wiring  # noqa: F401
+import bot.email_models
 import bot.voice_store
 import bot.whatsapp_models  # noqa: F401
 from core.db import Base, sync_url
