@@ -13,7 +13,7 @@ from alembic import op
 from core.db import JsonType, UtcDateTime
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

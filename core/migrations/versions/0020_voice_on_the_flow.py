@@ -19,7 +19,7 @@ from alembic import op
 from core.db import JsonType, UtcDateTime
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
