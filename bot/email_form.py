@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from core.i18n import Catalog
 from core.messages import numbered
 from core.settings import Settings
+from flows.memory import Case, Memory
 from flows.questions import QUESTIONS
 from flows.states import S
 from tickets.priority import Priority, derive_priority
@@ -38,7 +38,7 @@ class FormAsker:
 
     def __init__(self, settings: Settings, catalog: Catalog, language: str) -> None:
         self._settings, self._catalog, self._language = settings, catalog, language
-        self.data: dict[str, Any] = {}
+        self.data = Memory()
 
     @property
     def settings(self) -> Settings:
@@ -49,8 +49,8 @@ class FormAsker:
         return self._catalog
 
     @property
-    def case(self) -> dict[str, Any]:
-        return self.data.setdefault("case", {})  # type: ignore[no-any-return]
+    def case(self) -> Case:
+        return self.data.case
 
     @property
     def language(self) -> str:
@@ -63,7 +63,8 @@ class FormAsker:
         return render(), render()
 
     def priority(self) -> Priority:
-        return derive_priority(self.case["category"], self.case["impact"], self.case["workaround"] == "yes")
+        case = self.case
+        return derive_priority(case.category or "", case.impact or "", case.workaround == "yes")
 
     def ulb_name(self, code: str) -> str:
         key = f"ulb.{code.replace('.', '_')}"
