@@ -1,12 +1,13 @@
-"""The Odia and Devanagari abstain policies of kb.matcher.ROUTES (threshold, disagreement rise, clear margin),
-chosen on validation data only: the leave-one-phrasing-out outcomes of the shipped knowledge base's Odia and
-Devanagari phrasings of odd position (the even ones are left to report on) and the out-of-scope rows of
-kb/tuning/indic-oos.yaml. kb/eval stays a check.
+"""The abstain policies of kb.matcher.ROUTES on the shipped knowledge base (threshold, disagreement rise,
+clear margin), chosen on validation data only: the leave-one-phrasing-out outcomes of the knowledge base's
+phrasings of odd position in the scripts asked for (the even ones are left to report on) and the
+out-of-scope rows of kb/tuning/*-oos.yaml in those scripts. kb/eval stays a check.
 
-Also prints leave-one-phrasing-out top-1 of every Odia and Devanagari phrasing, on the validation half, the
-other half and all, at the routes as they are (`--sample 2` takes every other phrasing of each half).
+Also prints leave-one-phrasing-out top-1 on the validation half, the other half and all, at the routes as
+they are.
 
-Prints JSON. Run: .venv/bin/python -m bench.kb_indic_thresholds [--out FILE] (minutes: one rebuild per phrasing).
+Prints JSON. Run: .venv/bin/python -m bench.kb_indic_thresholds [--scripts latin] [--out FILE]
+(minutes: one rebuild per phrasing; the default scripts are odia,devanagari).
 """
 
 from __future__ import annotations
@@ -35,15 +36,19 @@ def _top1(outcomes: list[Outcome]) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--scripts", default="odia,devanagari")
     args = parser.parse_args()
+    scripts = set(args.scripts.split(","))
     kb = load_knowledge_base(ROOT / "kb" / "content")
-    encoders = remembering(load_encoders(1, ["e5"]))
+    wanted = [*(["minilm"] if "latin" in scripts else []), *(["e5"] if scripts - {"latin"} else [])]
+    encoders = remembering(load_encoders(1, wanted))
     halves: dict[str, list[Outcome]] = {"validation": [], "reported": []}
     for position, (smaller, case) in enumerate(held_out(kb)):
-        if script_of(case.text) != "latin":
+        if script_of(case.text) in scripts:
             half = "validation" if position % 2 else "reported"
             halves[half] += run_cases(LexicalMatcher(smaller, encoders=encoders), [case])
-    oos = run_cases(LexicalMatcher(kb, encoders=encoders), load_cases(ROOT / "kb" / "tuning" / "indic-oos.yaml"))
+    rows = [case for path in sorted((ROOT / "kb" / "tuning").glob("*-oos.yaml")) for case in load_cases(path)]
+    oos = run_cases(LexicalMatcher(kb, encoders=encoders), [case for case in rows if script_of(case.text) in scripts])
     tuning = halves["validation"] + oos
     policies = choose_policies(tuning)
     thresholds = {script: policy.threshold for script, policy in policies.items()}
