@@ -24,6 +24,7 @@ from kb.evaluate import (
     Case,
     Metrics,
     Outcome,
+    Policy,
     by_script,
     choose_threshold,
     expand_paths,
@@ -209,13 +210,19 @@ def bench_command(
     table = _vectors(ctx, vectors, lexical_only)
     encoders = _encoders(ctx, lexical_only)
     total = len(bench.validation) + len(bench.queries)
+    policies: dict[str, Policy] = {}
     with _progress(total, f"matching {bench.name}") as advance:
-        figures = run_bench(bench, advance, table, encoders)
+        figures = run_bench(bench, advance, table, encoders, policies)
     if fmt == "json":
         scripts = {k: v.as_dict() for k, v in figures.items() if k != "all"}
-        typer.echo(json.dumps(figures["all"].as_dict() | {"scripts": scripts}, indent=2))
+        chosen = {k: v.__dict__ for k, v in policies.items()}
+        shown = figures["all"].as_dict() | {"scripts": scripts, "chosen_on_validation": chosen}
+        typer.echo(json.dumps(shown, indent=2))
     else:
         _print_table(bench.name, figures)
+        for script, policy in policies.items():
+            typer.echo(f"{script}: chosen on validation: threshold {policy.threshold:.4f}, "
+                       f"disagree margin {policy.disagree_margin}, clear margin {policy.clear_margin}")  # fmt: skip
 
 
 @kb_app.command("tune")

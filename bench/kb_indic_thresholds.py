@@ -1,17 +1,23 @@
-"""The Odia and Devanagari abstain thresholds of kb.matcher.ROUTES, chosen on validation data only: the
-leave-one-phrasing-out outcomes of the shipped knowledge base's Odia and Devanagari phrasings (every third)
-and the out-of-scope rows of kb/tuning/indic-oos.yaml. kb/eval stays a check.
+"""The abstain policies of kb.matcher.ROUTES on the shipped knowledge base (threshold, disagreement rise,
+clear margin), chosen on validation data only: the leave-one-phrasing-out outcomes of the knowledge base's
+phrasings of odd position in the scripts asked for (the even ones are left to report on) and the
+out-of-scope rows of kb/tuning/*-oos.yaml in those scripts. kb/eval stays a check.
 
-Prints JSON. Run: .venv/bin/python -m bench.kb_indic_thresholds (a few minutes: one rebuild per phrasing).
+Also prints leave-one-phrasing-out top-1 on the validation half, the other half and all, at the routes as
+they are.
+
+Prints JSON. Run: .venv/bin/python -m bench.kb_indic_thresholds [--scripts latin] [--out FILE]
+(minutes: one rebuild per phrasing; the default scripts are odia,devanagari).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 from kb.encoders import load_encoders
-from kb.evaluate import Outcome, by_script, choose_thresholds, load_cases, run_cases
+from kb.evaluate import Outcome, by_script, choose_policies, load_cases, run_cases
 from kb.loader import load_knowledge_base
 from kb.loo import held_out, remembering
 from kb.matcher import LexicalMatcher
@@ -20,17 +26,46 @@ from kb.normalize import script_of
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _top1(outcomes: list[Outcome]) -> dict[str, object]:
+    scripts: dict[str, list[bool]] = {}
+    for o in outcomes:
+        scripts.setdefault(o.script, []).append(o.top == o.case.expected)
+    return {k: {"top1": round(sum(v) / len(v), 4), "n": len(v)} for k, v in scripts.items()}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--scripts", default="odia,devanagari")
+    args = parser.parse_args()
+    scripts = set(args.scripts.split(","))
     kb = load_knowledge_base(ROOT / "kb" / "content")
-    encoders = remembering(load_encoders(1, ["e5"]))
-    outcomes: list[Outcome] = []
-    for smaller, case in held_out(kb, every=3):
-        if script_of(case.text) != "latin":
-            outcomes += run_cases(LexicalMatcher(smaller, encoders=encoders), [case])
-    outcomes += run_cases(LexicalMatcher(kb, encoders=encoders), load_cases(ROOT / "kb" / "tuning" / "indic-oos.yaml"))
-    thresholds = choose_thresholds(outcomes)
-    figures = {k: v.as_dict() for k, v in by_script(outcomes, thresholds, len(kb.entries)).items()}
-    print(json.dumps({"thresholds": thresholds, "n": len(outcomes), "figures": figures}, indent=1))
+    wanted = [*(["minilm"] if "latin" in scripts else []), *(["e5"] if scripts - {"latin"} else [])]
+    encoders = remembering(load_encoders(1, wanted))
+    halves: dict[str, list[Outcome]] = {"validation": [], "reported": []}
+    for position, (smaller, case) in enumerate(held_out(kb)):
+        if script_of(case.text) in scripts:
+            half = "validation" if position % 2 else "reported"
+            halves[half] += run_cases(LexicalMatcher(smaller, encoders=encoders), [case])
+    rows = [case for path in sorted((ROOT / "kb" / "tuning").glob("*-oos.yaml")) for case in load_cases(path)]
+    oos = run_cases(LexicalMatcher(kb, encoders=encoders), [case for case in rows if script_of(case.text) in scripts])
+    tuning = halves["validation"] + oos
+    policies = choose_policies(tuning)
+    thresholds = {script: policy.threshold for script, policy in policies.items()}
+    figures = {k: v.as_dict() for k, v in by_script(tuning, thresholds, len(kb.entries)).items()}
+    shown = {
+        "policies": {k: v.__dict__ for k, v in policies.items()},
+        "validation_figures": figures,
+        "leave_one_out_top1": {
+            "validation_half": _top1(halves["validation"]),
+            "other_half": _top1(halves["reported"]),
+            "all": _top1(halves["validation"] + halves["reported"]),
+        },
+    }
+    text = json.dumps(shown, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

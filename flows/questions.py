@@ -116,8 +116,13 @@ def _faq_prompt(conv: Asked) -> str:
 
 def _faq_parts(conv: Asked) -> list[str]:
     """The offer in pieces: the intro with the best answer, each other answer, the question."""
+    offered = conv.case.faq_offered
+    if len(offered) == 1:  # one answer is spoken of as one, without a number
+        hit = offered[0]
+        one = conv.t("faq.item_one", question=hit["question"], answer=hit["answer"])
+        return [conv.t("faq.intro_one") + "\n\n" + one, conv.t("ask.faq_one")]
     items = [conv.t("faq.item", n=n, question=hit["question"], answer=hit["answer"])
-             for n, hit in enumerate(conv.case.faq_offered, start=1)]
+             for n, hit in enumerate(offered, start=1)]
     if not items:
         return [conv.t("faq.intro"), conv.t("ask.faq")]
     return [conv.t("faq.intro") + "\n\n" + items[0], *items[1:], conv.t("ask.faq")]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.encoders import Encoders
-from kb.evaluate import Case, Metrics, by_script, choose_threshold, choose_thresholds, run_cases
+from kb.evaluate import Case, Metrics, Policy, by_script, choose_policies, choose_threshold, run_cases
 from kb.loader import KnowledgeBase, Source
 from kb.matcher import LexicalMatcher
 from kb.normalize import SCRIPTS
@@ -80,17 +80,24 @@ def run_bench(
     progress: Callable[[], None] | None = None,
     vectors: StaticVectors | None = None,
     encoders: Encoders | None = None,
+    policies: dict[str, Policy] | None = None,
 ) -> dict[str, Metrics]:
-    """Load the entries, choose each script's threshold on validation only, then score every query.
+    """Load the entries, choose each script's threshold and disagreement rise on validation only (kept in
+    `policies` when given), then score every query.
 
     Per script and for all queries together ("all"); a script without validation rows keeps the
-    matcher's threshold for it.
+    matcher's threshold and margins for it.
     """
     encoders = encoders or Encoders({})
     kb = bench.knowledge_base()
     matcher = LexicalMatcher(kb, vectors=None if encoders.by_script else vectors, encoders=encoders)
     thresholds: dict[str, float] = {script: matcher.threshold_for(script) for script in SCRIPTS}
-    if bench.validation:
-        thresholds |= choose_thresholds(run_cases(matcher, bench.validation, progress))
-    outcomes = run_cases(matcher, bench.queries, progress)
+    chosen = choose_policies(run_cases(matcher, bench.validation, progress)) if bench.validation else {}
+    thresholds |= {script: policy.threshold for script, policy in chosen.items()}
+    if policies is not None:
+        policies.update(chosen)
+    outcomes = [
+        replace(o, raise_=chosen[o.script].disagree_margin if o.agree is False else 0.0) if o.script in chosen else o
+        for o in run_cases(matcher, bench.queries, progress)
+    ]
     return by_script(outcomes, thresholds, entries=len(bench.entries))

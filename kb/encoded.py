@@ -62,17 +62,45 @@ def encode_and_cache(
     return vectors
 
 
-class EncodedIndex:
-    """Unit centroids of each entry's phrasing vectors; entry i owns the rows `owners == i`."""
+def _unit_rows(matrix: FloatArray) -> FloatArray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit: FloatArray = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
 
-    def __init__(self, encoder: Encoder, vectors: FloatArray, owners: Sequence[int], size: int) -> None:
+
+class EncodedIndex:
+    """Unit centroids of each entry's phrasing vectors; entry i owns the rows `owners == i`.
+
+    With `best_share`, an entry's cosine mixes in its best single phrasing's: `(1 - s) * centroid + s * best`
+    (a phrasing said in few words is close to one phrasing, not to the entry's average). With `centre`, the
+    mean of the phrasings' vectors is taken from them and from each query before the cosine (what every text
+    of this knowledge base shares says nothing about which entry a query means).
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        vectors: FloatArray,
+        owners: Sequence[int],
+        size: int,
+        best_share: float = 0.0,
+        centre: bool = False,
+    ) -> None:
         self.encoder = encoder
+        self.size = size
         dims = vectors.shape[1] if vectors.ndim == 2 and len(vectors) else 1
+        self._mean: FloatArray | None = None
+        if centre and len(vectors):
+            self._mean = vectors.mean(axis=0).astype(np.float32)
+            vectors = _unit_rows(vectors - self._mean)
         sums = np.zeros((size, dims), dtype=np.float32)
+        self._owners = np.asarray(owners, dtype=np.int64)
         if len(vectors):
-            np.add.at(sums, np.asarray(owners, dtype=np.int64), vectors)
+            np.add.at(sums, self._owners, vectors)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self.centroids = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        self.best_share = best_share if len(vectors) else 0.0
+        self._phrasings = np.ascontiguousarray(vectors, dtype=np.float32) if self.best_share else None
         self._cache: dict[str, FloatArray] = {}
 
     def query(self, text: str) -> FloatArray:
@@ -80,6 +108,8 @@ class EncodedIndex:
         found = self._cache.get(text)
         if found is None:
             found = self.encoder.queries([text])[0]
+            if self._mean is not None:
+                found = _unit_rows((found - self._mean)[None, :])[0]
             if len(self._cache) > 256:
                 self._cache.clear()
             self._cache[text] = found
@@ -88,4 +118,11 @@ class EncodedIndex:
     def cosines(self, query: FloatArray) -> FloatArray:
         """The query's cosine to every entry."""
         found: FloatArray = np.einsum("ij,j->i", self.centroids, query)  # einsum: no threaded BLAS stalls
-        return found
+        if self._phrasings is None:
+            return found
+        each = np.einsum("ij,j->i", self._phrasings, query)
+        best = np.full(self.size, -1.0, dtype=np.float32)
+        np.maximum.at(best, self._owners, each)
+        best = np.where(best > -1.0, best, found)  # an entry without phrasings keeps its centroid's (zero)
+        mixed: FloatArray = ((1.0 - self.best_share) * found + self.best_share * best).astype(np.float32)
+        return mixed

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import InvalidContent, Problem
 from kb.matcher import LexicalMatcher
-from kb.normalize import SCRIPTS, script_of
+from kb.normalize import SCRIPTS
 from kb.yamlsource import read_yaml
 
 
@@ -36,13 +36,21 @@ class Outcome:
     score: float
     millis: float
     script: str = "latin"
+    margin: float = 1.0  # the best entry's lead over the second
+    agree: bool | None = None  # whether lexical and semantic evidence agree on the best entry (None: no semantic)
+    raise_: float = 0.0  # how much the bar rose for this case (lexical and semantic disagree)
+
+    @property
+    def evidence(self) -> float:
+        """The score as compared with the script's threshold: less the rise of the bar on disagreement."""
+        return self.score - self.raise_
 
     @property
     def top(self) -> str | None:
         return self.ranked[0] if self.ranked else None
 
     def is_right(self, threshold: float) -> bool:
-        answered = self.top is not None and self.score >= threshold
+        answered = self.top is not None and self.evidence >= threshold
         return self.top == self.case.expected and answered if self.case.expected else not answered
 
 
@@ -80,11 +88,12 @@ def run_cases(
         if case.expected:
             case = replace(case, expected=kb.resolve(case.expected))
         start = time.perf_counter()
-        ranked = matcher.rank(case.text, limit=3)
+        ranked, reasons = matcher.assess(case.text, limit=3)
         millis = (time.perf_counter() - start) * 1000
         score = ranked[0][1] if ranked else 0.0
         ids = tuple(entry.id for entry, _ in ranked)
-        outcomes.append(Outcome(case, ids, score, millis, script_of(case.text)))
+        rise = matcher.margins(reasons.script)[1] if reasons.agree is False else 0.0
+        outcomes.append(Outcome(case, ids, score, millis, reasons.script, reasons.margin, reasons.agree, rise))
         if progress:
             progress()
     return outcomes
@@ -136,9 +145,9 @@ def choose_threshold(outcomes: Sequence[Outcome]) -> float:
 
     It sits halfway between the lowest score answered and the next score below it, for a margin.
     """
-    good = sorted(o.score for o in outcomes if o.case.expected and o.top == o.case.expected)
-    oos = sorted(o.score for o in outcomes if not o.case.expected)
-    scores = sorted({o.score for o in outcomes})
+    good = sorted(o.evidence for o in outcomes if o.case.expected and o.top == o.case.expected)
+    oos = sorted(o.evidence for o in outcomes if not o.case.expected)
+    scores = sorted({o.evidence for o in outcomes})
     best, best_key = 0.0, (-1, -1)
     for t in scores:
         answered_right = len(good) - bisect.bisect_left(good, t)
@@ -207,3 +216,45 @@ def expand_paths(spec: str) -> list[Path]:
     if path.exists():
         return [path]
     return sorted(Path(p) for p in glob.glob(spec))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A script's abstain policy chosen on validation outcomes (kb.matcher.Route's last three fields)."""
+
+    threshold: float
+    disagree_margin: float
+    clear_margin: float
+
+
+DISAGREE_STEPS = tuple(round(0.02 * i, 2) for i in range(16))  # 0 .. 0.30
+CLEAR_PRECISION = 0.9  # one answer alone when at least this share of validation cases so clear were right
+
+
+def choose_policy(outcomes: Sequence[Outcome]) -> Policy:
+    """Threshold and disagreement rise together (best overall accuracy, the smaller rise on a tie), then the
+    smallest clear margin above which the best entry was right for CLEAR_PRECISION of in-scope cases."""
+    best: tuple[tuple[int, float], float, float] | None = None
+    for rise in DISAGREE_STEPS:
+        shifted = [replace(o, raise_=rise if o.agree is False else 0.0) for o in outcomes]
+        threshold = choose_threshold(shifted)
+        right = sum(o.is_right(threshold) for o in shifted)
+        key = (right, -rise)
+        if best is None or key > best[0]:
+            best = (key, threshold, rise)
+    assert best is not None
+    inside = sorted((o for o in outcomes if o.case.expected and o.top), key=lambda o: -o.margin)
+    clear, hits = 1.0, 0
+    for count, outcome in enumerate(inside, start=1):
+        hits += outcome.top == outcome.case.expected
+        tied = count < len(inside) and inside[count].margin == outcome.margin  # all of a margin count together
+        if not tied and hits / count >= CLEAR_PRECISION:
+            clear = outcome.margin
+    return Policy(best[1], best[2], round(clear, 4))
+
+
+def choose_policies(outcomes: Sequence[Outcome]) -> dict[str, Policy]:
+    """A policy per script, each chosen on that script's cases only."""
+    return {
+        script: choose_policy(found) for script in SCRIPTS if (found := [o for o in outcomes if o.script == script])
+    }

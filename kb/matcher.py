@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.encoded import EncodedIndex, cached_vectors, encode_and_cache
-from kb.encoders import Encoder, Encoders
+from kb.encoders import Encoder, Encoders, FloatArray
 from kb.index import LexicalIndex, Weights
 from kb.loader import KnowledgeBase, gc_paused
 from kb.normalize import SCRIPT_LANG, Normalizer, script_of, stem
@@ -48,6 +48,11 @@ class Route:
     floor: float  # cosines at or below it count as no evidence
     threshold: float  # below this fused confidence the matcher abstains
     nearest: int = 5  # entries closest in meaning are scored even when they share no word with the query
+    every_language: bool = False  # an entry's vectors come from its phrasings in every language (multilingual)
+    best_share: float = 0.0  # share of the best single phrasing's cosine beside the centroid's
+    centre: bool = False  # cosines after taking the knowledge base's mean vector away (kb.encoded)
+    clear_margin: float | None = None  # this script's Abstain.clear_margin (None: the matcher's)
+    disagree_margin: float | None = None  # this script's Abstain.disagree_margin (None: the matcher's)
 
     def combine(self, lexical: float, cosine: float) -> float:
         semantic = min(1.0, max(0.0, (cosine - self.floor) / (1.0 - self.floor)))
@@ -56,9 +61,12 @@ class Route:
 
 # Latin: MiniLM; Odia and Devanagari: e5 (kb/encoders.py ROUTES). See docs/matching.md for the figures.
 ROUTES: dict[str, Route] = {
-    "latin": Route(weight=0.8, floor=0.0, threshold=0.25),  # `kb bench` on CLINC150 validation rows: 0.2538
-    "odia": Route(weight=0.9, floor=0.6, threshold=0.65),  # LOPO + kb/tuning/indic-oos.yaml chose 0.6536
-    "devanagari": Route(weight=0.9, floor=0.6, threshold=0.64),  # the same chose 0.6390
+    # Threshold, disagreement rise and clear margin: bench/kb_indic_thresholds.py on the odd half of
+    # leave-one-phrasing-out plus kb/tuning/*-oos.yaml (bench/results/kb_matching/latin-policy.json and
+    # indic-thresholds.json). Odia and Devanagari: weight and floor as ENCODERS.md, best_share chosen on that half.
+    "latin": Route(weight=0.8, floor=0.0, threshold=0.25, clear_margin=0.062, disagree_margin=0.0),
+    "odia": Route(0.9, 0.6, 0.667, every_language=True, best_share=0.3, clear_margin=0.0006, disagree_margin=0.02),
+    "devanagari": Route(0.9, 0.6, 0.654, every_language=True, best_share=0.3, clear_margin=0.0006, disagree_margin=0),
 }
 
 
@@ -96,6 +104,7 @@ class _State:
     scripts: dict[str, _ScriptIndex]
     semantic: SemanticIndex | None  # over the Latin-script index's documents, in its order
     texts: Mapping[str, tuple[list[str], list[int]]]  # per script: the texts an encoder embeds, their docs
+    every: Mapping[str, tuple[list[str], list[int]]]  # per script: every language's texts of its entries
     encoded: Mapping[str, EncodedIndex]  # per script, when its encoder's vectors are ready
 
 
@@ -129,10 +138,15 @@ def _indexed(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None)
         doc_of = {position: doc for doc, position in enumerate(latin_index.entries)}
         romanised = scripts[ROMANISED]
         scripts[ROMANISED] = replace(romanised, latin=tuple(doc_of.get(p, -1) for p in romanised.entries))
+    every: dict[str, tuple[list[str], list[int]]] = {}
+    everything = [pair for pairs in raw.values() for pair in pairs]
+    everything.sort(key=lambda pair: pair[0])  # stable: an entry's texts in a fixed order, for the cache key
     for script, pairs in raw.items():
         doc_of = {position: doc for doc, position in enumerate(scripts[script].entries)}
         texts[script] = ([text for _, text in pairs], [doc_of[position] for position, _ in pairs])
-    return _State(kb, normalizer, scripts, semantic, texts, {})
+        mine = [(doc_of[position], text) for position, text in everything if position in doc_of]
+        every[script] = ([text for _, text in mine], [doc for doc, _ in mine])
+    return _State(kb, normalizer, scripts, semantic, texts, every, {})
 
 
 def _phrasing(words: list[str]) -> tuple[list[str], str]:
@@ -206,12 +220,12 @@ class LexicalMatcher:
         for script, encoder in self.encoders.by_script.items():
             if script not in state.texts:
                 continue
-            texts, docs = _known(encoder, *state.texts[script])
+            texts, docs = self._texts(state, script, encoder)
             found = cached_vectors(encoder, texts, self.cache)
             if found is None:
                 missing.append(script)
             else:
-                ready[script] = EncodedIndex(encoder, found, docs, state.scripts[script].index.size)
+                ready[script] = self._index(state, script, encoder, found, docs)
         self._swap(state, ready)
         if not missing:
             return
@@ -225,15 +239,29 @@ class LexicalMatcher:
     def _encode_missing(self, state: _State, scripts: list[str]) -> None:
         for script in scripts:
             encoder = self.encoders.by_script[script]
-            texts, docs = _known(encoder, *state.texts[script])
-            try:
-                vectors = encode_and_cache(encoder, texts, self.cache)
+            texts, docs = self._texts(state, script, encoder)
+            try:  # Odia and Devanagari share the multilingual encoder's texts: the second finds them cached
+                vectors = cached_vectors(encoder, texts, self.cache)
+                if vectors is None:
+                    vectors = encode_and_cache(encoder, texts, self.cache)
             except Exception as err:
                 log.warning("encoding the %s entries with %s failed (%s); matching stays lexical", script,
                             encoder.name, err)  # fmt: skip
                 continue
-            self._swap(state, {script: EncodedIndex(encoder, vectors, docs, state.scripts[script].index.size)})
+            self._swap(state, {script: self._index(state, script, encoder, vectors, docs)})
             log.info("%d %s phrasings encoded with %s", len(texts), script, encoder.name)
+
+    def _texts(self, state: _State, script: str, encoder: Encoder) -> tuple[list[str], list[int]]:
+        """The texts whose vectors make the script's entry vectors: its own, or every language's."""
+        route = self.routes.get(script)
+        return _known(encoder, *(state.every if route and route.every_language else state.texts)[script])
+
+    def _index(
+        self, state: _State, script: str, encoder: Encoder, vectors: FloatArray, docs: list[int]
+    ) -> EncodedIndex:
+        route = self.routes.get(script) or Route(0.0, 0.0, 0.0)
+        size = state.scripts[script].index.size
+        return EncodedIndex(encoder, vectors, docs, size, route.best_share, route.centre)
 
     def _swap(self, state: _State, ready: Mapping[str, EncodedIndex]) -> None:
         """Add entry vectors to `state` if it is still the current one (a newer reload wins)."""
@@ -361,27 +389,46 @@ class LexicalMatcher:
         none below the script's threshold; never an entry in `exclude` (ids the user already rejected).
         """
         lang = lang or SCRIPT_LANG[script_of(text)]
-        script, ranked = self._ranked(text, audience, max(limit, 2), frozenset(exclude))
-        threshold = self.threshold_for(script)
-        policy = self.policy
+        ranked, reasons = self._assess(text, audience, max(limit, 2), frozenset(exclude))
         if not ranked:
-            return Proposal((), True, Reasons(script, 0.0, 0.0, threshold, None, "nothing"))
+            return Proposal((), True, reasons)
+        best = ranked[0][1]
+        if reasons.decision == "below-threshold":
+            return Proposal(tuple(_hit(e, s.score, lang) for e, s in ranked[:limit]), True, reasons)
+        if reasons.decision == "clear" or limit == 1:
+            return Proposal((_hit(ranked[0][0], best.score, lang),), False, replace(reasons, decision="clear"))
+        close = [(e, s) for e, s in ranked[:limit] if s.score >= max(best.score - self.policy.close, reasons.threshold)]
+        return Proposal(tuple(_hit(e, s.score, lang) for e, s in close), False, reasons)
+
+    def assess(
+        self, text: str, *, audience: str | None = None, limit: int = 3
+    ) -> tuple[list[tuple[Entry, float]], Reasons]:
+        """The ranked entries (ignoring the threshold) and the reasons propose() would give: for measuring."""
+        ranked, reasons = self._assess(text, audience, max(limit, 2), frozenset())
+        return [(entry, round(scored.score, 4)) for entry, scored in ranked[:limit]], reasons
+
+    def margins(self, script: str) -> tuple[float, float]:
+        """The script's clear margin and the rise of its bar when lexical and semantic evidence disagree."""
+        route = self.routes.get(script) if script in self._state.encoded else None
+        clear = route.clear_margin if route and route.clear_margin is not None else self.policy.clear_margin
+        disagree = route.disagree_margin if route and route.disagree_margin is not None else self.policy.disagree_margin
+        return clear, disagree
+
+    def _assess(
+        self, text: str, audience: str | None, limit: int, exclude: Collection[str]
+    ) -> tuple[list[tuple[Entry, _Scored]], Reasons]:
+        script, ranked = self._ranked(text, audience, limit, exclude)
+        threshold = self.threshold_for(script)
+        if not ranked:
+            return ranked, Reasons(script, 0.0, 0.0, threshold, None, "nothing")
+        clear, disagree = self.margins(script)
         best = ranked[0][1]
         second = ranked[1][1].score if len(ranked) > 1 else 0.0
         margin = best.score - second
         agree = _agree(ranked) if best.cosine is not None else None
-        bar = threshold + (policy.disagree_margin if agree is False else 0.0)
-        reasons = Reasons(script, round(best.score, 4), round(margin, 4), round(bar, 4), agree, "")
-        if best.score < bar:
-            return Proposal(
-                tuple(_hit(e, s.score, lang) for e, s in ranked[:limit]),
-                True,
-                replace(reasons, decision="below-threshold"),
-            )
-        if margin >= policy.clear_margin or limit == 1:
-            return Proposal((_hit(ranked[0][0], best.score, lang),), False, replace(reasons, decision="clear"))
-        close = [(e, s) for e, s in ranked[:limit] if s.score >= max(best.score - policy.close, bar)]
-        return Proposal(tuple(_hit(e, s.score, lang) for e, s in close), False, replace(reasons, decision="close"))
+        bar = threshold + (disagree if agree is False else 0.0)
+        decision = "below-threshold" if best.score < bar else "clear" if margin >= clear else "close"
+        return ranked, Reasons(script, round(best.score, 4), round(margin, 4), round(bar, 4), agree, decision)
 
 
 FaqMatcher = LexicalMatcher  # the name says more now that it is not only lexical

@@ -79,6 +79,8 @@ async def test_solved_faq_ends_the_conversation_and_counts_a_deflection(
     await chat.set_up_profile()
     await chat.send("I forgot my password")
     assert "Forgot Password" in chat.text
+    assert "This answer may help:" in chat.text and "Did this answer solve your problem?" in chat.text
+    assert "These answers may help" not in chat.text and "1. " not in chat.text  # one answer, spoken of as one
     assert chat.labels == ["Yes, this solved it", "No, not my problem"]
     await chat.pick("solved")
     assert "Glad that helped" in chat.text
@@ -91,8 +93,11 @@ async def test_solved_faq_ends_the_conversation_and_counts_a_deflection(
 async def test_rejected_faq_answers_travel_with_the_ticket(
     chat: ScriptedChat, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await chat.walk_to_confirm("password reset otp never comes")
-    await chat.pick("file it")
+    await chat.set_up_profile()
+    await chat.send("password reset otp never comes")
+    assert "These answers may help:" in chat.text and "Did one of these answers solve your problem?" in chat.text
+    for label in ("not my problem", "Bills", "not working", "only for me", "No", "file it"):
+        await chat.pick(label)
     [ticket] = await tickets_of(sessions)
     assert ticket.faq_rejected == ["forgot-password", "otp-not-received"]
     assert [f["id"] for f in ticket.faq_offered] == ["forgot-password", "otp-not-received"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import InvalidContent
-from kb.evaluate import Case, Outcome, choose_threshold, expand_paths, load_cases, metrics, run_cases
+from kb.evaluate import Case, Outcome, choose_policy, choose_threshold, expand_paths, load_cases, metrics, run_cases
 from kb.matcher import LexicalMatcher
 from tests.kb.conftest import FIXTURES
 
@@ -82,3 +82,22 @@ def test_the_fixture_cases_are_all_handled_right(matcher: LexicalMatcher) -> Non
     figures = metrics(outcomes, matcher.threshold, len(matcher.knowledge_base.entries))
     assert figures.top1 == 1.0
     assert figures.overall_accuracy == 1.0
+
+
+def test_the_policy_raises_the_bar_where_disagreement_went_wrong_and_finds_the_clear_margin() -> None:
+    def case(expected: str | None, top: str, score: float, margin: float, agree: bool) -> Outcome:
+        return Outcome(Case("text", expected), (top,), score, 1.0, "latin", margin, agree)
+
+    outcomes = [
+        *(case("a", "a", 0.8, 0.3, True) for _ in range(8)),  # agreeing and right, clear
+        *(case("a", "a", 0.5, 0.02, True) for _ in range(2)),  # right but close
+        *(case("a", "b", 0.5, 0.01, True) for _ in range(3)),  # wrong, close
+        *(case(None, "b", 0.6, 0.01, False) for _ in range(4)),  # out of scope: fairly high, disagreeing
+        case("a", "a", 0.45, 0.05, False),
+    ]
+    policy = choose_policy(outcomes)
+    assert policy.disagree_margin > 0  # the out-of-scope cases abstain only if disagreement raises the bar
+    shifted = [Outcome(o.case, o.ranked, o.score, 1.0, "latin", o.margin, o.agree,
+                       policy.disagree_margin if o.agree is False else 0.0) for o in outcomes]  # fmt: skip
+    assert policy.disagree_margin == 0.12 and sum(o.is_right(policy.threshold) for o in shifted) == 14
+    assert policy.clear_margin == 0.02  # from it up, the best entry was right for at least 90% of cases

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kb.encoded import EncodedIndex
 from kb.encoders import Encoders, FloatArray, load_encoders
 from kb.loader import KnowledgeBase
 from kb.matcher import Abstain, LexicalMatcher, Route
@@ -175,3 +176,36 @@ def test_an_encoder_that_cannot_load_is_logged_and_left_out(caplog: pytest.LogCa
         encoders = load_encoders(1, wanted=("no-such-encoder",))
     assert encoders.by_script == {}
     assert "no-such-encoder not loaded" in caplog.text
+
+
+def test_a_multilingual_route_builds_entry_vectors_from_every_language(good_kb: KnowledgeBase) -> None:
+    own, every = ConceptEncoder("own"), ConceptEncoder("every")
+    LexicalMatcher(good_kb, encoders=Encoders({"odia": own}), routes=ROUTES)
+    routes = {**ROUTES, "odia": Route(0.7, 0.0, 0.3, every_language=True)}
+    LexicalMatcher(good_kb, encoders=Encoders({"odia": every}), routes=routes)
+    assert {script_of(text) for text in own.seen} == {"odia"}
+    assert {script_of(text) for text in every.seen} == {"odia", "latin", "devanagari"}
+    assert "cannot remember my login password" in every.seen
+
+
+def test_the_best_phrasing_mixes_into_the_entry_cosine() -> None:
+    vectors = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)  # entry 0: two phrasings apart; entry 1: one
+    query = np.array([1, 0], dtype=np.float32)
+    centroid = EncodedIndex(ConceptEncoder(), vectors, [0, 0, 1], 2)
+    mixed = EncodedIndex(ConceptEncoder(), vectors, [0, 0, 1], 2, best_share=0.5)
+    assert centroid.cosines(query)[0] == pytest.approx(2**-0.5, abs=1e-6)
+    assert mixed.cosines(query)[0] == pytest.approx(0.5 * 2**-0.5 + 0.5, abs=1e-6)
+    assert mixed.cosines(query)[1] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_disagreeing_evidence_raises_the_bar(good_kb: KnowledgeBase) -> None:
+    text = "password otp"  # lexical and meaning may name different entries: then the bar rises
+    plain = fused(good_kb, ConceptEncoder(), ConceptEncoder())
+    reasons = plain.propose(text).reasons
+    assert reasons is not None and reasons.agree is not None
+    routes = {**ROUTES, "latin": Route(0.7, 0.0, 0.3, disagree_margin=0.9, clear_margin=0.0)}
+    strict = LexicalMatcher(good_kb, encoders=Encoders({"latin": ConceptEncoder()}), routes=routes)
+    raised = strict.propose(text).reasons
+    assert raised is not None
+    assert raised.threshold == pytest.approx(0.3 + (0.9 if raised.agree is False else 0.0))
+    assert strict.margins("latin") == (0.0, 0.9) and strict.margins("odia") == (Abstain().clear_margin, 0.0)
