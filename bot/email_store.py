@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.email_models import EmailContactRow, EmailInboxRow, EmailMailboxRow, EmailSentRow
 from core.db import utcnow
-from tickets.models import TicketEventRow, TicketRow
+from tickets.reports import SqlChannelReports
 
 LEASE = timedelta(minutes=2)
 BATCH = 20
@@ -137,27 +137,18 @@ class SqlEmail:
         if row is None or row.unreachable_at is not None:
             return row is not None
         row.unreachable_at = row.updated_at = utcnow()
-        await self._tell_tickets(address, "unreachable", UNREACHABLE)
+        await SqlChannelReports(self._session).unreachable(ACTOR, address, UNREACHABLE)
         return True
 
     async def reachable(self, address: str) -> None:
         row = await self._session.get(EmailContactRow, address, with_for_update=True)
         if row is not None and row.unreachable_at is not None:
             row.unreachable_at, row.updated_at = None, utcnow()
-            await self._tell_tickets(address, "reachable", BACK)
-
-    async def _tell_tickets(self, address: str, action: str, reason: str) -> None:
-        tickets = await self._session.scalars(select(TicketRow.id).where(
-            TicketRow.channel == ACTOR, TicketRow.user_id == address, TicketRow.status != "closed"))
-        for ticket_id in tickets:
-            self._session.add(TicketEventRow(ticket_id=ticket_id, at=utcnow(), actor=ACTOR, action=action,
-                                             before={}, after={"reachable": action == "reachable"}, reason=reason))
+            await SqlChannelReports(self._session).reachable(ACTOR, address, BACK)
 
     async def attach(self, number: str, attachment: dict[str, str]) -> None:
         """Add a file to a ticket's attachments (once)."""
-        row = await self._session.scalar(select(TicketRow).where(TicketRow.number == number).with_for_update())
-        if row is not None and all(a.get("ref") != attachment["ref"] for a in row.attachments or []):
-            row.attachments = [*(row.attachments or []), attachment]
+        await SqlChannelReports(self._session).attachment(number, attachment)
 
     # -- what we sent ----------------------------------------------------------------------------------
     async def was_sent(self, message_id: str) -> bool:

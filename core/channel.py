@@ -89,6 +89,10 @@ class ChannelReports(Protocol):
         on meanwhile go out again; how many tickets."""
         ...
 
+    async def attachment(self, number: str, attachment: dict[str, str]) -> bool:
+        """A stored file (its reference, name and type) belongs to the ticket; False if it already had it."""
+        ...
+
 
 class OutboxSender(Protocol):
     """Delivers one outbox item of its channel, or raises `tickets.delivery.DeliveryError`."""

@@ -51,6 +51,13 @@ class SqlChannelReports:
             .values(next_attempt_at=utcnow(), attempts=0))
         return await self._tell(channel, user_id, reachable=True, reason=reason)
 
+    async def attachment(self, number: str, attachment: dict[str, str]) -> bool:
+        row = await self._session.scalar(select(TicketRow).where(TicketRow.number == number).with_for_update())
+        if row is None or any(a.get("ref") == attachment["ref"] for a in row.attachments or []):
+            return False
+        row.attachments = [*(row.attachments or []), attachment]
+        return True
+
     async def _tell(self, channel: str, user_id: str, *, reachable: bool, reason: str) -> int:
         tickets = list(await self._session.scalars(
             select(TicketRow.id).where(TicketRow.channel == channel, TicketRow.user_id == user_id,
