@@ -3,7 +3,6 @@ for the user goes into the outbox in the same transaction."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,10 +11,9 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import Tx, insert_every_column, utcnow
 from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
-from core.sqlite_direct import Prebuilt, insert_every_column
 from tickets.attachments import OutgoingFile
 from tickets.events import ticket_event
 from tickets.handoff import enqueue_handoff
@@ -28,7 +26,7 @@ from tickets.routing import route
 from tickets.sla import SlaPolicy, due_time
 from tickets.store import DueFunction, Ticket, ticket_of
 
-# a user's follow-up, on every such conversation turn: built once (core.sqlite_direct)
+# a user's follow-up, on every such conversation turn: built once
 _STATUS_FOR_UPDATE = (
     select(TicketRow.id, TicketRow.status).where(TicketRow.number == bindparam("p_number")).with_for_update()
 )
@@ -67,14 +65,12 @@ def parse_pauses(pauses: list[list[str | None]]) -> list[tuple[datetime, datetim
 class SqlTicketDesk:
     """Operator actions on tickets inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None,
-                 sqlite: sqlite3.Connection | None = None) -> None:
-        """With `sqlite`, a conversation turn's connection on SQLite, a user's follow-up runs on it directly."""
-        self._session = session
+    def __init__(self, tx: Tx | AsyncSession, settings: Settings, due: DueFunction | None = None) -> None:
+        self._sql = Tx.of(tx)
+        self._session = session = self._sql.session
         self._settings = settings
         self._due = due
         self._outbox = SqlOutbox(session)
-        self._sql = Prebuilt(session, sqlite)
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, number: str, *, for_update: bool = False) -> TicketRow:

@@ -18,9 +18,8 @@ import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import is_row_id, utcnow
+from core.db import Tx, is_row_id, utcnow
 from core.errors import InvalidInput, NotFound
-from core.sqlite_direct import Prebuilt
 from tickets.delivery import DeliveryError
 from tickets.models import OutboxRow, WebhookRow
 from tickets.outbox import OutboxItem, SqlOutbox
@@ -107,11 +106,11 @@ def payload_of(event: str, ticket: Ticket) -> dict[str, Any]:
     return {"event": event, "ticket": fields}
 
 
-# asked whenever a ticket is filed or changes: built once (core.sqlite_direct)
+# asked whenever a ticket is filed or changes: built once
 _ACTIVE = select(WebhookRow.id, WebhookRow.events).where(WebhookRow.active.is_(True)).order_by(WebhookRow.id)
 
 
-async def enqueue_for_subscribers(sql: Prebuilt, event: str, ticket: Ticket) -> None:
+async def enqueue_for_subscribers(sql: Tx, event: str, ticket: Ticket) -> None:
     """Queue one outbox item per active webhook subscribed to `event`."""
     subscribed = [row["id"] for row in await sql.all(_ACTIVE, {}) if event in (row["events"] or ())]
     if not subscribed:
