@@ -32,7 +32,7 @@ class ApiContext:
     due: DueFunction | None = None
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
     read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
-    clock: Callable[[], datetime] = utcnow  # token expiry, console sessions, sign-in throttling (tests fix it)
+    clock: Callable[[], datetime] = utcnow  # token expiry, sessions, throttling, ticket changes (tests fix it)
     api_limiter: RateLimiter = field(init=False, repr=False)
     chat_limits: ChatLimits = field(init=False, repr=False)  # anonymous web chat and HTTP chat
     # how each kind of rule finds its caller (api.rules.Rule.via): "token" here, "console" from web.app
@@ -120,14 +120,14 @@ Caller = Annotated[Principal, Depends(principal)]
 
 
 async def desk(ctx: Context, s: Session) -> SqlTicketDesk:
-    return SqlTicketDesk(s, ctx.settings, ctx.due)
+    return SqlTicketDesk(s, ctx.settings, ctx.due, clock=ctx.clock)
 
 
 Desk = Annotated[SqlTicketDesk, Depends(desk)]
 
 
 async def read_desk(ctx: Context, s: ReadSession) -> SqlTicketDesk:
-    return SqlTicketDesk(s, ctx.settings, ctx.due)
+    return SqlTicketDesk(s, ctx.settings, ctx.due, clock=ctx.clock)
 
 
 ReadDesk = Annotated[SqlTicketDesk, Depends(read_desk)]

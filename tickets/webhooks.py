@@ -116,7 +116,8 @@ async def enqueue_for_subscribers(sql: Prebuilt, event: str, ticket: Ticket) -> 
     subscribed = [row["id"] for row in await sql.all(_ACTIVE, {}) if event in (row["events"] or ())]
     if not subscribed:
         return
-    outbox, payload = SqlOutbox(sql.session), payload_of(event, ticket)
+    changed_at = ticket.updated_at or utcnow()  # due from the change that raised it (on the change's clock)
+    outbox, payload = SqlOutbox(sql.session, lambda: changed_at), payload_of(event, ticket)
     for webhook_id in subscribed:
         await outbox.enqueue(CHANNEL, str(webhook_id), event, payload)
 
