@@ -13,7 +13,7 @@ from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.access import Authenticate, current
+from api.access import Authenticate, current, scope_in_transaction
 from api.tokens import Principal, principal_of
 from core.chat_limits import ChatLimits
 from core.db import utcnow
@@ -68,9 +68,11 @@ async def context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(context)]
 
 
-async def session(ctx: Context) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
+async def session(ctx: Context, request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the route returns, rolled back if it raises. The object the
+    path names is checked against the caller's scope again inside it (api.access.scope_in_transaction)."""
     async with ctx.sessions() as s, s.begin():
+        await scope_in_transaction(request, s)
         yield s
 
 
