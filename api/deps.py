@@ -40,7 +40,7 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
-        self.chat_limits = ChatLimits(self.settings)
+        self.chat_limits = ChatLimits(self.settings, self.sessions, lambda: self.clock())
         self.authenticators = {"token": bearer_principal}
 
     def readers(self) -> async_sessionmaker[AsyncSession]:
