@@ -392,7 +392,7 @@ class FakeBotApi:
         file_id = f"sent-{self._new_message_id()}"
         self._state.files[file_id] = (data, len(data))
         described = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data)}
-        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": self._date(),
                                    "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER,
                                    kind: [{**described, "width": 1, "height": 1}] if kind == "photo"
                                    else {**described, "file_name": name}}

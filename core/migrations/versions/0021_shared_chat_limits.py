@@ -1,7 +1,7 @@
 """Chat limits counted in the database (core.shared_limits), shared by every server process.
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from core.db import UtcDateTime
 
 revision = "0021"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
