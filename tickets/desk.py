@@ -65,12 +65,14 @@ def parse_pauses(pauses: list[list[str | None]]) -> list[tuple[datetime, datetim
 class SqlTicketDesk:
     """Operator actions on tickets inside the caller's transaction."""
 
-    def __init__(self, tx: Tx | AsyncSession, settings: Settings, due: DueFunction | None = None) -> None:
+    def __init__(self, tx: Tx | AsyncSession, settings: Settings, due: DueFunction | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self._sql = Tx.of(tx)
         self._session = session = self._sql.session
         self._settings = settings
         self._due = due
-        self._outbox = SqlOutbox(session)
+        self._clock = clock  # when changes happen (tests pass a fixed one)
+        self._outbox = SqlOutbox(session, clock)
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, number: str, *, for_update: bool = False) -> TicketRow:
@@ -118,7 +120,7 @@ class SqlTicketDesk:
         for key, value in changes.items():
             setattr(row, key, value)
         row.version += 1
-        row.updated_at = utcnow()
+        row.updated_at = self._clock()
         after = {k: changes[k] for k in before}
         self._session.add(TicketEventRow(ticket_id=row.id, actor=actor, action=action, before=_jsonable(before),
                                          after=_jsonable(after), reason=reason, at=row.updated_at))
@@ -166,7 +168,7 @@ class SqlTicketDesk:
         files (kept in the attachment store already, checked by `tickets.attachments.keep_outgoing`)."""
         text = _required("text", text)
         def first_response(row: TicketRow) -> dict[str, Any]:
-            return {} if row.first_response_at else {"first_response_at": utcnow()}
+            return {} if row.first_response_at else {"first_response_at": self._clock()}
 
         row = await self.change(number, actor, "reply", expected_version, derive=first_response)
         message_id = await self._add_message(row, actor, "reply", text)
@@ -230,7 +232,7 @@ class SqlTicketDesk:
 
     async def wait_on_user(self, number: str, actor: str, expected_version: int | None) -> Ticket:
         """Waiting for the user: the SLA clock stops until they answer."""
-        now = utcnow()
+        now = self._clock()
         row = await self.change(number, actor, "wait", expected_version, waiting_since=now,
                                 derive=lambda row: {"pauses": [*(row.pauses or []), [now.isoformat(), None]]})
         await self._deliver(row, "ticket_waiting", {})  # the user hears that the next move is theirs
@@ -241,7 +243,7 @@ class SqlTicketDesk:
         def restarted(row: TicketRow) -> dict[str, Any]:
             pauses = [list(p) for p in row.pauses or []]
             if pauses and pauses[-1][1] is None:
-                pauses[-1][1] = utcnow().isoformat()
+                pauses[-1][1] = self._clock().isoformat()
             status = "escalated" if row.escalated_to else "open"
             return {"status": status, "pauses": pauses, **self._recompute_due(row, row.priority, pauses)}
 
@@ -253,7 +255,7 @@ class SqlTicketDesk:
         row = await self._sql.first(_STATUS_FOR_UPDATE, {"p_number": number.upper()})
         if row is None:
             raise NotFound(f"no ticket {number}")
-        await self._sql.rowcount(_ADD_MESSAGE, {"p_ticket_id": row["id"], "p_at": utcnow(),
+        await self._sql.rowcount(_ADD_MESSAGE, {"p_ticket_id": row["id"], "p_at": self._clock(),
                                                 "p_author": f"user:{user_id}", "p_kind": "user", "p_text": text})
         if row["status"] == "waiting_on_user":
             await self.resume(number, f"user:{user_id}")
@@ -283,20 +285,20 @@ class SqlTicketDesk:
         return True
 
     async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
-        row = await self.change(number, actor, "resolve", expected_version, resolved_at=utcnow())
+        row = await self.change(number, actor, "resolve", expected_version, resolved_at=self._clock())
         message_id = await self._add_message(row, actor, "reply", text) if text else None
         await self._deliver(row, "ticket_resolved", {"text": text or ""}, message_id)
         return ticket_of(row)
 
     async def close(self, number: str, actor: str, expected_version: int | None) -> Ticket:
-        return ticket_of(await self.change(number, actor, "close", expected_version, closed_at=utcnow()))
+        return ticket_of(await self.change(number, actor, "close", expected_version, closed_at=self._clock()))
 
     async def reopen(self, number: str, actor: str, reason: str, expected_version: int | None) -> Ticket:
         """Reopen within the window after resolution; later, a follow-up must be a new, linked ticket."""
         window = timedelta(days=self._settings.reopen_days)
 
         def within_window(row: TicketRow) -> dict[str, Any]:
-            if row.resolved_at and utcnow() - row.resolved_at > window:
+            if row.resolved_at and self._clock() - row.resolved_at > window:
                 raise InvalidTransition(
                     f"ticket {row.number} was resolved more than {self._settings.reopen_days} days ago; "
                     "file a follow-up ticket linked to it instead"

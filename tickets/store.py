@@ -141,7 +141,7 @@ class SqlTicketStore:
     ) -> None:
         await self._sql.rowcount(_RECORD_DEFLECTION, {
             "p_channel": channel, "p_user_id": user_id, "p_entry_id": entry_id, "p_description": description,
-            "p_ulb": ulb, "p_created_at": utcnow(),
+            "p_ulb": ulb, "p_created_at": self._clock(),
         })
 
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None:
