@@ -26,6 +26,7 @@ class Route:
     body: dict[str, Any] | None = None
     versioned: bool = False  # needs If-Match
     success: int = 200
+    file: bytes | None = None  # sent as a multipart form (body as its fields) with this file
 
 
 ROUTES: dict[str, Route] = {
@@ -34,6 +35,8 @@ ROUTES: dict[str, Route] = {
     "claim": Route("claim", "POST", "/api/tickets/{n}/claim", versioned=True),
     "assign": Route("assign", "POST", "/api/tickets/{n}/assign", {"operator": "op-2"}, True),
     "reply": Route("reply", "POST", "/api/tickets/{n}/reply", {"text": "Please try again now."}),
+    "reply_with_file": Route("reply", "POST", "/api/tickets/{n}/reply-with-attachment",
+                             {"text": "The corrected bill is attached."}, file=b"\x89PNG\r\n\x1a\n" + b"bill" * 20),
     "note": Route("note", "POST", "/api/tickets/{n}/notes", {"text": "checked the logs"}),
     "set_priority": Route("set_priority", "POST", "/api/tickets/{n}/priority",
                           {"priority": "P1", "reason": "office halted"}, True),
@@ -119,8 +122,12 @@ async def test_each_role_may_do_exactly_what_the_table_says(
     webhook = await client.post("/api/webhooks", json=hook, headers=auth(tokens["admin"]))
     note = await _people_and_a_notification(services, role)
     path = route.path.format(n=number, w=webhook.json().get("id"), me=f"{role}-1", note=note)
-    response = await client.request(route.method, path, json=route.body,
-                                    headers=auth(tokens[role], version if route.versioned else None))
+    headers = auth(tokens[role], version if route.versioned else None)
+    if route.file is None:
+        response = await client.request(route.method, path, json=route.body, headers=headers)
+    else:
+        response = await client.request(route.method, path, data=route.body, headers=headers,
+                                        files={"file": ("bill.png", route.file, "image/png")})
     if route.action in ALLOWED[role]:
         assert response.status_code == route.success, (role, name, response.text)
     else:
