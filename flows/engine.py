@@ -20,7 +20,7 @@ from core.settings import Settings
 from flows import ticket_choices
 from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
-from flows.input import command_of, resolve
+from flows.input import command_of, is_greeting, resolve
 from flows.locks import UserLocks
 from flows.memory import Case, Memory
 from flows.ports import Knowledge
@@ -278,6 +278,8 @@ class Engine:
                 return
             text = self._clean_text(conv, inbound.text or "")
             attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
+            if question is not None and not attachments and is_greeting(text):
+                return  # "hi" is not a problem description: the question is asked again
             if text:
                 await self._fire(conv, "text", text=text, attachments=attachments)
             elif inbound.note and question is not None:  # a voice message: kept, never matched
@@ -299,6 +301,8 @@ class Engine:
             typed = (inbound.text or "")[:CHOICE_TEXT_LIMIT]
             fits = len(inbound.text or "") <= CHOICE_TEXT_LIMIT
             option = resolve(options, typed, fuzzy=not question.free_text) if fits else None
+            if option is None and is_greeting(typed):
+                return  # a greeting answers nothing: the question is asked again, without "not an option"
             text = self._clean_text(conv, inbound.text or "") if option is None and question.free_text else ""
             if text:
                 await self._fire(conv, "text", text=text)

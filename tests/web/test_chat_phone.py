@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -20,7 +21,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from app.wiring import MESSAGES_DIR
 from core.db import upgrade
+from core.i18n import Catalog
 from tests.jsonchat import helpdesk_env
 from tests.serving import serving
 from tests.web.conftest import ROOT, SHOTS, new_page
@@ -28,7 +31,7 @@ from tests.web.conftest import ROOT, SHOTS, new_page
 IST = timezone(timedelta(hours=5, minutes=30))
 LANGS = ["en", "or", "hi"]
 WORDS = {  # what each language's page says (flows/messages/*.yaml)
-    "en": {"title": "MUKTASoft helpdesk", "send": "Send", "placeholder": "Type your message", "button": "English",
+    "en": {"title": "MUKTASoft helpdesk", "send": "Send", "placeholder": "Message or number", "button": "English",
            "not_image": "Only photos", "too_big": "too large", "resume": "another phone or computer"},
     "or": {"title": "MUKTASoft ସହାୟତା କେନ୍ଦ୍ର", "send": "ପଠାନ୍ତୁ", "placeholder": "ଲେଖନ୍ତୁ", "button": "ଓଡ଼ିଆ",
            "not_image": "କେବଳ ଫଟୋ", "too_big": "ବହୁତ ବଡ଼", "resume": "ଅନ୍ୟ ଫୋନ୍"},
@@ -36,12 +39,19 @@ WORDS = {  # what each language's page says (flows/messages/*.yaml)
            "not_image": "केवल फ़ोटो", "too_big": "बहुत बड़ी", "resume": "दूसरे फ़ोन"},
 }
 FILING = ["2", "1", "Bill page shows an error on save", "7", "2", "1", "2", "1"]  # typed numbers: any language
+TEXTS = Catalog.load(MESSAGES_DIR)  # the users' texts, as the flow says them
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module's server's folder: its knowledge base, data and SQLite database."""
+    return tmp_path_factory.mktemp("chat-phone")
+
+
+@pytest.fixture(scope="module")
+def site(site_root: Path) -> Iterator[tuple[str, str]]:
     """One server for the module, and an operator's API token."""
-    root = tmp_path_factory.mktemp("chat-phone")
+    root = site_root
     kb = root / "kb" / "content"
     shutil.copytree(ROOT / "kb" / "content", kb)
     shutil.copy(ROOT / "kb" / "synonyms.yaml", kb.parent / "synonyms.yaml")
@@ -83,6 +93,36 @@ def operator_reply(server: str, token: str, number: str, text: str) -> None:
     sent = httpx.post(f"{server}/api/tickets/{number}/reply", json={"text": text},
                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert sent.status_code == 200, sent.text
+
+
+def desk(server: str, token: str, number: str, action: str, body: dict[str, object] | None = None) -> None:
+    """An operator's action through the API, with the ticket's version (If-Match) as the console sends it."""
+    auth = {"Authorization": f"Bearer {token}"}
+    version = httpx.get(f"{server}/api/tickets/{number}", headers=auth, timeout=10).headers["etag"]
+    done = httpx.post(f"{server}/api/tickets/{number}/{action}", json=body, headers=auth | {"If-Match": version},
+                      timeout=10)
+    assert done.status_code == 200, done.text
+
+
+def user_messages(server: str, token: str, number: str) -> list[str]:
+    """What the operator sees the user wrote on the ticket (its follow-up messages)."""
+    got = httpx.get(f"{server}/api/tickets/{number}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return [m["text"] for m in got.json()["messages"] if m["kind"] == "user"]
+
+
+def feedback(root: Path, number: str) -> tuple[object, ...]:
+    """The ticket's fixed / rating / comment as stored."""
+    with sqlite3.connect(root / "helpdesk.db") as db:
+        row = db.execute("SELECT csat_fixed, csat_rating, csat_comment, status FROM tickets WHERE number = ?",
+                         (number,)).fetchone()
+    return tuple(row)
+
+
+def _tap(page: Page, label: str) -> None:
+    """Tap the button of the newest question whose text contains `label`; wait until the answer is on screen."""
+    before = page.locator("#log .bubble").count()
+    page.locator("#log .choices button", has_text=label).click()
+    expect(page.locator("#log .bubble").nth(before + 1)).to_be_attached()
 
 
 def _noise_png(width: int, height: int) -> bytes:
@@ -300,7 +340,23 @@ def test_tap_targets_timestamps_and_no_empty_badge(site: tuple[str, str], browse
     for index in range(targets.count()):
         box = targets.nth(index).bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44, targets.nth(index).inner_text()
+    langs = [page.locator(".langs button").nth(i).bounding_box() for i in range(3)]
+    assert len({round(box["y"]) for box in langs if box}) == 1, langs  # one row, not a column down the screen
+    header = page.locator("header").bounding_box()
+    assert header and header["height"] <= 100, header
+    field = page.locator("#text")  # the placeholder is read whole, not cut mid-word
+    room = field.evaluate("f => f.clientWidth - parseFloat(getComputedStyle(f).paddingLeft)"
+                          " - parseFloat(getComputedStyle(f).paddingRight)")
+    needed = field.evaluate("f => { const c = document.createElement('canvas').getContext('2d');"
+                            " c.font = getComputedStyle(f).font; return c.measureText(f.placeholder).width; }")
+    assert needed <= room, (field.get_attribute("placeholder"), needed, room)
     _type(page, "2")
+    ulbs = [TEXTS.text(f"ulb.{code}", lang) for code in ("od_jatni", "od_dhenkanal")]
+    expect(page.locator("#log .choices button")).to_have_text([f"1 {ulbs[0]}", f"2 {ulbs[1]}"])  # 7: in Odia script
+    _type(page, "1")
+    composer = page.locator("#composer").bounding_box()  # stays at the bottom of the screen, nothing under it
+    assert composer and abs(composer["y"] + composer["height"] - 740) <= 1, composer
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     stamps = page.locator("#log .bubble time")
     assert stamps.count() >= 3
     for index in range(stamps.count()):
@@ -378,4 +434,122 @@ def test_faq_answers_come_one_a_bubble_with_the_best_first_and_in_view(site: tup
     shot = SHOTS / "web-chat-faq.png"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot))
+    page.context.close()
+
+
+# -- 5: the resolution carries Fixed / Still not working; Fixed leads straight to the rating ------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_resolution_has_buttons_and_fixed_leads_straight_to_a_rating_that_reads_well(
+    site: tuple[str, str], site_root: Path, browser: Browser, lang: str
+) -> None:
+    server, token = site
+    page = phone(browser)
+    number = file_ticket(page, server, lang)
+    desk(server, token, number, "escalate", {"team": "vendor", "reason": "bill save fails on the server"})
+    told = TEXTS.text("outbox.escalated", lang, number=number, team=TEXTS.text("team.vendor", lang))
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(told, timeout=5000)  # 7: told, team translated
+    desk(server, token, number, "resolve", {"text": "The bill page is fixed."})
+    resolution = page.locator("#log .bubble.bot").last
+    expect(resolution).to_contain_text(number, timeout=5000)  # arrives without the user writing
+    expect(resolution).to_contain_text("The bill page is fixed.")
+    fixed, not_fixed = TEXTS.text("feedback.yes", lang), TEXTS.text("feedback.no", lang)
+    expect(resolution.locator(".choices button")).to_have_text([f"1 {fixed}", f"2 {not_fixed}"])
+    shot = f"web-chat-resolved-{lang}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"))
+
+    _tap(page, fixed)  # the user never wrote first
+    ratings = [TEXTS.text(f"feedback.rating.r{n}", lang) for n in range(1, 6)]
+    buttons = page.locator("#log .choices button")
+    expect(buttons).to_have_text(ratings)  # "1 (poor)", not "1 1 (poor)"
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(TEXTS.text("feedback.rate", lang))
+    for index in range(5):
+        box = buttons.nth(index).bounding_box()
+        assert box and box["height"] >= 44
+    page.screenshot(path=str(SHOTS / f"web-chat-rating-{lang}.png"))
+    _tap(page, ratings[3])
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(TEXTS.text("feedback.ask_comment", lang))
+    _type(page, "ଧନ୍ୟବାଦ / धन्यवाद / thank you")
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(TEXTS.text("feedback.comment_saved", lang))
+    assert feedback(site_root, number) == (1, 4, "ଧନ୍ୟବାଦ / धन्यवाद / thank you", "resolved")
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_still_not_working_on_the_resolution_reopens_the_ticket(
+    site: tuple[str, str], site_root: Path, browser: Browser, lang: str
+) -> None:
+    server, token = site
+    page = phone(browser)
+    number = file_ticket(page, server, lang)
+    desk(server, token, number, "resolve", {})
+    expect(page.locator("#log .bubble.bot").last.locator(".choices button")).to_have_count(2, timeout=5000)
+    _tap(page, TEXTS.text("feedback.no", lang))
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(TEXTS.text("feedback.reopened", lang, number=number))
+    assert feedback(site_root, number)[0::3] == (0, "reopened")
+    page.context.close()
+
+
+# -- 6: one rule for a message between problems -----------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_answer_to_an_operators_question_reaches_the_ticket_at_once_with_a_one_tap_undo(
+    site: tuple[str, str], browser: Browser, lang: str
+) -> None:
+    server, token = site
+    page = phone(browser)
+    number = file_ticket(page, server, lang)
+    operator_reply(server, token, number, "Which bill number fails?")
+    expect(page.locator("#log .bubble.bot").last).to_contain_text("Which bill number fails?", timeout=5000)
+    _type(page, "bill 42 of ward 7")
+    answer = page.locator("#log .bubble.bot").last
+    expect(answer).to_contain_text(TEXTS.text("followup.added", lang, number=number))
+    undo = TEXTS.text("followup.split", lang)
+    expect(answer.locator(".choices button")).to_have_text([f"1 {undo}"])  # no "is this about HD-...?" first
+    assert user_messages(server, token, number) == ["bill 42 of ward 7"]  # the operator sees it now
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"web-chat-added-{lang}.png"))
+
+    _tap(page, undo)  # it was a new problem after all
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(TEXTS.text("ask.module", lang))
+    assert user_messages(server, token, number) == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_stale_add_it_button_is_answered_and_the_message_kept(
+    site: tuple[str, str], site_root: Path, browser: Browser, lang: str
+) -> None:
+    server, token = site
+    page = phone(browser)
+    page.route("**/web/chat/wait*", lambda route: route.abort())  # a phone off the network for a while
+    number = file_ticket(page, server, lang)
+    _type(page, "it fails for bill 42 too")
+    question = page.locator("#log .bubble.bot").last
+    expect(question).to_contain_text(TEXTS.text("followup.ask", lang, number=number))
+    desk(server, token, number, "resolve", {})  # resolved before the user taps: this page does not know yet
+    _tap(page, TEXTS.text("followup.add", lang, number=number))
+    answers = page.locator("#log .bubble.me").last.locator("~ .bubble.bot")
+    expect(answers.filter(has_text=TEXTS.text("followup.resolved_meanwhile", lang, number=number))).to_have_count(1)
+    expect(answers.last.locator(".choices button").first).to_contain_text(TEXTS.text("feedback.yes", lang))
+    _tap(page, TEXTS.text("feedback.no", lang))
+    assert feedback(site_root, number)[3] == "reopened"
+    assert user_messages(server, token, number) == ["it fails for bill 42 too"]  # nothing dropped
+    page.context.close()
+
+
+# -- a first "hi" is a greeting, not a wrong answer; the resume form is for new visitors only ---------------------
+@pytest.mark.parametrize(("lang", "hello"), [("en", "hi"), ("or", "ନମସ୍କାର"), ("hi", "नमस्ते")], ids=LANGS)
+def test_a_first_hello_is_greeted_and_the_resume_form_goes_once_the_conversation_starts(
+    site: tuple[str, str], browser: Browser, lang: str, hello: str
+) -> None:
+    server, _ = site
+    page = phone(browser)
+    page.goto(f"{server}/web/chat?lang={lang}")
+    expect(page.locator("details.resume")).to_be_visible()
+    _type(page, hello)
+    expect(page.locator("#log")).not_to_contain_text(f'"{hello}"')  # "Sorry, "hi" is not one of the options"
+    last = page.locator("#log .bubble.bot").last
+    expect(last).to_contain_text(TEXTS.text("ask.role", lang))
+    expect(last.locator(".choices button")).to_have_count(7)
+    expect(page.locator("details.resume")).to_have_count(0)
     page.context.close()
