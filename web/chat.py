@@ -9,8 +9,10 @@ filed the user gets a short code (and a link) to carry the conversation to anoth
 # No `from __future__ import annotations`: FastAPI must see the closures' annotations as objects.
 import asyncio
 import logging
+import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -97,11 +99,21 @@ def _bubbles(web: WebContext, request: Request, lines: list[Line], lang: str, *,
              status: int = 200) -> HTMLResponse:
     return page(web, request, "chat_bubbles.html", status=status,
                 frame_ancestors=web.api.settings.web_frame_ancestors, lines=lines, texts=_texts(web, lang),
-                choices_at=_visible_choices(lines), preview=preview, ist=_ist)
+                choices_at=_visible_choices(lines), preview=preview, ist=_ist, unbroken=_unbroken(web))
 
 
 def _ist(moment: datetime) -> str:
     return moment.astimezone(IST).strftime("%H:%M")
+
+
+def _unbroken(web: WebContext) -> Callable[[str], list[tuple[str, bool]]]:
+    """A bubble's text in parts, each with whether it is a ticket number, which the page keeps on one line
+    ("HD-000001କୁ" does not wrap after the hyphen on a narrow phone); the template escapes every part."""
+    number = re.compile(rf"({re.escape(web.api.settings.ticket_prefix)}-\d+\S*)")
+
+    def parts(text: str) -> list[tuple[str, bool]]:
+        return [(part, index % 2 == 1) for index, part in enumerate(number.split(text)) if part]
+    return parts
 
 
 @router.get("")
@@ -122,7 +134,7 @@ async def chat_page(web: Web, request: Request, lang: Annotated[str, Query(max_l
     ticket = next((line.ticket for line in reversed(lines) if line.ticket), None)
     return page(web, request, "chat.html", frame_ancestors=web.api.settings.web_frame_ancestors, lang=language,
                 languages=LANGUAGES, texts=texts, lines=lines, preview=preview, ticket=ticket,
-                choices_at=_visible_choices(lines), ist=_ist, code_unknown=code == "unknown",
+                choices_at=_visible_choices(lines), ist=_ist, unbroken=_unbroken(web), code_unknown=code == "unknown",
                 wait_seconds=web.api.settings.web_chat_wait_seconds)
 
 

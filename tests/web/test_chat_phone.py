@@ -178,21 +178,22 @@ def test_reload_and_next_visit_show_the_history_the_ticket_and_replies_sent_mean
 
 
 # -- 2: photos like a phone sends them ---------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
 def test_a_phone_photo_is_downscaled_previewed_removable_and_shown_as_a_thumbnail(
-    site: tuple[str, str], browser: Browser, tmp_path: Path
+    site: tuple[str, str], browser: Browser, tmp_path: Path, lang: str
 ) -> None:
     server, _ = site
     big = tmp_path / "IMG_2041.png"
     big.write_bytes(_noise_png(1000, 2400))
     assert big.stat().st_size > 3 * 1024 * 1024  # over the 1 MiB JSON cap, as a phone's photo is
     page = phone(browser)
-    page.goto(f"{server}/web/chat?lang=or")
+    page.goto(f"{server}/web/chat?lang={lang}")
     _type(page, "2")
     _type(page, "1")
     page.locator("input[name=photo]").set_input_files(str(big))
     preview = page.locator("#preview")
     expect(preview.locator("img")).to_be_visible()
-    preview.get_by_role("button", name="ଫଟୋ ହଟାନ୍ତୁ").click()
+    preview.get_by_role("button", name=TEXTS.text("web.chat.remove_photo", lang)).click()
     expect(preview).to_be_hidden()
     page.locator("input[name=photo]").set_input_files(str(big))
     expect(preview.locator("img")).to_be_visible()
@@ -211,7 +212,7 @@ def test_a_phone_photo_is_downscaled_previewed_removable_and_shown_as_a_thumbnai
     stranger = httpx.get(f"{server}{href}", timeout=10)
     assert stranger.status_code == 404  # another browser cannot open it
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "web-chat-photo-or.png"))
+    page.screenshot(path=str(SHOTS / f"web-chat-photo-{lang}.png"))
     page.context.close()
 
 
@@ -302,6 +303,19 @@ def test_odia_and_hindi_render_through_the_served_font_in_the_chat_and_the_conso
     page.context.close()
 
 
+def test_an_english_page_draws_the_odia_and_hindi_language_names_through_the_served_fonts(
+    site: tuple[str, str], browser: Browser
+) -> None:
+    server, _ = site
+    page = phone(browser)
+    page.goto(f"{server}/web/chat?lang=en")
+    for name, face in (("ଓଡ଼ିଆ", "Noto Sans Oriya"), ("हिन्दी", "Noto Sans Devanagari")):
+        expect(page.get_by_role("button", name=name)).to_be_visible()
+        assert _drawn_with(page, name) == [(face, True)], name  # the language buttons a user looks for
+    assert _drawn_with(page, "Send") != [] and all(not custom for _, custom in _drawn_with(page, "Send"))
+    page.context.close()
+
+
 # -- 4: the whole page follows a language switch --------------------------------------------------------------
 @pytest.mark.parametrize(("start", "to"), [("en", "or"), ("or", "hi"), ("hi", "en")])
 @pytest.mark.parametrize("talked", [False, True], ids=["new-visitor", "mid-conversation"])
@@ -353,6 +367,8 @@ def test_tap_targets_timestamps_and_no_empty_badge(site: tuple[str, str], browse
     _type(page, "2")
     ulbs = [TEXTS.text(f"ulb.{code}", lang) for code in ("od_jatni", "od_dhenkanal")]
     expect(page.locator("#log .choices button")).to_have_text([f"1 {ulbs[0]}", f"2 {ulbs[1]}"])  # 7: in Odia script
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"web-chat-{lang}.png"))  # docs/screenshots: the ULB question
     _type(page, "1")
     composer = page.locator("#composer").bounding_box()  # stays at the bottom of the screen, nothing under it
     assert composer and abs(composer["y"] + composer["height"] - 740) <= 1, composer
@@ -362,17 +378,16 @@ def test_tap_targets_timestamps_and_no_empty_badge(site: tuple[str, str], browse
     for index in range(stamps.count()):
         moment = datetime.fromisoformat(stamps.nth(index).get_attribute("datetime") or "")
         assert stamps.nth(index).inner_text() == moment.astimezone(IST).strftime("%H:%M")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"web-chat-{lang}.png"))
     page.context.close()
 
 
+@pytest.mark.parametrize("lang", LANGS)
 def test_an_idle_page_holds_one_wait_instead_of_polling_and_replies_arrive_within_a_second(
-    site: tuple[str, str], browser: Browser
+    site: tuple[str, str], browser: Browser, lang: str
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, "hi")
+    number = file_ticket(page, server, lang)
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/web/chat/poll" in r.url or "/web/chat/wait" in r.url
             else None)
@@ -395,12 +410,13 @@ def test_an_idle_page_holds_one_wait_instead_of_polling_and_replies_arrive_withi
     page.context.close()
 
 
+@pytest.mark.parametrize("lang", LANGS)
 def test_a_long_answer_is_previewed_with_read_more_and_the_first_answer_is_in_view(
-    site: tuple[str, str], browser: Browser
+    site: tuple[str, str], browser: Browser, lang: str
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, "en")
+    number = file_ticket(page, server, lang)
     long_text = "Step. " * 40 + "\n\n" + "More detail. " * 40 + "THE END"
     operator_reply(server, token, number, long_text)
     bubble = page.locator("#log .bubble.bot.long", has_text="Step. Step.")
@@ -410,19 +426,28 @@ def test_a_long_answer_is_previewed_with_read_more_and_the_first_answer_is_in_vi
     top = bubble.evaluate("b => b.getBoundingClientRect().top")
     header = page.locator("header").evaluate("h => h.getBoundingClientRect().bottom")
     assert header - 1 <= top < 740  # its top is in view, under the header
-    bubble.get_by_role("button", name="Read more").click()
-    expect(bubble.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
+    bubble.get_by_role("button", name=TEXTS.text("web.chat.read_more", lang)).click()
+    expect(bubble.get_by_role("button", name=TEXTS.text("web.chat.read_less", lang))).to_have_attribute(
+        "aria-expanded", "true")
     assert bubble.evaluate("b => b.getBoundingClientRect().height") > height
     page.context.close()
 
 
-def test_faq_answers_come_one_a_bubble_with_the_best_first_and_in_view(site: tuple[str, str], browser: Browser) -> None:
+SEVERAL_ANSWERS = {"en": "How do I make a bill?", "or": "ମଷ୍ଟର ରୋଲ କିପରି ତିଆରି କରିବି", "hi": "मस्टर रोल कैसे बनाएं"}
+ONE_ANSWER = {"en": "I forgot my password", "or": "ପାସୱାର୍ଡ ଭୁଲିଗଲି", "hi": "पासवर्ड भूल गया"}
+RESTART = {"en": "restart", "or": "ପୁଣି ଆରମ୍ଭ", "hi": "फिर से शुरू"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_faq_answers_come_one_a_bubble_with_the_best_first_and_in_view(
+    site: tuple[str, str], browser: Browser, lang: str
+) -> None:
     server, _ = site
     page = phone(browser)
-    page.goto(f"{server}/web/chat?lang=en")
+    page.goto(f"{server}/web/chat?lang={lang}")
     _type(page, "2")
     _type(page, "1")
-    _type(page, "How do I make a bill?")  # several close answers (one clear answer comes alone)
+    _type(page, SEVERAL_ANSWERS[lang])  # several close answers (one clear answer comes alone)
     answers = page.locator("#log .bubble.me").last.locator("~ .bubble.bot")
     expect(answers).to_have_count(4)  # three answers, then the question with its buttons
     expect(answers.nth(0)).to_contain_text("1. ")
@@ -431,7 +456,7 @@ def test_faq_answers_come_one_a_bubble_with_the_best_first_and_in_view(site: tup
     header = page.locator("header").evaluate("h => h.getBoundingClientRect().bottom")
     top = answers.nth(0).evaluate("b => b.getBoundingClientRect().top")
     assert header - 1 <= top < 740 / 2, (header, top)  # the best answer starts on screen, under the header
-    shot = SHOTS / "web-chat-faq.png"
+    shot = SHOTS / f"web-chat-faq-{lang}.png"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot))
     page.context.close()
@@ -452,6 +477,9 @@ def test_the_resolution_has_buttons_and_fixed_leads_straight_to_a_rating_that_re
     resolution = page.locator("#log .bubble.bot").last
     expect(resolution).to_contain_text(number, timeout=5000)  # arrives without the user writing
     expect(resolution).to_contain_text("The bill page is fixed.")
+    kept = resolution.locator(".nowrap", has_text=number)  # "HD-\n000001କୁ" no more: the number on one line
+    expect(kept).to_have_count(1)
+    assert kept.evaluate("n => n.getClientRects().length") == 1
     fixed, not_fixed = TEXTS.text("feedback.yes", lang), TEXTS.text("feedback.no", lang)
     expect(resolution.locator(".choices button")).to_have_text([f"1 {fixed}", f"2 {not_fixed}"])
     shot = f"web-chat-resolved-{lang}"
@@ -552,4 +580,25 @@ def test_a_first_hello_is_greeted_and_the_resume_form_goes_once_the_conversation
     expect(last).to_contain_text(TEXTS.text("ask.role", lang))
     expect(last.locator(".choices button")).to_have_count(7)
     expect(page.locator("details.resume")).to_have_count(0)
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_answer_the_user_rejected_is_not_offered_again_for_the_same_problem(
+    site: tuple[str, str], browser: Browser, lang: str
+) -> None:
+    server, _ = site
+    page = phone(browser)
+    page.goto(f"{server}/web/chat?lang={lang}")
+    _type(page, "2")
+    _type(page, "1")
+    _type(page, ONE_ANSWER[lang])
+    offered = page.locator("#log .bubble.me").last.locator("~ .bubble.bot").first.inner_text().split("\n")
+    title = next(line for line in offered if line.startswith("1. "))[3:]  # the answer's question
+    _tap(page, TEXTS.text("faq.none", lang))
+    _type(page, RESTART[lang])
+    _type(page, ONE_ANSWER[lang])  # the same problem, in the same words
+    again = page.locator("#log .bubble.me").last.locator("~ .bubble.bot")
+    expect(again.last.locator(".choices button")).not_to_have_count(0)  # answered: the next question
+    expect(again.filter(has_text=title)).to_have_count(0)  # another answer may come; not the rejected one
     page.context.close()
