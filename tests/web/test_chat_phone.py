@@ -119,9 +119,9 @@ def feedback(root: Path, number: str) -> tuple[object, ...]:
 
 
 def _tap(page: Page, label: str) -> None:
-    """Tap the button of the newest question whose text contains `label`; wait until the answer is on screen."""
+    """Tap the newest question's button labelled `label`; wait until the answer is on screen."""
     before = page.locator("#log .bubble").count()
-    page.locator("#log .choices button", has_text=label).click()
+    page.locator("#log .choices button", has_text=re.compile(rf"^(\d+ )?{re.escape(label)}$")).click()
     expect(page.locator("#log .bubble").nth(before + 1)).to_be_attached()
 
 
@@ -601,4 +601,57 @@ def test_an_answer_the_user_rejected_is_not_offered_again_for_the_same_problem(
     again = page.locator("#log .bubble.me").last.locator("~ .bubble.bot")
     expect(again.last.locator(".choices button")).not_to_have_count(0)  # answered: the next question
     expect(again.filter(has_text=title)).to_have_count(0)  # another answer may come; not the rejected one
+    page.context.close()
+
+
+# -- the walk: a ULB employee in Odia, a CBO member in Hindi, from "hi" to a rating, tapping as a user does -------
+WALKS = {
+    "or": ("ନମସ୍କାର", "junior_engineer", "od_jatni", "ବିଲ୍ ସେଭ୍ କଲାବେଳେ ତ୍ରୁଟି ଦେଖାଉଛି", "bills"),
+    "hi": ("नमस्ते", "cbo", "od_dhenkanal", "हाज़िरी में मजदूर का नाम नहीं दिख रहा", "attendance"),
+}
+
+
+@pytest.mark.parametrize("lang", list(WALKS))
+def test_a_ulb_employee_in_odia_and_a_cbo_member_in_hindi_go_from_hello_to_a_rating(
+    site: tuple[str, str], site_root: Path, browser: Browser, lang: str
+) -> None:
+    server, token = site
+    hello, role, ulb, problem, module = WALKS[lang]
+
+    def t(key: str, **values: object) -> str:
+        return TEXTS.text(key, lang, **values)
+
+    page = phone(browser)
+    page.goto(f"{server}/web/chat?lang={lang}")
+    _type(page, hello)
+    _tap(page, t(f"role.{role}"))
+    _tap(page, t(f"ulb.{ulb}"))
+    _type(page, problem)
+    if page.locator("#log .choices button", has_text=t("faq.none")).count():
+        _tap(page, t("faq.none"))
+    for label in (t(f"module.{module}"), t("category.technical"), t("impact.me_stopped"), t("answer.no"),
+                  t("confirm.file")):
+        _tap(page, label)
+    badge = page.locator("header #ticket")
+    expect(badge).to_be_visible()
+    number = badge.inner_text().strip()
+
+    operator_reply(server, token, number, "Which ward? / କେଉଁ ୱାର୍ଡ? / कौन सा वार्ड?")
+    expect(page.locator("#log .bubble.bot").last).to_contain_text("Which ward?", timeout=5000)
+    _type(page, "7")
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(t("followup.added", number=number))
+    assert user_messages(server, token, number) == ["7"]
+    desk(server, token, number, "resolve", {"text": "Fixed: please try again."})
+    expect(page.locator("#log .bubble.bot").last.locator(".choices button")).to_have_count(2, timeout=5000)
+    _tap(page, t("feedback.yes"))
+    _tap(page, t("feedback.rating.r5"))
+    _tap(page, t("feedback.skip_comment"))
+    expect(page.locator("#log .bubble.bot").last).to_contain_text(t("feedback.no_comment"))
+    assert feedback(site_root, number) == (1, 5, None, "resolved")
+    log = page.locator("#log").inner_text()
+    for wrong in (t("invalid.stale"), t("invalid.choice", text="", count=0).split('"')[0]):
+        assert wrong not in log  # no "not one of the options", no "an earlier question" on the way
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"web-chat-walk-{lang}.png"), full_page=True)
     page.context.close()
