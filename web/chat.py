@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from core.errors import NotFound
 from core.i18n import IST, LANGUAGES, supported_language
 from core.messages import REFUSED, Attachment, Inbound, Reply, UserRef
 from core.settings import Settings
+from flows import ticket_choices
 from tickets.attachments import kind_of
 from web.chat_store import Line, bot_lines
 from web.context import Web, WebContext
@@ -232,11 +234,30 @@ async def switch_language(web: Web, request: Request, lang: Annotated[str, Form(
     if not (user_id and await web.history.language(user_id)):
         return RedirectResponse(f"/web/chat?lang={code}", status_code=303)  # a new visitor: nothing to store
     user = UserRef(CHANNEL, user_id)
+    shown = await web.history.lines(user_id)
     await web.engine.handle(Inbound(user, text="language"))
     replies = await web.engine.handle(Inbound(user, choice=code))
     await web.history.set_language(user_id, code)
-    await web.history.add(user_id, bot_lines(replies, web.history.clock()))
+    added = bot_lines(replies, web.history.clock())
+    if added and not any(line.choices for line in added):
+        added[-1] = replace(added[-1], choices=_relabelled(web, shown, code))
+    await web.history.add(user_id, added)
     return RedirectResponse("/web/chat", status_code=303)
+
+
+def _relabelled(web: WebContext, lines: list[Line], lang: str) -> tuple[dict[str, str], ...]:
+    """The buttons still on screen that name a ticket (a resolution's Fixed / Still not working, the rating,
+    the undo), labelled in the new language, so that they stay under the newest bubble and read in it."""
+    at = _visible_choices(lines)
+    if at is None:
+        return ()
+    pressed = [ticket_choices.parse(c.get("id")) for c in lines[at].choices]
+    if not pressed or any(p is None for p in pressed):
+        return ()  # a question's options: the engine asks its question again in the new language
+
+    def text(key: str, **values: object) -> str:
+        return web.catalog.text(key, lang, **values)
+    return tuple({"id": p.id, "label": ticket_choices.label(p, text)} for p in pressed if p is not None)
 
 
 @router.get("/continue/{code}", name="resume")

@@ -655,3 +655,24 @@ def test_a_ulb_employee_in_odia_and_a_cbo_member_in_hindi_go_from_hello_to_a_rat
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"web-chat-walk-{lang}.png"), full_page=True)
     page.context.close()
+
+
+@pytest.mark.parametrize(("start", "to"), [("en", "or"), ("or", "hi"), ("hi", "en")])
+def test_a_language_switch_after_the_resolution_keeps_its_buttons_in_the_new_language(
+    site: tuple[str, str], site_root: Path, browser: Browser, start: str, to: str
+) -> None:
+    server, token = site
+    page = phone(browser)
+    number = file_ticket(page, server, start)
+    desk(server, token, number, "resolve", {})
+    expect(page.locator("#log .choices button")).to_have_count(2, timeout=5000)
+    page.get_by_role("button", name=WORDS[to]["button"]).click()
+    expect(page.locator("html")).to_have_attribute("lang", to)
+    fixed, not_fixed = TEXTS.text("feedback.yes", to), TEXTS.text("feedback.no", to)
+    expect(page.locator("#log .choices button")).to_have_text([f"1 {fixed}", f"2 {not_fixed}"])
+    expect(page.locator("#log .bubble.bot").last.locator(".choices")).to_have_count(1)  # under the newest bubble
+    _tap(page, fixed)
+    expect(page.locator("#log .choices button")).to_have_text(
+        [TEXTS.text(f"feedback.rating.r{n}", to) for n in range(1, 6)])
+    assert feedback(site_root, number)[0] == 1
+    page.context.close()
