@@ -265,13 +265,13 @@ class Engine:
     def _typed_undo(conv: Conversation, inbound: Inbound, command: str | None) -> ticket_choices.TicketChoice | None:
         """On a channel without buttons the undo after a message went to a ticket is a numbered reply: "1" (or
         the label's words) right after it means "this is a new problem", not another message for the ticket."""
-        appended = conv.data.get("appended")
+        appended = conv.data.appended
         if not appended or inbound.choice is not None or command or QUESTIONS.get(conv.state) is not None:
             return None
         undo = Option(ticket_choices.SPLIT, conv.t("followup.split"))
         if resolve([undo], (inbound.text or "")[:CHOICE_TEXT_LIMIT], fuzzy=False) is None:
             return None
-        return ticket_choices.TicketChoice(ticket_choices.SPLIT, str(appended["number"]))
+        return ticket_choices.TicketChoice(ticket_choices.SPLIT, appended.number)
 
     async def _route(self, conv: Conversation, routed: ticket_choices.TicketChoice) -> None:
         """A press on a ticket's own button (flows.ticket_choices): its trigger, whatever the state, if the
