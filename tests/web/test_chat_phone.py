@@ -594,7 +594,7 @@ def test_an_answer_the_user_rejected_is_not_offered_again_for_the_same_problem(
     _type(page, "1")
     _type(page, ONE_ANSWER[lang])
     offered = page.locator("#log .bubble.me").last.locator("~ .bubble.bot").first.inner_text().split("\n")
-    title = next(line for line in offered if line.startswith("1. "))[3:]  # the answer's question
+    title = [line for line in offered if line.strip()][1].removeprefix("1. ")  # the answer's question
     _tap(page, TEXTS.text("faq.none", lang))
     _type(page, RESTART[lang])
     _type(page, ONE_ANSWER[lang])  # the same problem, in the same words
