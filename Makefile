@@ -61,7 +61,7 @@ vectors: install
 screenshots: install system
 	$(BIN)/python -m pytest -q tests/web
 	mkdir -p docs/screenshots
-	for page in web-chat web-chat-or web-chat-hi queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
+	for page in web-chat web-chat-or web-chat-hi web-chat-resolved-or web-chat-rating-hi web-chat-added-or web-chat-faq-hi queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
 	for page in console-queue-desk console-search-desk console-ticket-phone console-conflict-phone; do \
 	  cp .artifacts/screenshots/$$page.png docs/screenshots/$${page%-desk}.png; done
 

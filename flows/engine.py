@@ -20,7 +20,7 @@ from core.settings import Settings
 from flows import ticket_choices
 from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
-from flows.input import command_of, resolve
+from flows.input import Option, command_of, is_greeting, resolve
 from flows.locks import UserLocks
 from flows.memory import Case, Memory
 from flows.ports import Knowledge
@@ -241,7 +241,7 @@ class Engine:
 
     async def _step(self, conv: Conversation, inbound: Inbound) -> None:
         command = command_of(inbound.text) if inbound.text and inbound.choice is None else None
-        routed = ticket_choices.parse(inbound.choice)
+        routed = ticket_choices.parse(inbound.choice) or self._typed_undo(conv, inbound, command)
         if routed is None or routed.trigger != ticket_choices.SPLIT:
             conv.data.appended = None  # the undo of the last message sent to a ticket applies only next
         if routed is not None and conv.state != S.NEW:
@@ -261,6 +261,18 @@ class Engine:
         else:
             await self._answer(conv, inbound)
 
+    @staticmethod
+    def _typed_undo(conv: Conversation, inbound: Inbound, command: str | None) -> ticket_choices.TicketChoice | None:
+        """On a channel without buttons the undo after a message went to a ticket is a numbered reply: "1" (or
+        the label's words) right after it means "this is a new problem", not another message for the ticket."""
+        appended = conv.data.appended
+        if not appended or inbound.choice is not None or command or QUESTIONS.get(conv.state) is not None:
+            return None
+        undo = Option(ticket_choices.SPLIT, conv.t("followup.split"))
+        if resolve([undo], (inbound.text or "")[:CHOICE_TEXT_LIMIT], fuzzy=False) is None:
+            return None
+        return ticket_choices.TicketChoice(ticket_choices.SPLIT, appended.number)
+
     async def _route(self, conv: Conversation, routed: ticket_choices.TicketChoice) -> None:
         """A press on a ticket's own button (flows.ticket_choices): its trigger, whatever the state, if the
         ticket is the user's."""
@@ -278,6 +290,8 @@ class Engine:
                 return
             text = self._clean_text(conv, inbound.text or "")
             attachments = [{"ref": a.ref, "kind": a.kind, "name": a.name} for a in inbound.attachments]
+            if question is not None and not attachments and is_greeting(text):
+                return  # "hi" is not a problem description: the question is asked again
             if text:
                 await self._fire(conv, "text", text=text, attachments=attachments)
             elif inbound.note and question is not None:  # a voice message: kept, never matched
@@ -299,6 +313,8 @@ class Engine:
             typed = (inbound.text or "")[:CHOICE_TEXT_LIMIT]
             fits = len(inbound.text or "") <= CHOICE_TEXT_LIMIT
             option = resolve(options, typed, fuzzy=not question.free_text) if fits else None
+            if option is None and is_greeting(typed):
+                return  # a greeting answers nothing: the question is asked again, without "not an option"
             text = self._clean_text(conv, inbound.text or "") if option is None and question.free_text else ""
             if text:
                 await self._fire(conv, "text", text=text)

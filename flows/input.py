@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from flows.words import COMMAND_WORDS
+from flows.words import COMMAND_WORDS, GREETING_WORDS, all_words
 
 # Odia (U+0B66..) and Devanagari (U+0966..) digits read as ASCII digits.
 _DIGITS = {0x0B66 + i: str(i) for i in range(10)} | {0x0966 + i: str(i) for i in range(10)}
@@ -57,6 +57,14 @@ COMMANDS: dict[str, str] = {
     normalize(word): trigger for trigger, by_language in COMMAND_WORDS.items()
     for words in by_language.values() for word in words
 }
+
+
+GREETINGS = frozenset(normalize(word) for word in all_words(GREETING_WORDS))
+
+
+def is_greeting(text: str) -> bool:
+    """Whether a whole message is only a greeting ("hi", "ନମସ୍କାର", "नमस्ते")."""
+    return normalize(text) in GREETINGS
 
 
 def command_of(text: str) -> str | None:

@@ -18,6 +18,13 @@ NO_WORDS: dict[str, tuple[str, ...]] = {
     "hi": ("नहीं", "नही", "ना", "जी नहीं", "na", "nahi", "nahin", "nai", "ji nahi"),
 }
 
+# a greeting alone ("hi", "ନମସ୍କାର") answers no question: the question is asked again, without "not an option"
+GREETING_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("hi", "hii", "hello", "hey", "hello there", "good morning", "good afternoon", "good evening"),
+    "or": ("ନମସ୍କାର", "ନମସ୍ତେ", "ନମସ୍କାର ସାର୍", "namaskar", "namaskara", "namaste", "johar"),
+    "hi": ("नमस्ते", "नमस्कार", "प्रणाम", "राम राम", "नमस्ते जी", "namaste", "namaskar", "pranam", "ram ram"),
+}
+
 # what users call each language, in any script (the menu shows each in its own script)
 LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
     "en": ("english", "angreji", "ଇଂରାଜୀ", "अंग्रेज़ी", "अंग्रेजी"),

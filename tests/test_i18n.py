@@ -15,7 +15,7 @@ from core.i18n import LANGUAGES, Catalog, supported_language
 from core.modules import MENU_MODULES
 from flows.input import COMMANDS, normalize
 from flows.questions import ROLES
-from flows.words import COMMAND_WORDS, LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
+from flows.words import COMMAND_WORDS, GREETING_WORDS, LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
 from tickets.priority import CATEGORIES, IMPACTS
 
 
@@ -96,6 +96,14 @@ def test_each_command_word_names_one_command_and_yes_never_means_no() -> None:
     assert set(map(normalize, all_words(YES_WORDS))) & set(map(normalize, all_words(NO_WORDS))) == set()
     assert set(COMMANDS) & set(map(normalize, all_words(YES_WORDS) + all_words(NO_WORDS))) == set()
     assert set(COMMANDS) & set(map(normalize, all_words(LANGUAGE_NAMES))) == set()
+
+
+def test_a_greeting_is_no_command_yes_no_or_menu_label_and_is_given_in_every_language() -> None:
+    greetings = set(map(normalize, all_words(GREETING_WORDS)))
+    assert set(GREETING_WORDS) == set(LANGUAGES)
+    assert greetings & set(COMMANDS) == set()
+    assert greetings & set(map(normalize, all_words(YES_WORDS) + all_words(NO_WORDS))) == set()
+    assert greetings & _all_labels() == set()
 
 
 def test_commands_are_given_in_every_language() -> None:

@@ -90,3 +90,32 @@ async def test_yes_add_it_after_the_ticket_was_resolved_is_answered_and_keeps_th
     reopened = await ticket(sessions, number)
     assert reopened.status == "reopened"
     assert (await messages(sessions, settings, number))[-1].text == "it fails for bill 42 too"
+
+
+@pytest.mark.parametrize("language", ["en", "or", "hi"])
+@pytest.mark.parametrize("typed", ["1", "label"])
+async def test_on_a_channel_without_buttons_the_numbered_undo_works_typed(
+    chat: ScriptedChat, sessions: Sessions, settings: Settings, language: str, typed: str
+) -> None:
+    """The console chat (and any channel that numbers the choices) shows "1. This is a new problem": typing
+    "1" or the words undoes, it does not become another message on the ticket."""
+    number = await file_ticket(chat, language)
+    await desk_does(sessions, settings, "reply", number, "op-1", "Which bill number fails?", None)
+    await chat.send("the muster roll total is wrong")
+    await chat.send("1" if typed == "1" else UNDO[language])
+    assert await chat.state() == "awaiting_module"
+    assert [m.text for m in await messages(sessions, settings, number) if m.kind == "user"] == []
+    await chat.send("1")  # now "1" answers the module question, as any numbered menu
+    assert await chat.state() == "awaiting_category"
+
+
+async def test_a_typed_one_later_is_a_message_again(
+    chat: ScriptedChat, sessions: Sessions, settings: Settings
+) -> None:
+    number = await file_ticket(chat)
+    await desk_does(sessions, settings, "reply", number, "op-1", "How many bills fail?", None)
+    await chat.send("bill 42 fails")
+    await chat.send("status")
+    await chat.send("1")  # the undo applied only to the next message
+    assert await chat.state() != "awaiting_module"
+    assert next(m.text for m in await messages(sessions, settings, number) if m.kind == "user") == "bill 42 fails"

@@ -70,3 +70,61 @@ async def test_an_escalation_is_pushed_to_the_user_in_their_language(
         f"आपका टिकट {ticket.number} अब इस टीम के पास है: राज्य तकनीकी टीम (आवास एवं शहरी विकास विभाग)। "
         "वे यहीं आपको जवाब देंगे।"
     )
+
+
+async def _filed(user: TelegramUser, sessions: async_sessionmaker[AsyncSession]) -> str:
+    await walk_to_confirm(user)
+    await user.presses("file it")
+    async with sessions() as session:
+        [ticket] = await SqlTicketStore(session).for_user("telegram", str(user.chat_id))
+    return ticket.number
+
+
+async def _desk(sessions: async_sessionmaker[AsyncSession], settings: Settings, action: str, *args: object) -> None:
+    async with sessions() as session, session.begin():
+        await getattr(SqlTicketDesk(session, settings), action)(*args)
+
+
+async def _user_messages(sessions: async_sessionmaker[AsyncSession], settings: Settings, number: str) -> list[str]:
+    async with sessions() as session:
+        desk = SqlTicketDesk(session, settings)
+        return [m.text for m in await desk.messages((await desk.row(number)).id) if m.kind == "user"]
+
+
+async def test_the_answer_to_an_operators_question_goes_to_the_ticket_at_once_with_an_undo_button(
+    fake: FakeBotApi, bot: Bot, engine: Engine, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    user = TelegramUser(fake, bot, TelegramAdapter(engine), chat_id=CHAT)
+    number = await _filed(user, sessions)
+    await _desk(sessions, settings, "reply", number, "op-1", "Which bill number fails?", None)
+    await _push_outbox(sessions, TelegramSender(bot, engine.render_for))
+    assert "Which bill number fails?" in user.last_text()
+    await user.says("bill 42 of ward 7")
+    answer = fake.sent(CHAT)[-1]
+    assert f"I added your message to ticket {number}" in str(answer["text"])
+    assert _buttons(answer) == [("This is a new problem", f"split:{number}")]  # no "is this about ...?" first
+    assert await _user_messages(sessions, settings, number) == ["bill 42 of ward 7"]
+    await user.presses("new problem")
+    assert "Which part of the app" in user.last_text()
+    assert await _user_messages(sessions, settings, number) == []
+
+
+async def test_a_stale_add_it_button_pressed_after_the_resolution_is_answered_and_the_message_kept(
+    fake: FakeBotApi, bot: Bot, engine: Engine, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    user = TelegramUser(fake, bot, TelegramAdapter(engine), chat_id=CHAT)
+    number = await _filed(user, sessions)
+    await user.says("language")
+    await user.presses("हिन्दी")
+    await user.says("बिल 42 में भी यही हो रहा है")
+    add = fake.press_update(CHAT, "में जोड़ें")  # "हाँ, HD-… में जोड़ें", pressed only later
+    await _desk(sessions, settings, "resolve", number, "op-1", None, None)
+    await _push_outbox(sessions, TelegramSender(bot, engine.render_for))
+    await user.deliver(add)  # Telegram keeps the old button on screen: it is answered, not ignored
+    said = [str(m["text"]) for m in fake.sent(CHAT)[-3:]]
+    assert any(f"आपके लिखते समय टिकट {number} हल हो गया" in text for text in said), said
+    assert len(fake.answered()) == len(fake.calls("answerCallbackQuery"))  # the press itself answered
+    await user.presses("अब भी काम नहीं")
+    assert await _user_messages(sessions, settings, number) == ["बिल 42 में भी यही हो रहा है"]
+    async with sessions() as session:
+        assert (await SqlTicketStore(session).get(number)).status == "reopened"

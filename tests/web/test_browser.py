@@ -94,6 +94,7 @@ def test_a_web_chat_ticket_is_worked_in_the_console_and_the_reply_reaches_the_op
     assert operator.title() != "pwned"
     image = operator.locator(".attachments img")
     expect(image).to_be_visible()
+    operator.wait_for_function("() => document.querySelector('.attachments img')?.complete")  # loaded, not laid out
     assert image.evaluate("img => img.naturalWidth") == 40
     expect(operator.locator(".attachments a:has(img)")).to_have_attribute("href", image.get_attribute("src") or "")
 

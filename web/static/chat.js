@@ -53,6 +53,7 @@
     if (!fresh.length) { return; }
     if (fresh.some(function (b) { return b.dataset.id; })) {
       log.querySelectorAll(".bubble.preview").forEach(function (b) { b.remove(); });  // the real greeting came
+      document.querySelectorAll("details.resume").forEach(function (d) { d.remove(); });  // only for a new visitor
     }
     if (fresh.some(function (b) { return b.querySelector(".choices") || b.classList.contains("me"); })) {
       log.querySelectorAll(".choices").forEach(function (c) { c.remove(); });  // only the newest question's apply

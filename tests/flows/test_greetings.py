@@ -1,0 +1,39 @@
+"""A greeting alone ("hi", "ନମସ୍କାର", "नमस्ते") answers no question: the question is asked again, without
+"that is not one of the options" and without becoming a problem description (issue 21: the web chat's first
+message, typed under the greeting's role question, was refused)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import ScriptedChat
+
+GREETING = {"en": "Hello!", "or": "ନମସ୍କାର", "hi": "नमस्ते"}
+NOT_AN_OPTION = {"en": "is not one of the options", "or": "ବିକଳ୍ପଗୁଡ଼ିକ ମଧ୍ୟରୁ ନୁହେଁ", "hi": "विकल्पों में नहीं है"}
+ROLE = {"en": "What is your role?", "or": "ଆପଣଙ୍କ ଭୂମିକା (ପଦବୀ) କ'ଣ?", "hi": "आपकी भूमिका (पद) क्या है?"}
+PROBLEM = {"en": "Please describe your problem", "or": "ଦୟାକରି ଆପଣଙ୍କ ସମସ୍ୟା", "hi": "कृपया अपनी समस्या"}
+
+
+@pytest.mark.parametrize("language", ["en", "or", "hi"])
+async def test_a_greeting_at_a_question_asks_it_again_without_a_complaint(chat: ScriptedChat, language: str) -> None:
+    await chat.send("hello")
+    await chat.send_choice(language)
+    await chat.send(GREETING[language])  # under the role question, as the web chat's first message is
+    assert await chat.state() == "awaiting_role"
+    assert NOT_AN_OPTION[language] not in chat.text and chat.last[-1].text == ROLE[language]
+    await chat.send_choice("junior_engineer")
+    await chat.send_choice("od.jatni")
+    await chat.send(GREETING[language])  # not a problem description
+    assert await chat.state() == "awaiting_problem" and PROBLEM[language] in chat.last[-1].text
+
+
+async def test_hi_still_picks_hindi_in_the_language_menu_and_words_around_a_greeting_are_words(
+    chat: ScriptedChat,
+) -> None:
+    await chat.send("hello")
+    await chat.send("hi")  # the option id of हिन्दी
+    assert await chat.state() == "awaiting_role" and chat.last[-1].text == ROLE["hi"]
+    await chat.send("1")
+    await chat.send("1")
+    await chat.send("नमस्ते, बिल सेव नहीं हो रहा")
+    assert await chat.state() != "awaiting_problem"
