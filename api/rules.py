@@ -115,6 +115,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/tickets/{number}/resolve"): token("resolve", TICKET),
     ("POST", "/api/tickets/{number}/close"): token("close", TICKET),
     ("POST", "/api/tickets/{number}/reopen"): token("reopen", TICKET),
+    ("POST", "/api/tickets/{number}/links"): token("link", TICKET),  # the other ticket: any, for these roles
+    ("POST", "/api/tickets/{number}/merge"): token("merge", TICKET),
     ("GET", "/api/operators"): token("operators_view"),
     ("POST", "/api/operators"): token("operators_manage"),
     ("PATCH", "/api/operators/{name}"): token("operators_manage", own=Own("name", "set_own_shift")),

@@ -53,6 +53,10 @@ class PermissionDenied(HelpdeskError):
     """The caller's role may not do this."""
 
 
+class TakeOverRequired(ConflictError):
+    """The ticket is someone else's: taking it over must be confirmed (and says why)."""
+
+
 class StaleVersion(ConflictError):
     """The caller's copy of the ticket is older than the stored one (If-Match failed)."""
 

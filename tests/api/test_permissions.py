@@ -44,6 +44,8 @@ ROUTES: dict[str, Route] = {
     "resolve": Route("resolve", "POST", "/api/tickets/{n}/resolve", {"text": "fixed"}, True),
     "close": Route("close", "POST", "/api/tickets/{n}/close", versioned=True),
     "reopen": Route("reopen", "POST", "/api/tickets/{n}/reopen", {"reason": "still failing"}, True),
+    "link": Route("link", "POST", "/api/tickets/{n}/links", {"other": "{other}"}),
+    "merge": Route("merge", "POST", "/api/tickets/{n}/merge", {"into": "{other}"}, True),
     "kb_reload": Route("kb_reload", "POST", "/api/kb/reload"),
     "dashboard": Route("dashboard", "GET", "/api/dashboard"),
     "webhooks_create": Route("webhooks", "POST", "/api/webhooks",
@@ -71,7 +73,7 @@ ROUTES: dict[str, Route] = {
 
 ALLOWED = {
     "operator": {"queue", "view", "claim", "assign", "reply", "note", "set_priority", "set_category", "escalate",
-                 "wait", "resolve", "close", "reopen", "dashboard", "operators_view", "set_own_shift",
+                 "wait", "resolve", "close", "reopen", "link", "merge", "dashboard", "operators_view", "set_own_shift",
                  "notifications"},
     "tier": {"queue", "view", "claim", "reply", "note", "set_category", "escalate", "wait", "resolve",
              "set_own_shift", "notifications"},
@@ -119,7 +121,11 @@ async def test_each_role_may_do_exactly_what_the_table_says(
     webhook = await client.post("/api/webhooks", json=hook, headers=auth(tokens["admin"]))
     note = await _people_and_a_notification(services, role)
     path = route.path.format(n=number, w=webhook.json().get("id"), me=f"{role}-1", note=note)
-    response = await client.request(route.method, path, json=route.body,
+    body = route.body
+    if body and "{other}" in body.values():  # links and merges name a second ticket
+        other = await file_ticket()
+        body = {k: other if v == "{other}" else v for k, v in body.items()}
+    response = await client.request(route.method, path, json=body,
                                     headers=auth(tokens[role], version if route.versioned else None))
     if route.action in ALLOWED[role]:
         assert response.status_code == route.success, (role, name, response.text)
