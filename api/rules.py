@@ -149,6 +149,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/queue"): page("queue"),
     ("GET", "/console/queue/rows"): page("queue"),
     ("GET", "/console/queue/notices"): page("notifications"),
+    ("POST", "/console/queue/bulk"): page("bulk"),  # each ticket's own action permission is checked too
+    ("POST", "/console/filters"): page("saved_filters"),  # an account's own filters only
+    ("POST", "/console/filters/{filter_id}/delete"): page("saved_filters"),
+    ("GET", "/console/problems"): page("problems_view"),  # a tier team: problems whose tickets it can all see
+    ("GET", "/console/problems/{problem_id}"): page("problems_view", PROBLEM),
+    ("POST", "/console/problems/{problem_id}/links"): page("problems_manage", PROBLEM),
+    ("POST", "/console/problems/{problem_id}/broadcast"): page("problems_broadcast", PROBLEM),
+    ("POST", "/console/problems/{problem_id}/fixed"): page("problems_update", PROBLEM),
     ("POST", "/console/notifications/{notification_id}/read"): page("notifications", NOTIFICATION),
     ("GET", "/console/accounts"): page("accounts_manage"),
     **{("POST", f"/console/accounts/{{name}}/{action}"): page("accounts_manage")
@@ -157,8 +165,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/tokens/{name}/revoke"): page("tokens"),
     ("GET", "/console/tickets/{number}"): page("view", TICKET),
     **{("POST", f"/console/tickets/{{number}}/{action}"): page(action, TICKET)
-       for action in ("claim", "reply", "note", "set_priority", "set_category", "escalate", "wait", "resolve",
-                      "close", "reopen")},
+       for action in ("claim", "assign", "reply", "note", "set_priority", "set_category", "escalate", "wait",
+                      "resolve", "close", "reopen", "link", "merge")},
     ("GET", "/console/attachments/{ref}"): page("view", ATTACHMENT),
     ("GET", "/console/kb"): page("kb_view"),
     ("GET", "/console/kb/try"): page("kb_view"),

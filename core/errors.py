@@ -54,7 +54,11 @@ class PermissionDenied(HelpdeskError):
 
 
 class TakeOverRequired(ConflictError):
-    """The ticket is someone else's: taking it over must be confirmed (and says why)."""
+    """The ticket is someone else's (`holder`): taking it over must be confirmed."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class StaleVersion(ConflictError):

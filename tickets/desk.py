@@ -175,7 +175,7 @@ class SqlTicketDesk:
             if holder and holder != operator:
                 if action == "claim" and not take_over:
                     raise TakeOverRequired(f"ticket {row.number} is assigned to {holder}: confirm that you take "
-                                           "it over from them")
+                                           "it over from them", holder)
                 if action == "assign" and reason is None:
                     raise InvalidInput(f"reason: {row.number} is assigned to {holder}; say why it moves to "
                                        f"{operator}")
