@@ -327,6 +327,8 @@ class SqlTicketDesk:
         window = timedelta(days=self._settings.reopen_days)
 
         def within_window(row: TicketRow) -> dict[str, Any]:
+            if row.merged_into:
+                raise InvalidTransition(f"ticket {row.number} was merged into {row.merged_into}; reopen that one")
             if row.resolved_at and utcnow() - row.resolved_at > window:
                 raise InvalidTransition(
                     f"ticket {row.number} was resolved more than {self._settings.reopen_days} days ago; "

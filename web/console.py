@@ -140,7 +140,9 @@ def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
     reported after (WhatsApp's sent, delivered, read)."""
     out = []
     for item in rows:
-        out.append({"kind": item.kind, "text": str(item.payload.get("text", "")), "state": delivery_state(item),
+        text = str(item.payload.get("text") or (f"now followed up in {item.payload['into']}"
+                                                 if item.payload.get("into") else ""))
+        out.append({"kind": item.kind, "text": text, "state": delivery_state(item),
                     "error": item.receipt_error or item.last_error, "attempts": item.attempts,
                     "at": item.receipt_at or item.delivered_at or item.created_at})
     return out
@@ -238,6 +240,7 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
     # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
     can = {action: signed.who.role in roles and is_allowed(action, ticket.status)
            for action, roles in PERMISSIONS.items()}
+    can["reopen"] = can["reopen"] and not ticket.merged_into  # the ticket it was merged into is the live one
     typed = {attempt.action: attempt.fields.get("text") or attempt.fields.get("reason", "")} if attempt else {}
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,

@@ -78,6 +78,8 @@ async def test_a_merged_tickets_user_is_told_where_it_is_tracked_and_their_messa
     assert merged.json()["status"] == "closed"
     assert (await _get(client, op, duplicate))["events"][-1]["reason"] == f"merged into {survivor}: same bill"
     assert (await _get(client, op, survivor))["events"][-1]["reason"] == f"{duplicate} merged into this ticket"
+    reopened = await _act(client, op, duplicate, "reopen", {"reason": "the user wrote again"})
+    assert reopened.status_code == 409 and "reopen that one" in reopened.json()["message"]
     into_merged = await _act(client, op, survivor, "merge", {"into": duplicate})
     assert into_merged.status_code == 409 and "merged into" in into_merged.json()["message"]
 

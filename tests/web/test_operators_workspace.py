@@ -240,8 +240,10 @@ def test_finding_8_a_duplicate_is_merged_its_user_told_and_both_tickets_say_so(
     duplicates.get_by_role("button", name="Merge").click()
     expect(page.locator("#status")).to_have_text("closed")
     expect(page.locator("#merged-into")).to_contain_text(f"Merged into {survivor}")
-    expect(page.locator("#deliveries")).to_contain_text("ticket merged")
+    expect(page.locator("#deliveries")).to_contain_text(f"ticket merged: queued — now followed up in {survivor}")
+    expect(page.get_by_role("button", name="Reopen")).to_have_count(0)
     expect(page.locator("#audit")).to_contain_text(f"merged into {survivor}: the same entry, reported twice")
+    page.locator("#duplicates").scroll_into_view_if_needed()
     shoot(page, f"console-merge-{size}", full_page=size == "desk")
     page.locator("#merged-into").get_by_role("link", name=survivor).click()
     expect(page.locator("#links")).to_contain_text(f"merged from {duplicate}")
@@ -271,6 +273,8 @@ def test_finding_8_known_problem_pages_link_broadcast_and_mark_fixed(
     expect(page.locator("#problem-status")).to_have_text("fixed")
     expect(page.locator("#problem-tickets")).to_contain_text("resolved")
     expect(page.locator("#problem-audit")).to_contain_text("The bank renewed its certificate")
+    if size == "desk":
+        shoot(page, "console-problem-desk")
     page.get_by_label("Link tickets").wait_for(state="detached")
     _fits(page, size)
 
