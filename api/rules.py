@@ -123,6 +123,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/notifications"): token("notifications"),  # the caller's own and their teams' inboxes
     ("POST", "/api/notifications/{notification_id}/read"): token("notifications", NOTIFICATION),
     ("GET", "/api/dashboard"): token("dashboard"),
+    ("GET", "/api/reports/tickets"): token("export"),
     ("POST", "/api/webhooks"): token("webhooks"),
     ("GET", "/api/webhooks"): token("webhooks"),
     ("DELETE", "/api/webhooks/{webhook_id}"): token("webhooks"),
@@ -180,6 +181,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/kb/reviews"): page("kb_view"),
     ("POST", "/console/kb/reviews/{number}/approve"): page("kb_edit"),
     ("GET", "/console/dashboard"): page("dashboard"),
+    ("GET", "/console/export/tickets.csv"): page("export"),
+    ("GET", "/console/export/summary.csv"): page("export"),
 }
 
 

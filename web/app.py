@@ -22,6 +22,7 @@ from web import (
     chat,
     console,
     dashboard,
+    export,
     kbforms,
     kbgaps,
     kbpages,
@@ -51,7 +52,7 @@ def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: Lexic
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.get("/docs", include_in_schema=False)(_api_docs)
     for module in (chat, signin, console, notices, queue_tools, problem_pages, kbpages, kbforms, kbgaps, kbreview,
-                   dashboard, accounts_page):
+                   dashboard, export, accounts_page):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(AccessDenied, _forbidden)

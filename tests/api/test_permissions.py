@@ -48,6 +48,7 @@ ROUTES: dict[str, Route] = {
     "merge": Route("merge", "POST", "/api/tickets/{n}/merge", {"into": "{other}"}, True),
     "kb_reload": Route("kb_reload", "POST", "/api/kb/reload"),
     "dashboard": Route("dashboard", "GET", "/api/dashboard"),
+    "report": Route("export", "GET", "/api/reports/tickets"),
     "webhooks_create": Route("webhooks", "POST", "/api/webhooks",
                              {"url": "https://erp.example.org/hook", "events": ["ticket.created"]}, success=201),
     "webhooks_list": Route("webhooks", "GET", "/api/webhooks"),
@@ -73,8 +74,8 @@ ROUTES: dict[str, Route] = {
 
 ALLOWED = {
     "operator": {"queue", "view", "claim", "assign", "reply", "note", "set_priority", "set_category", "escalate",
-                 "wait", "resolve", "close", "reopen", "link", "merge", "dashboard", "operators_view", "set_own_shift",
-                 "notifications"},
+                 "wait", "resolve", "close", "reopen", "link", "merge", "dashboard", "export", "operators_view",
+                 "set_own_shift", "notifications"},
     "tier": {"queue", "view", "claim", "reply", "note", "set_category", "escalate", "wait", "resolve",
              "set_own_shift", "notifications"},
     "kb_maintainer": {"kb_reload", "dashboard"},

@@ -38,9 +38,9 @@ async def test_filters_are_each_accounts_own_and_a_name_saved_again_replaces_it(
 async def test_a_filter_needs_a_name_something_to_filter_and_room(sessions: Sessions) -> None:
     async with sessions() as s, s.begin():
         meera = SqlSavedFilters(s, "meera")
-        with pytest.raises(InvalidInput, match="^name:"):
+        with pytest.raises(InvalidInput, match=r"^name:"):
             await meera.save("   ", "priority=P1")
-        with pytest.raises(InvalidInput, match="^query:"):
+        with pytest.raises(InvalidInput, match=r"^query:"):
             await meera.save("nothing", "evil=1")
         for n in range(MAX_PER_OWNER):
             await meera.save(f"f{n}", f"assignee=a{n}")

@@ -9,6 +9,7 @@ in tests/api/test_ownership_and_duplicates.py and tests/tickets/test_saved_filte
 from __future__ import annotations
 
 import asyncio
+import csv
 import re
 import threading
 from collections.abc import Coroutine, Iterator
@@ -321,3 +322,27 @@ def test_finding_8_saved_filters_and_keyboard_shortcuts(console: str, browser: B
     page.goto(f"{console}/console/queue")
     page.get_by_role("button", name=f"Delete the filter P2 Jatni {size}").click()
     expect(page.get_by_role("link", name=f"P2 Jatni {size}")).to_have_count(0)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_8_the_weekly_report_downloads_as_csv(console: str, browser: Browser, size: str) -> None:
+    page = _operator(browser, console, size)
+    page.goto(f"{console}/console/dashboard")
+    export = page.locator("#export")
+    with page.expect_download() as every:
+        export.get_by_role("link", name="every ticket").click()
+    assert re.fullmatch(r"tickets-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv", every.value.suggested_filename)
+    with open(every.value.path(), encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) >= len(TICKETS)
+    first = next(r for r in rows if r["number"] == "HD-000001")
+    assert (first["ulb"], first["ulb_name"], first["category"], first["tier"]) == (
+        "od.jatni", "Jatni", "technical", "l1")
+    assert first["filed_at"].endswith("+05:30") and first["sla"] in ("pending", "missed")
+    assert next(r for r in rows if r["number"] == "HD-000017")["resolution_minutes"].isdigit()
+    with page.expect_download() as summed:
+        export.get_by_role("link", name="by ULB, category, priority and tier").click()
+    with open(summed.value.path(), encoding="utf-8-sig", newline="") as file:
+        groups = list(csv.DictReader(file))
+    assert sum(int(g["tickets"]) for g in groups) == len(rows)
+    assert {g["ulb"] for g in groups} == {"od.jatni"}
