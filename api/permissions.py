@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "link": frozenset({"operator", "admin"}),  # duplicates: link two tickets, merge one into another
     "merge": frozenset({"operator", "admin"}),
     "bulk": frozenset({"operator", "admin"}),  # the queue's bulk assign, close and priority
+    "canned_edit": frozenset({"kb_maintainer", "admin"}),  # canned responses: add, edit, delete
     "export": frozenset({"operator", "admin"}),  # the weekly report: every ticket of a period, as CSV or JSON
     "saved_filters": frozenset({"operator", "tier", "admin"}),  # each account's own saved queue filters
     "kb_reload": frozenset({"kb_maintainer", "admin"}),

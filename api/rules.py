@@ -181,6 +181,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/kb/reviews"): page("kb_view"),
     ("POST", "/console/kb/reviews/{number}/approve"): page("kb_edit"),
     ("GET", "/console/dashboard"): page("dashboard"),
+    ("GET", "/console/canned"): page("canned_edit"),
+    ("POST", "/console/canned"): page("canned_edit"),
+    ("POST", "/console/canned/{canned_id}"): page("canned_edit"),
+    ("POST", "/console/canned/{canned_id}/delete"): page("canned_edit"),
     ("GET", "/console/export/tickets.csv"): page("export"),
     ("GET", "/console/export/summary.csv"): page("export"),
 }

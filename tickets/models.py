@@ -96,6 +96,18 @@ class SavedFilterRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class CannedRow(Base):
+    """A canned response (tickets.canned): its title and its text in each language (en required)."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(80))
+    texts: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)  # language -> text
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class DeflectionRow(Base):
     """A problem the knowledge base solved: counted, so maintainers see what the FAQ saves."""
 

@@ -19,6 +19,7 @@ from tickets.attachments import AttachmentStore
 from tickets.calendar import BusinessCalendar
 from web import (
     accounts_page,
+    canned_pages,
     chat,
     console,
     dashboard,
@@ -52,7 +53,7 @@ def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: Lexic
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.get("/docs", include_in_schema=False)(_api_docs)
     for module in (chat, signin, console, notices, queue_tools, problem_pages, kbpages, kbforms, kbgaps, kbreview,
-                   dashboard, export, accounts_page):
+                   dashboard, export, canned_pages, accounts_page):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(AccessDenied, _forbidden)

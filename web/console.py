@@ -19,6 +19,7 @@ from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion, Tak
 from core.settings import Settings
 from tickets.attachments import OUTGOING_IMAGE_MAX_BYTES
 from tickets.calendar import BusinessCalendar
+from tickets.canned import SqlCanned
 from tickets.desk import PRIORITIES, SqlTicketDesk
 from tickets.lifecycle import STATUSES, is_allowed
 from tickets.models import OperatorRow, OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
@@ -35,12 +36,6 @@ from web.session import Signed, SignedIn, console
 from web.times import due_in, local
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-CANNED = (
-    "Thank you for reporting this. We are looking into it and will update you here.",
-    "Could you please send a screenshot of the screen where this happens?",
-    "This is fixed now. Please log out, log in again and try once more.",
-    "We have passed this to the technical team; we will tell you as soon as they answer.",
-)
 
 
 @router.get("")
@@ -235,6 +230,8 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
                    *([TicketRow.escalated_to == signed.who.team] if signed.who.role == "tier" else []))
             .order_by(TicketRow.id.desc()).limit(10)))
         links = await desk.links(row.id)
+        canned = [c.text_in(row.language, number=str(row.number), name=signed.who.name)
+                  for c in await SqlCanned(s).all()]
         people = await assignees(s, row.escalated_to)
     state, clock = sla_clock(ticket, utcnow(), web.calendar)
     # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
@@ -249,7 +246,7 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
                 max_photo_bytes=min(OUTGOING_IMAGE_MAX_BYTES, web.attachments.max_bytes),
                 files_reach_user=ticket.channel in FILES_REACH_USER,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
-                canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
+                canned=canned, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
                 resolved_by=_resolved_by(events), others=others, links=links, assignees=people)
 
 

@@ -44,6 +44,7 @@ TICKETS = (
     ("Bank rejects the wage file", "800032"),  # 15: linked to the desk's problem in the test
     ("Wage file rejected by bank", "800033"),  # 16: linked to the phone's problem in the test
     ("Password reset link expired", "800040"),  # 17: resolved, rated 2 with a comment
+    ("ବିଲ ପେଜ ଖୋଲୁନାହିଁ", "800050"),  # 18: a user who writes Odia (canned responses in their language)
 )
 TAKE_OVER = {"desk": "HD-000002", "phone": "HD-000001"}
 BULK = {"desk": ("HD-000003", "HD-000004", "HD-000005"), "phone": ("HD-000006", "HD-000007", "HD-000008")}
@@ -76,7 +77,8 @@ async def _seed(settings: Settings) -> None:
         for description, user in TICKETS:
             async with services.sessions() as s, s.begin():
                 await SqlTicketStore(s, settings.ticket_prefix, services.due).file(TicketDraft(
-                    channel="telegram", user_id=user, role="junior_engineer", ulb="od.jatni", language="en",
+                    channel="telegram", user_id=user, role="junior_engineer", ulb="od.jatni",
+                    language="or" if user == "800050" else "en",
                     module="bills", category="technical", priority="P2", priority_reason="seeded",
                     description=description, team="l1"))
         async with services.sessions() as s, s.begin():
@@ -126,6 +128,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _in_thread(_seed(settings))
         for name in ("meera", "arjun"):
             add_user(env, name, "operator")
+        add_user(env, "kavya", "kb_maintainer")
         yield served
 
 
@@ -346,3 +349,35 @@ def test_finding_8_the_weekly_report_downloads_as_csv(console: str, browser: Bro
         groups = list(csv.DictReader(file))
     assert sum(int(g["tickets"]) for g in groups) == len(rows)
     assert {g["ulb"] for g in groups} == {"od.jatni"}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_8_canned_responses_are_data_in_three_languages_with_placeholders(
+    console: str, browser: Browser, size: str
+) -> None:
+    maintainer = new_page(browser, *SIZES[size])
+    sign_in(maintainer, console, "kavya")
+    maintainer.get_by_role("navigation", name="Console").get_by_role("link", name="Canned responses").click()
+    expect(maintainer.get_by_role("form", name="Canned response Ask for a screenshot")).to_be_visible()
+    new = maintainer.get_by_role("form", name="New canned response")
+    new.get_by_label("Title").fill(f"Server restarted ({size})")
+    new.get_by_label("English").fill("{name} here: the server was restarted; please retry ticket {number}.")
+    new.get_by_label("Odia").fill("ମୁଁ {name}: ସର୍ଭର ପୁଣି ଚାଲୁ ହେଲା; ଟିକେଟ {number} ପାଇଁ ପୁଣି ଚେଷ୍ଟା କରନ୍ତୁ।")
+    new.get_by_role("button", name="Add").click()
+    expect(maintainer.locator(".flash")).to_have_text("Done: saved.")
+    edited = maintainer.get_by_role("form", name=f"Canned response Server restarted ({size})")
+    expect(edited.get_by_label("Hindi")).to_have_value("")
+    edited.get_by_label("Hindi").fill("{name}: सर्वर फिर से चालू है; टिकट {number} पर फिर से कोशिश करें।")
+    edited.get_by_role("button", name="Save").click()
+    expect(maintainer.locator(".flash")).to_have_text("Done: saved.")
+
+    page = _operator(browser, console, size)
+    page.goto(f"{console}/console/tickets/HD-000018")  # the user writes Odia
+    odia = "ମୁଁ meera: ସର୍ଭର ପୁଣି ଚାଲୁ ହେଲା; ଟିକେଟ HD-000018 ପାଇଁ ପୁଣି ଚେଷ୍ଟା କରନ୍ତୁ।"
+    page.locator("#canned").select_option(value=odia)
+    expect(page.locator("#reply-text")).to_have_value(odia)
+    page.goto(f"{console}/console/tickets/HD-000003")  # an English one
+    english = "meera here: the server was restarted; please retry ticket HD-000003."
+    page.locator("#canned").select_option(value=english)
+    expect(page.locator("#reply-text")).to_have_value(english)
+    expect(page.get_by_role("navigation", name="Console").get_by_role("link", name="Canned responses")).to_have_count(0)
