@@ -186,6 +186,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/canned/{canned_id}"): page("canned_edit"),
     ("POST", "/console/canned/{canned_id}/delete"): page("canned_edit"),
     ("GET", "/console/export/tickets.csv"): page("export"),
+    ("GET", "/console/queue.csv"): page("export"),
     ("GET", "/console/export/summary.csv"): page("export"),
 }
 

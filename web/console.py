@@ -71,7 +71,8 @@ async def _replied(s: AsyncSession, numbers: list[str]) -> set[str]:
 QueueRow = tuple[QueueEntry, str, str, bool]  # the ticket, SLA state, SLA text, whether the user replied
 
 
-async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[QueueRow]:
+async def queue_rows_of(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[QueueRow]:
+    """The queue's rows for these filters or this search, as the signed-in account may see them."""
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
     async with web.api.readers()() as s:
@@ -109,7 +110,7 @@ async def queue_page_for(web: WebContext, request: Request, signed: Signed, f: Q
     """The queue page for these filters (`query`: their query string), with what a bulk action or a saved
     filter reports (`extra`)."""
     try:
-        rows = await _queue(web, signed, f, q)
+        rows = await queue_rows_of(web, signed, f, q)
     except HelpdeskError as err:
         rows, problem = [], str(err)
     async with web.api.readers()() as s:
@@ -126,8 +127,9 @@ async def queue_page_for(web: WebContext, request: Request, signed: Signed, f: Q
 async def queue_rows(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
                      f: Filters, q: Search = "") -> HTMLResponse:
     """The queue's list alone, for the page's periodic refresh."""
-    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f, q), q=q.strip(),
-                now=utcnow(), bulk=allowed(signed.who, "bulk"))
+    rows = await queue_rows_of(web, signed, f, q)
+    return page(web, request, "queue_rows.html", signed=signed, rows=rows, q=q.strip(), now=utcnow(),
+                bulk=allowed(signed.who, "bulk"))
 
 
 def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:

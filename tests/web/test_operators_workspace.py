@@ -350,6 +350,15 @@ def test_finding_8_the_weekly_report_downloads_as_csv(console: str, browser: Bro
     assert sum(int(g["tickets"]) for g in groups) == len(rows)
     assert {g["ulb"] for g in groups} == {"od.jatni"}
 
+    page.goto(f"{console}/console/queue?q=muster&status=")  # the queue or a search, as it shows now
+    shown = [n.strip() for n in page.locator(".tickets li strong").all_inner_texts()]
+    with page.expect_download() as listed:
+        page.get_by_role("link", name="Download this list (CSV)").click()
+    with open(listed.value.path(), encoding="utf-8-sig", newline="") as file:
+        lines = list(csv.DictReader(file))
+    assert [line["number"] for line in lines] == shown and len(shown) == 6
+    assert "description" not in lines[0] and lines[0]["ulb_name"] == "Jatni"
+
 
 @pytest.mark.parametrize("size", SIZES)
 def test_finding_8_canned_responses_are_data_in_three_languages_with_placeholders(
