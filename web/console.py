@@ -232,6 +232,11 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
                    *([TicketRow.escalated_to == signed.who.team] if signed.who.role == "tier" else []))
             .order_by(TicketRow.id.desc()).limit(10)))
         links = await desk.links(row.id)
+        if signed.who.role == "tier":  # a tier team sees only the linked tickets escalated to it
+            theirs = select(TicketRow.number).where(TicketRow.number.in_([link.number for link in links]),
+                                                    TicketRow.escalated_to == signed.who.team)
+            visible = set(await s.scalars(theirs))
+            links = [link for link in links if link.number in visible]
         canned = [c.text_in(row.language, number=str(row.number), name=signed.who.name)
                   for c in await SqlCanned(s).all()]
         people = await assignees(s, row.escalated_to)
