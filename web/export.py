@@ -1,5 +1,5 @@
 """The weekly report as CSV from the console: every ticket filed in a period, or the same summed up by ULB,
-category, priority and tier (tickets.report; the API has it as JSON at /api/reports/tickets)."""
+category, priority and tier (tickets.weekly_report; the API has it as JSON at /api/reports/tickets)."""
 
 # No `from __future__ import annotations`: FastAPI must see the annotations of routes as objects.
 import csv
@@ -14,7 +14,8 @@ from fastapi.responses import Response
 
 from api.validation import Day
 from core.db import utcnow
-from tickets.report import (
+from tickets.stats import Period
+from tickets.weekly_report import (
     GROUP_COLUMNS,
     TICKET_COLUMNS,
     ReportTicket,
@@ -23,7 +24,6 @@ from tickets.report import (
     summary,
     ticket_report,
 )
-from tickets.stats import Period
 from web.console import Filters, Search, queue_rows_of
 from web.context import Web, WebContext
 from web.session import Signed, console

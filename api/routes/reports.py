@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from api.deps import Caller, Context, ReadSession
 from api.validation import Day
 from core.db import utcnow
-from tickets.report import ReportGroup, ReportTicket, report_period, summary, ticket_report
+from tickets.weekly_report import ReportGroup, ReportTicket, report_period, summary, ticket_report
 
 router = APIRouter(prefix="/api/reports", tags=["dashboard"])
 

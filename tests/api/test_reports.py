@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.api.conftest import FileTicket, auth
-from tickets.report import ReportTicket, sla_outcome, summary
+from tickets.weekly_report import ReportTicket, sla_outcome, summary
 
 
 async def test_the_report_lists_each_ticket_and_sums_them_up(
