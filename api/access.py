@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.permissions import allowed
 from api.rules import Rule, rule_for
@@ -65,7 +66,7 @@ async def _check(request: Request, rule: Rule, who: Principal) -> None:
         raw = str(request.path_params.get(rule.scope.param, ""))
         ctx = request.app.state.helpdesk
         async with ctx.one_read() as connection:
-            visible = await CHECKS[rule.scope.kind](connection, who, raw, ctx.settings)
+            visible = await CHECKS[rule.scope.kind](connection, who, raw, ctx.settings, False)
         if not visible:
             raise NotFound(f"no {rule.scope.kind} {raw}")
     if who.role in rule.fields:
@@ -81,6 +82,21 @@ async def _check_fields(request: Request, permitted: frozenset[str], who: Princi
     if extra:
         raise AccessDenied(f"the {who.role} role may set only {', '.join(sorted(permitted))} here, not "
                            f"{', '.join(extra)}", who, "update " + ", ".join(extra))
+
+
+async def scope_in_transaction(request: Request, session: AsyncSession) -> None:
+    """The object scope checked again inside the transaction that acts on the object, its rows locked until
+    that transaction ends (PostgreSQL: FOR UPDATE; SQLite: a writer's BEGIN IMMEDIATE holds the database), so
+    a ticket re-escalated after the guard's check and before the change cannot be changed by the team that
+    no longer has it. The guard's own check, before any body is read, stays the early answer."""
+    who = getattr(request.state, "principal", None)
+    rule = rule_for(request.method, _route_path(request))
+    if request.method in ("GET", "HEAD") or rule is None or rule.scope is None or not isinstance(who, Principal):
+        return  # a read changes nothing: the guard's check is the answer
+    raw = str(request.path_params.get(rule.scope.param, ""))
+    settings = request.app.state.helpdesk.settings
+    if not await CHECKS[rule.scope.kind](await session.connection(), who, raw, settings, True):
+        raise NotFound(f"no {rule.scope.kind} {raw}")
 
 
 def current(request: Request) -> Principal:

@@ -13,7 +13,7 @@ from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.access import Authenticate, current
+from api.access import Authenticate, current, scope_in_transaction
 from api.tokens import Principal, principal_of
 from core.chat_limits import ChatLimits
 from core.db import utcnow
@@ -32,7 +32,7 @@ class ApiContext:
     due: DueFunction | None = None
     reload_kb: Callable[[], Coroutine[Any, Any, int]] | None = None
     read_sessions: async_sessionmaker[AsyncSession] | None = None  # read-only requests (SQLite: no write lock)
-    clock: Callable[[], datetime] = utcnow  # token expiry, console sessions, sign-in throttling (tests fix it)
+    clock: Callable[[], datetime] = utcnow  # token expiry, sessions, throttling, ticket changes (tests fix it)
     api_limiter: RateLimiter = field(init=False, repr=False)
     chat_limits: ChatLimits = field(init=False, repr=False)  # anonymous web chat and HTTP chat
     # how each kind of rule finds its caller (api.rules.Rule.via): "token" here, "console" from web.app
@@ -40,7 +40,7 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.api_limiter = RateLimiter(self.settings.api_requests_per_minute)
-        self.chat_limits = ChatLimits(self.settings)
+        self.chat_limits = ChatLimits(self.settings, self.sessions, lambda: self.clock())
         self.authenticators = {"token": bearer_principal}
 
     def readers(self) -> async_sessionmaker[AsyncSession]:
@@ -68,9 +68,11 @@ async def context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(context)]
 
 
-async def session(ctx: Context) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
+async def session(ctx: Context, request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the route returns, rolled back if it raises. The object the
+    path names is checked against the caller's scope again inside it (api.access.scope_in_transaction)."""
     async with ctx.sessions() as s, s.begin():
+        await scope_in_transaction(request, s)
         yield s
 
 
@@ -120,14 +122,14 @@ Caller = Annotated[Principal, Depends(principal)]
 
 
 async def desk(ctx: Context, s: Session) -> SqlTicketDesk:
-    return SqlTicketDesk(s, ctx.settings, ctx.due)
+    return SqlTicketDesk(s, ctx.settings, ctx.due, clock=ctx.clock)
 
 
 Desk = Annotated[SqlTicketDesk, Depends(desk)]
 
 
 async def read_desk(ctx: Context, s: ReadSession) -> SqlTicketDesk:
-    return SqlTicketDesk(s, ctx.settings, ctx.due)
+    return SqlTicketDesk(s, ctx.settings, ctx.due, clock=ctx.clock)
 
 
 ReadDesk = Annotated[SqlTicketDesk, Depends(read_desk)]

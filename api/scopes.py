@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.permissions import inboxes
@@ -22,7 +22,9 @@ from core.settings import Settings
 from tickets.models import NotificationRow, TicketRow
 from tickets.problem_models import ProblemLinkRow, ProblemProposalRow, ProblemRow
 
-Check = Callable[[AsyncConnection, Principal, str, Settings], Awaitable[bool]]
+# (connection, caller, the path's raw value, settings, lock): with `lock`, inside the transaction that acts on
+# the object, the rows the answer rests on are locked until it ends (api.access.scope_in_transaction)
+Check = Callable[[AsyncConnection, Principal, str, Settings, bool], Awaitable[bool]]
 _REF = re.compile(r"^[0-9a-f]{64}(\.[a-z0-9]{1,8})?$")
 
 
@@ -36,39 +38,46 @@ def scoped(who: Principal) -> bool:
     return who.role == "tier"
 
 
-async def _ticket(conn: AsyncConnection, who: Principal, number: str, settings: Settings) -> bool:
+def _locked(query: Select[Any], lock: bool) -> Select[Any]:
+    return query.with_for_update() if lock else query
+
+
+async def _ticket(conn: AsyncConnection, who: Principal, number: str, settings: Settings, lock: bool) -> bool:
     if not scoped(who):
         return True
     query = select(TicketRow.escalated_to).where(TicketRow.number == number.upper())
-    team = (await conn.execute(query)).scalar_one_or_none()
+    team = (await conn.execute(_locked(query, lock))).scalar_one_or_none()
     return team is not None and team == who.team
 
 
-async def _all_escalated_to(conn: AsyncConnection, who: Principal, ticket_ids: Iterable[Any]) -> bool:
+async def _all_escalated_to(conn: AsyncConnection, who: Principal, ticket_ids: Iterable[Any], lock: bool) -> bool:
     ids = [int(i) for i in ticket_ids]
     if not ids:
         return False
-    teams = set((await conn.execute(select(TicketRow.escalated_to).where(TicketRow.id.in_(ids)))).scalars())
+    query = select(TicketRow.escalated_to).where(TicketRow.id.in_(ids))
+    teams = set((await conn.execute(_locked(query, lock))).scalars())
     return teams == {who.team} and who.team is not None
 
 
-async def _problem(conn: AsyncConnection, who: Principal, raw: str, settings: Settings) -> bool:
+async def _problem(conn: AsyncConnection, who: Principal, raw: str, settings: Settings, lock: bool) -> bool:
     problem_id = _id(raw)
     if not scoped(who) or problem_id is None:
         return True  # a malformed id is the route's to refuse (422)
+    if lock:  # the problem first, then its tickets: the order a change to the problem takes them in
+        await conn.execute(_locked(select(ProblemRow.id).where(ProblemRow.id == problem_id), lock))
     links = (await conn.execute(select(ProblemLinkRow.ticket_id).where(ProblemLinkRow.problem_id == problem_id)))
-    return await _all_escalated_to(conn, who, links.scalars())
+    return await _all_escalated_to(conn, who, links.scalars(), lock)
 
 
-async def _proposal(conn: AsyncConnection, who: Principal, raw: str, settings: Settings) -> bool:
+async def _proposal(conn: AsyncConnection, who: Principal, raw: str, settings: Settings, lock: bool) -> bool:
     proposal_id = _id(raw)
     if not scoped(who) or proposal_id is None:
         return True
-    query = select(ProblemProposalRow.ticket_ids).where(ProblemProposalRow.id == proposal_id)
-    return await _all_escalated_to(conn, who, (await conn.execute(query)).scalar_one_or_none() or [])
+    query = _locked(select(ProblemProposalRow.ticket_ids).where(ProblemProposalRow.id == proposal_id), lock)
+    return await _all_escalated_to(conn, who, (await conn.execute(query)).scalar_one_or_none() or [], lock)
 
 
-async def _attachment(conn: AsyncConnection, who: Principal, ref: str, settings: Settings) -> bool:
+async def _attachment(conn: AsyncConnection, who: Principal, ref: str, settings: Settings, lock: bool) -> bool:
     if not _REF.match(ref):
         return False
     query = select(TicketRow.escalated_to).where(cast(TicketRow.attachments, Text).contains(f'"{ref}"')).limit(50)
@@ -76,7 +85,7 @@ async def _attachment(conn: AsyncConnection, who: Principal, ref: str, settings:
     return bool(teams) and (not scoped(who) or who.team in teams)
 
 
-async def _notification(conn: AsyncConnection, who: Principal, raw: str, settings: Settings) -> bool:
+async def _notification(conn: AsyncConnection, who: Principal, raw: str, settings: Settings, lock: bool) -> bool:
     notification_id = _id(raw)
     if notification_id is None:
         return True

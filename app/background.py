@@ -26,7 +26,8 @@ Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
     """The background loops for these services; each runs until its stop event is set."""
-    webhooks = WebhookSender(services.sessions, http, services.settings.webhook_allow_private)
+    webhooks = WebhookSender(services.sessions, http, services.settings.webhook_allow_private,
+                             networks=services.settings.webhook_allow_networks)
     senders: dict[str, Sender] = {"webhook": webhooks}
     senders.update({channel.name: channel.sender() for channel in services.channels})
     if services.settings.jira_url:

@@ -134,7 +134,7 @@ def build_app(services: Services) -> FastAPI:
     ctx = ApiContext(services.settings, services.sessions, services.due, reload_kb)
     ctx.read_sessions = make_sessions(services.read_db) if services.read_db else None
     routers = [chat_router(services.engine, services.settings, ctx.chat_limits),
-               jira_router(services.sessions, services.settings)]
+               jira_router(services.sessions, services.settings, lambda: ctx.clock())]
     routers += [router for channel in services.channels if (router := channel.router()) is not None]
     if services.settings.voice_auth_token:
         routers.append(build_voice_router(services))

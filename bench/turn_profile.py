@@ -4,9 +4,9 @@
 
 Runs on a fresh SQLite file with the shipped wiring (the `bench` extra installs pyinstrument). Prints the wall
 time per turn and the sampled time grouped by where it was spent: SQLite itself, SQLAlchemy and its asyncio
-bridge, the engine and flow, transitions, the matcher, JSON; with --tree, the call tree too. (SQLite runs on
-the event loop's thread, core/sqlite_inline.py, and a turn's own statements on sqlite3 directly,
-core/sqlite_direct.py; before it ran in aiosqlite's thread, and the first two groups measured the hand-overs.)
+bridge, the engine and flow, transitions, the matcher, JSON; with --tree, the call tree too. (SQLite runs in
+aiosqlite's thread, a turn's Core statements through its execute_fetchall, core/db/direct.py: the first two
+groups measure the hand-overs.)
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ SQLITE3_CALLS = {f"<built-in>:{c}" for c in ("Cursor.execute", "Cursor.fetchall"
                                               "Connection.execute")}
 GROUPS: list[tuple[str, Callable[[str], bool]]] = [  # first match wins: (label, test on "file:function")
     ("event loop idle in epoll (a worker thread's answer, a timer)", lambda f: "epoll.poll" in f),
-    ("SQLite itself (sqlite3: execute, fetch, commit)", lambda f: "sqlite_inline" in f or f in SQLITE3_CALLS),
+    ("SQLite itself (sqlite3: execute, fetch, commit)", lambda f: f in SQLITE3_CALLS),
     ("SQLAlchemy's asyncio bridge (greenlets, adapters)", lambda f: "aiosqlite" in f or "concurrency.py" in f
      or "greenlet" in f or "connectors/asyncio" in f),
     ("SQLAlchemy: building, compiling, executing statements, ORM", lambda f: "sqlalchemy" in f),

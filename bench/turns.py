@@ -40,7 +40,7 @@ from app.background import settle_heap
 from app.wiring import Services, build_services
 from bench.machine import machine
 from bench.scratch import scratch_database
-from core.db import SqliteEngine, _sqlite_begin, _sqlite_connect, is_sqlite, sync_url, utcnow
+from core.db import _sqlite_begin, _sqlite_connect, is_sqlite, sync_url, utcnow
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 
@@ -95,18 +95,11 @@ class Meter:
     statements: int = 0
 
     def watch(self, services: Services) -> None:
-        """Statements through SQLAlchemy, and on SQLite those of the turns' own connection (core.sqlite_writer),
-        whose BEGIN goes through neither; COMMIT is not counted on either."""
+        """Statements through SQLAlchemy, SQLite's BEGIN IMMEDIATE included; COMMIT is not counted."""
         event.listen(services.db.sync_engine, "before_cursor_execute", self._count)
-        if isinstance(services.db, SqliteEngine):
-            services.db.writer.trace(self._traced)
 
     def _count(self, *_: Any) -> None:
         self.statements += 1
-
-    def _traced(self, sql: str) -> None:
-        if sql not in ("COMMIT", "ROLLBACK"):
-            self.statements += 1
 
     @contextmanager
     def per_turn(self, into: dict[str, Any]) -> Iterator[None]:

@@ -30,9 +30,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def chat_router(engine: ChatEngine, settings: Settings, limits: ChatLimits | None = None) -> APIRouter:
+def chat_router(engine: ChatEngine, settings: Settings, limits: ChatLimits) -> APIRouter:
     router = APIRouter(prefix="/chat", tags=["chat"])
-    limits = limits or ChatLimits(settings)
 
     async def integration(key: Annotated[str | None, Header(alias="X-Channel-Key")] = None) -> str:
         """The name of the integration whose channel key was sent (compared in constant time)."""
@@ -57,9 +56,9 @@ def chat_router(engine: ChatEngine, settings: Settings, limits: ChatLimits | Non
         except BadMessage as err:
             raise HTTPException(422, str(err)) from err
         address = client_address(request)
-        if refusal := limits.refusal("message", address):
+        if refusal := await limits.refusal("message", address):
             raise refused(refusal)
-        if await engine.state_of(inbound.user) is None and (refusal := limits.refusal("conversation", address)):
+        if await engine.state_of(inbound.user) is None and (refusal := await limits.refusal("conversation", address)):
             raise refused(refusal)
         replies = await engine.handle(inbound, replay=True)  # a retried id gets its first answer again
         return reply_json(replies, await engine.state_of(inbound.user))

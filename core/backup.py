@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import tarfile
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from core.db import is_sqlite
+from core.db import copy_sqlite_file, is_sqlite
 
 DATABASE_SQLITE = "helpdesk.db"
 DATABASE_DUMP = "helpdesk.pgdump"
@@ -53,19 +52,6 @@ def _sqlite_file(url: str) -> Path:
     return Path(database)
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy of a live SQLite database (the online backup API, in steps so writers get turns)."""
-    if not source.exists():
-        raise BackupError(f"no database at {source}: check HELPDESK_DATA_DIR / HELPDESK_DATABASE_URL")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst, pages=1024, sleep=0.005)
-    finally:
-        dst.close()
-        src.close()
-
-
 def _pg_env(url: str) -> tuple[list[str], dict[str, str]]:
     """pg_dump/pg_restore connection arguments; the password goes in the environment, not the command line."""
     parsed = make_url(url)
@@ -92,7 +78,10 @@ def backup(url: str, attachments_dir: Path, archive: Path, now: datetime) -> Man
         work = Path(scratch)
         if is_sqlite(url):
             kind, name = "sqlite", DATABASE_SQLITE
-            _copy_sqlite(_sqlite_file(url), work / name)
+            source = _sqlite_file(url)
+            if not source.exists():
+                raise BackupError(f"no database at {source}: check HELPDESK_DATA_DIR / HELPDESK_DATABASE_URL")
+            copy_sqlite_file(source, work / name)
         else:
             kind, name = "postgresql", DATABASE_DUMP
             args, env = _pg_env(url)

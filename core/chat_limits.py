@@ -1,23 +1,26 @@
-"""Limits on what chat clients may start: new conversations (HTTP chat users first seen) and messages (web
-chat and HTTP chat), per client address and overall, so that nobody can grow storage or the operators' queue
-without bound. The web chat's own limits on new conversations and photos are in web.context.ChatLimits.
+"""Limits on what anonymous chat clients may start and send, per client address and overall, so that nobody
+can grow storage or the operators' queue without bound: new conversations and messages (web chat and HTTP
+chat), and the web chat's new conversations, photos and resume-code tries.
 
-Counted in this process's memory (a sliding window each): cheap on the chat's hot path. With `helpdesk
-serve --workers N` the overall limits allow N times as much, which still bounds a flood.
+Counted in the database (core.shared_limits), so several `helpdesk serve` processes share one count, as the
+sign-in throttle does.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from core.ratelimit import RateLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from core.settings import Settings
+from core.shared_limits import Limit, SharedLimits
 
 log = logging.getLogger(__name__)
-HOUR_S, MINUTE_S = 3600.0, 60.0
+HOUR, MINUTE = timedelta(hours=1), timedelta(minutes=1)
+CODE_TRIES_PER_MINUTE = 10  # resume codes one client address may try: 32^8 codes cannot be guessed at this rate
 
 
 @dataclass(frozen=True)
@@ -30,35 +33,37 @@ class ChatRefusal:
 
     def message(self) -> str:
         who = "from this address" if self.scope == "address" else "on the helpdesk right now"
-        what = {"conversation": "new chats", "message": "messages"}[self.kind]
+        what = {"conversation": "new chats", "message": "messages", "web_conversation": "new chats",
+                "photo": "photos", "code": "resume code tries"}[self.kind]
         return f"too many {what} {who}: try again in {self.retry_after_s} seconds"
 
 
 class ChatLimits:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                 clock: Callable[[], datetime]) -> None:
         self._exempt = frozenset(settings.chat_limit_exempt_addresses)
-        now = self._now
+        self.shared = SharedLimits(sessions, clock)
         s = settings
+        # kind -> (per address, overall): (limit, window)
         self._limits = {
-            "conversation": (RateLimiter(s.chat_conversations_per_address_hour, now, HOUR_S),
-                             RateLimiter(s.chat_conversations_overall_per_hour, now, HOUR_S)),
-            "message": (RateLimiter(s.chat_messages_per_address_minute, now, MINUTE_S),
-                        RateLimiter(s.chat_messages_overall_per_minute, now, MINUTE_S))
+            "conversation": ((s.chat_conversations_per_address_hour, HOUR),
+                             (s.chat_conversations_overall_per_hour, HOUR)),
+            "message": ((s.chat_messages_per_address_minute, MINUTE), (s.chat_messages_overall_per_minute, MINUTE)),
+            "web_conversation": ((s.web_chat_new_per_minute, MINUTE), (s.web_chat_new_per_minute_total, MINUTE)),
+            "photo": ((s.web_chat_photos_per_minute, MINUTE), (0, MINUTE)),
+            "code": ((CODE_TRIES_PER_MINUTE, MINUTE), (0, MINUTE)),
         }
 
-    def _now(self) -> float:
-        return self.clock()
-
-    def refusal(self, kind: str, address: str) -> ChatRefusal | None:
+    async def refusal(self, kind: str, address: str) -> ChatRefusal | None:
         """None if one more `kind` from `address` is allowed (and counts it), else why not."""
-        per_address, overall = self._limits[kind]
-        if address not in self._exempt and (wait := per_address.retry_after(address)):
-            refusal = ChatRefusal(kind, "address", _seconds(wait))
-        elif wait := overall.retry_after("*"):
-            refusal = ChatRefusal(kind, "overall", _seconds(wait))
-        else:
+        (mine, mine_window), (overall, overall_window) = self._limits[kind]
+        limits = [] if address in self._exempt else [Limit(f"{kind}:address:{address[:100]}", mine, mine_window)]
+        limits.append(Limit(f"{kind}:overall", overall, overall_window))
+        found = await self.shared.refused(limits)
+        if found is None:
             return None
+        limit, wait = found
+        refusal = ChatRefusal(kind, "overall" if limit.key.endswith(":overall") else "address", _seconds(wait))
         log.warning("chat %s refused for %s (%s limit); retry in %d s", kind, address, refusal.scope,
                     refusal.retry_after_s)
         return refusal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import date, time
@@ -114,6 +115,10 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         default=False, description="let outbound webhooks post to loopback, link-local and private addresses "
         "(for integrations on the same host or network); off, such URLs are refused at subscription and delivery")
+    webhook_allow_networks: list[str] = Field(
+        default_factory=list, description="networks outbound webhooks may post to although they are private, as "
+        'CIDR blocks, e.g. `["10.20.0.0/16"]`: the allow-list for one integration network, where '
+        "webhook_allow_private would open every private address")
     auto_assign: bool = Field(default=False, description="Round-robin new tickets to L1 operators on shift and "
                               "not away (tickets/assignment.py).")
     l1_team: str = Field(default="helpdesk", description="The L1 desk's notification inbox (escalation level 0).")
@@ -313,6 +318,13 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"channel key names must be 1-64 letters, digits, _ . or - (no ':'), not {bad[0]!r}")
         return keys
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return networks
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first use)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
@@ -13,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from transitions.extensions.asyncio import AsyncMachine
 
-from core.db import write_transaction
+from core.db import Tx, write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
 from core.messages import LANGUAGE, REFUSED, Attachment, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
@@ -134,17 +133,16 @@ class Engine:
     async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]:
         """Apply one event; a message id seen before changes nothing and yields no replies, or with `replay`
         the replies it yielded the first time (for a client retrying after a lost response)."""
-        async with self._locks.hold(inbound.user), write_transaction(self._sessions) as transaction:
-            session = transaction.session
-            conversations = SqlConversationStore(session, transaction.sqlite)
+        async with self._locks.hold(inbound.user), write_transaction(self._sessions) as tx:
+            session = tx.session
+            conversations = SqlConversationStore(tx)
             if self._inbound.retry_after(inbound.user):  # not claimed: the same id may be sent again later
                 return [await self._slow_down(conversations, inbound.user)]
             if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
                 return await conversations.replies_of(inbound.user, inbound.message_id) if replay else []
             stored = await conversations.load_for_update(inbound.user, S.NEW.value, check=SqlOutbox.PENDING_FOR_USER)
-            conv = Conversation(stored.state, Memory.from_json(stored.data),
-                                self._context(session, inbound.user, transaction.sqlite))
+            conv = Conversation(stored.state, Memory.from_json(stored.data), self._context(tx, inbound.user))
             delivered = await self._take_pending(session, conv) if stored.checked is not False else []
             await self._apply(conv, inbound)
             stored.state, stored.data = conv.state, conv.data.to_json()
@@ -180,15 +178,17 @@ class Engine:
                                 Memory.from_json(stored.data if stored else {}), self._context(session, user))
             return await self._take_pending(session, conv)
 
-    def _context(self, session: AsyncSession, user: UserRef, sqlite: sqlite3.Connection | None = None) -> FlowContext:
-        tickets = SqlTicketStore(session, self._settings.ticket_prefix, self._due, sqlite)
-        desk = SqlTicketDesk(session, self._settings, self._due, sqlite)
+    def _context(self, tx: Tx | AsyncSession, user: UserRef) -> FlowContext:
+        tx = Tx.of(tx)
+        session = tx.session
+        tickets = SqlTicketStore(tx, self._settings.ticket_prefix, self._due)
+        desk = SqlTicketDesk(tx, self._settings, self._due)
         feedback = SqlTicketFeedback(session, self._settings, self._due)
 
         async def assign(number: str) -> str | None:
             return await auto_assign(session, number, self._settings)
 
-        problems = SqlProblems(session, self._settings, self._due, sqlite)
+        problems = SqlProblems(tx, self._settings, self._due)
         catalog = self._wording.get(user.channel, self._catalog)
         return FlowContext(self._settings, catalog, self._matcher, tickets, user, desk, feedback, assign,
                            problems, self._knowledge)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
@@ -11,10 +10,9 @@ from sqlalchemy import ColumnElement, Table, bindparam, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import Tx, utcnow
 from core.errors import ConflictError
 from core.messages import Choice, Reply, UserRef
-from core.sqlite_direct import Prebuilt
 from flows.models import ConversationRow, ProcessedEventRow
 
 
@@ -88,12 +86,11 @@ def _reply_of(data: dict[str, Any]) -> Reply:
 
 
 class SqlConversationStore:
-    """Conversation rows inside the caller's transaction; with `sqlite` (the transaction's own connection, on
-    SQLite) a turn's statements run on it directly (core.sqlite_direct)."""
+    """Conversation rows inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, sqlite: sqlite3.Connection | None = None) -> None:
-        self._session = session
-        self._sql = Prebuilt(session, sqlite)
+    def __init__(self, tx: Tx | AsyncSession) -> None:
+        self._sql = Tx.of(tx)
+        self._session = self._sql.session
 
     async def claim_event(self, user: UserRef, message_id: str) -> bool:
         """Record the event's key; False when it was already processed (a retried delivery)."""

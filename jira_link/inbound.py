@@ -9,7 +9,9 @@ once per JIRA event (a delivery JIRA retries is recognised by its changelog or c
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -96,9 +98,9 @@ def news_of(payload: dict[str, Any], settings: Settings) -> VendorNews | None:
     return VendorNews(f"changelog:{changelog['id']}", issue_key, meaning, status, resolution, versions)
 
 
-async def _first_time(session: AsyncSession, event_key: str) -> bool:
+async def _first_time(session: AsyncSession, event_key: str, now: datetime) -> bool:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (insert(JiraInboundRow).values(event_key=event_key, received_at=utcnow())
+    statement = (insert(JiraInboundRow).values(event_key=event_key, received_at=now)
                  .on_conflict_do_nothing().returning(JiraInboundRow.id))
     return (await session.execute(statement)).first() is not None
 
@@ -111,7 +113,9 @@ def _reason(news: VendorNews) -> str:
     return f"JIRA {news.issue_key} is now {news.status}{resolution}{versions}"
 
 
-async def apply_news(session: AsyncSession, settings: Settings, news: VendorNews) -> str:
+async def apply_news(
+    session: AsyncSession, settings: Settings, news: VendorNews, clock: Callable[[], datetime] = utcnow
+) -> str:
     """Record the news on the ticket handed off as `news.issue_key` and queue the user's message.
 
     Returns what happened: "applied", "duplicate" (seen before) or "unknown issue".
@@ -120,10 +124,10 @@ async def apply_news(session: AsyncSession, settings: Settings, news: VendorNews
     if row is None or row.number is None:
         log.info("JIRA event %s for %s: no ticket has that issue", news.event_key, news.issue_key)
         return "unknown issue"
-    if not await _first_time(session, news.event_key):
+    if not await _first_time(session, news.event_key, clock()):
         return "duplicate"
     actor = f"jira:{news.issue_key}"
-    await SqlTicketDesk(session, settings).change(row.number, actor, "vendor_update", None, _reason(news))
+    await SqlTicketDesk(session, settings, clock=clock).change(row.number, actor, "vendor_update", None, _reason(news))
     kind = NOTIFIED.get(news.kind)
     if kind is None:
         return "applied"
@@ -136,5 +140,5 @@ async def apply_news(session: AsyncSession, settings: Settings, news: VendorNews
         payload.update(text=news.text, author=news.author)
         text = news.text
     session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="reply", text=text))
-    await SqlOutbox(session).enqueue(row.channel, row.user_id, kind, payload, row.id)
+    await SqlOutbox(session, clock).enqueue(row.channel, row.user_id, kind, payload, row.id)
     return "applied"

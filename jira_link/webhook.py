@@ -10,11 +10,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import utcnow
 from core.settings import Settings
 from jira_link.inbound import apply_news, news_of
 
@@ -25,7 +28,9 @@ def _authentic(expected: str | None, given: str | None) -> bool:
     return bool(expected) and given is not None and hmac.compare_digest(given.encode(), str(expected).encode())
 
 
-def jira_router(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> APIRouter:
+def jira_router(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Callable[[], datetime] = utcnow
+) -> APIRouter:
     router = APIRouter(prefix="/api/jira", tags=["jira"])
 
     @router.post("/webhook")
@@ -49,7 +54,7 @@ def jira_router(sessions: async_sessionmaker[AsyncSession], settings: Settings) 
         if news is None:
             return {"outcome": "ignored"}
         async with sessions() as session, session.begin():
-            outcome = await apply_news(session, settings, news)
+            outcome = await apply_news(session, settings, news, clock)
         return {"outcome": outcome}
 
     return router

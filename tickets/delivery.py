@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -74,11 +74,12 @@ async def _claim(
 
 
 async def _record(
-    sessions: async_sessionmaker[AsyncSession], item: OutboxItem, error: DeliveryError | None, max_attempts: int
+    sessions: async_sessionmaker[AsyncSession], item: OutboxItem, error: DeliveryError | None, max_attempts: int,
+    clock: Callable[[], datetime],
 ) -> str:
     """Mark the item delivered, due again later, or dead; returns which."""
     async with sessions() as session, session.begin():
-        outbox = SqlOutbox(session)
+        outbox = SqlOutbox(session, clock)
         if error is None:
             await outbox.delivered(item.id)
             return "delivered"
@@ -112,7 +113,8 @@ async def deliver_due(
     """One pass: claim due items of the channels in `senders`, send them, record each outcome."""
     if not senders:
         return DeliveryResult()
-    items = await _claim(sessions, sorted(senders), now or utcnow(), limit, lease)
+    clock: Callable[[], datetime] = utcnow if now is None else lambda: now  # outcomes at their own time
+    items = await _claim(sessions, sorted(senders), clock(), limit, lease)
     outcomes: dict[str, list[int]] = {"delivered": [], "retrying": [], "dead": []}
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -120,7 +122,7 @@ async def deliver_due(
         async with gate:
             for item in queue:
                 error = await _attempt(senders[item.channel], item)
-                outcomes[await _record(sessions, item, error, max_attempts)].append(item.id)
+                outcomes[await _record(sessions, item, error, max_attempts, clock)].append(item.id)
 
     def recipient(item: OutboxItem) -> tuple[str, str]:
         return item.channel, item.user_id

@@ -3,7 +3,6 @@ for the user goes into the outbox in the same transaction."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,10 +11,9 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import Tx, insert_every_column, utcnow
 from core.errors import ConflictError, InvalidInput, InvalidTransition, NotFound, StaleVersion, TakeOverRequired
 from core.settings import Settings
-from core.sqlite_direct import Prebuilt, insert_every_column
 from tickets.attachments import OutgoingFile
 from tickets.events import ticket_event
 from tickets.handoff import enqueue_handoff
@@ -28,7 +26,7 @@ from tickets.routing import route
 from tickets.sla import SlaPolicy, due_time
 from tickets.store import DueFunction, Ticket, ticket_of
 
-# a user's follow-up, on every such conversation turn: built once (core.sqlite_direct)
+# a user's follow-up, on every such conversation turn: built once
 _STATUS_FOR_UPDATE = (
     select(TicketRow.id, TicketRow.status, TicketRow.merged_into)
     .where(TicketRow.number == bindparam("p_number")).with_for_update()
@@ -69,14 +67,14 @@ def parse_pauses(pauses: list[list[str | None]]) -> list[tuple[datetime, datetim
 class SqlTicketDesk:
     """Operator actions on tickets inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None,
-                 sqlite: sqlite3.Connection | None = None) -> None:
-        """With `sqlite`, a conversation turn's connection on SQLite, a user's follow-up runs on it directly."""
-        self._session = session
+    def __init__(self, tx: Tx | AsyncSession, settings: Settings, due: DueFunction | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._sql = Tx.of(tx)
+        self._session = session = self._sql.session
         self._settings = settings
         self._due = due
-        self._outbox = SqlOutbox(session)
-        self._sql = Prebuilt(session, sqlite)
+        self._clock = clock  # when changes happen (tests pass a fixed one)
+        self._outbox = SqlOutbox(session, clock)
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, number: str, *, for_update: bool = False) -> TicketRow:
@@ -124,7 +122,7 @@ class SqlTicketDesk:
         for key, value in changes.items():
             setattr(row, key, value)
         row.version += 1
-        row.updated_at = utcnow()
+        row.updated_at = self._clock()
         after = {k: changes[k] for k in before}
         self._session.add(TicketEventRow(ticket_id=row.id, actor=actor, action=action, before=_jsonable(before),
                                          after=_jsonable(after), reason=reason, at=row.updated_at))
@@ -190,7 +188,7 @@ class SqlTicketDesk:
         files (kept in the attachment store already, checked by `tickets.attachments.keep_outgoing`)."""
         text = _required("text", text)
         def first_response(row: TicketRow) -> dict[str, Any]:
-            return {} if row.first_response_at else {"first_response_at": utcnow()}
+            return {} if row.first_response_at else {"first_response_at": self._clock()}
 
         row = await self.change(number, actor, "reply", expected_version, derive=first_response)
         message_id = await self._add_message(row, actor, "reply", text)
@@ -254,7 +252,7 @@ class SqlTicketDesk:
 
     async def wait_on_user(self, number: str, actor: str, expected_version: int | None) -> Ticket:
         """Waiting for the user: the SLA clock stops until they answer."""
-        now = utcnow()
+        now = self._clock()
         row = await self.change(number, actor, "wait", expected_version, waiting_since=now,
                                 derive=lambda row: {"pauses": [*(row.pauses or []), [now.isoformat(), None]]})
         await self._deliver(row, "ticket_waiting", {})  # the user hears that the next move is theirs
@@ -265,7 +263,7 @@ class SqlTicketDesk:
         def restarted(row: TicketRow) -> dict[str, Any]:
             pauses = [list(p) for p in row.pauses or []]
             if pauses and pauses[-1][1] is None:
-                pauses[-1][1] = utcnow().isoformat()
+                pauses[-1][1] = self._clock().isoformat()
             status = "escalated" if row.escalated_to else "open"
             return {"status": status, "pauses": pauses, **self._recompute_due(row, row.priority, pauses)}
 
@@ -283,7 +281,7 @@ class SqlTicketDesk:
             row = await self._sql.first(_STATUS_FOR_UPDATE, {"p_number": number.upper()})
         if row is None:
             raise NotFound(f"no ticket {number}")
-        await self._sql.rowcount(_ADD_MESSAGE, {"p_ticket_id": row["id"], "p_at": utcnow(),
+        await self._sql.rowcount(_ADD_MESSAGE, {"p_ticket_id": row["id"], "p_at": self._clock(),
                                                 "p_author": f"user:{user_id}", "p_kind": "user", "p_text": text})
         if row["status"] == "waiting_on_user":
             await self.resume(number, f"user:{user_id}")
@@ -314,13 +312,13 @@ class SqlTicketDesk:
         return True
 
     async def resolve(self, number: str, actor: str, text: str | None, expected_version: int | None) -> Ticket:
-        row = await self.change(number, actor, "resolve", expected_version, resolved_at=utcnow())
+        row = await self.change(number, actor, "resolve", expected_version, resolved_at=self._clock())
         message_id = await self._add_message(row, actor, "reply", text) if text else None
         await self._deliver(row, "ticket_resolved", {"text": text or ""}, message_id)
         return ticket_of(row)
 
     async def close(self, number: str, actor: str, expected_version: int | None) -> Ticket:
-        return ticket_of(await self.change(number, actor, "close", expected_version, closed_at=utcnow()))
+        return ticket_of(await self.change(number, actor, "close", expected_version, closed_at=self._clock()))
 
     async def reopen(self, number: str, actor: str, reason: str, expected_version: int | None) -> Ticket:
         """Reopen within the window after resolution; later, a follow-up must be a new, linked ticket."""
@@ -329,7 +327,7 @@ class SqlTicketDesk:
         def within_window(row: TicketRow) -> dict[str, Any]:
             if row.merged_into:
                 raise InvalidTransition(f"ticket {row.number} was merged into {row.merged_into}; reopen that one")
-            if row.resolved_at and utcnow() - row.resolved_at > window:
+            if row.resolved_at and self._clock() - row.resolved_at > window:
                 raise InvalidTransition(
                     f"ticket {row.number} was resolved more than {self._settings.reopen_days} days ago; "
                     "file a follow-up ticket linked to it instead"
@@ -358,7 +356,7 @@ class SqlTicketDesk:
         if await self._link_row(first, second) is not None:
             raise ConflictError(f"other: {first.number} and {second.number} are linked already")
         self._session.add(TicketLinkRow(ticket_id=first.id, other_id=second.id, kind="duplicate", created_by=actor,
-                                        created_at=utcnow()))
+                                        created_at=self._clock()))
         changed = {}
         for row, then in sorted(((first, second), (second, first)), key=lambda pair: pair[0].id):  # lock in id order
             changed[row.id] = await self.change(str(row.number), actor, "link", None,
@@ -379,13 +377,13 @@ class SqlTicketDesk:
         if first_id == survivor.id:
             await self.change(str(survivor.number), actor, "link", None, f"{duplicate.number} merged into this ticket")
         row = await self.change(str(duplicate.number), actor, "merge", expected_version, why,
-                                merged_into=survivor.number, closed_at=utcnow())
+                                merged_into=survivor.number, closed_at=self._clock())
         if first_id != survivor.id:
             await self.change(str(survivor.number), actor, "link", None, f"{duplicate.number} merged into this ticket")
         link = await self._link_row(duplicate, survivor)
         if link is None:
             self._session.add(TicketLinkRow(ticket_id=duplicate.id, other_id=survivor.id, kind="merged",
-                                            created_by=actor, created_at=utcnow()))
+                                            created_by=actor, created_at=self._clock()))
         else:
             link.ticket_id, link.other_id, link.kind = duplicate.id, survivor.id, "merged"
         await self._deliver(row, "ticket_merged", {"into": survivor.number})

@@ -40,5 +40,7 @@ async def enqueue_handoff(session: AsyncSession, settings: Settings, row: Ticket
                                                    TicketEventRow.action == "escalate")
     )
     number = row.number or ""
-    await SqlOutbox(session).enqueue(CHANNEL, number, KIND, {"number": number, "escalation": escalation}, row.id)
+    due = row.updated_at  # from the escalation (on the clock of the change that made it)
+    await SqlOutbox(session, lambda: due).enqueue(CHANNEL, number, KIND, {"number": number, "escalation": escalation},
+                                                  row.id)
     return True

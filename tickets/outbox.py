@@ -7,6 +7,7 @@ bot; push channels (Telegram) are drained by a delivery worker that claims due i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,8 +36,9 @@ def backoff(attempts: int) -> timedelta:
 class SqlOutbox:
     """The outbox table inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime] = utcnow) -> None:
         self._session = session
+        self._clock = clock  # what "now" is for due times (tests pass a fixed one)
 
     async def enqueue(
         self, channel: str, user_id: str, kind: str, payload: dict[str, Any], ticket_id: int | None = None,
@@ -45,7 +47,7 @@ class SqlOutbox:
         """Queue an item; `message_id` names the ticket message it carries (its receipt shows on it)."""
         self._session.add(OutboxRow(channel=channel, user_id=user_id, kind=kind, payload=payload,
                                     ticket_id=ticket_id, message_id=message_id, attempts=0,
-                                    next_attempt_at=utcnow()))
+                                    next_attempt_at=self._clock()))
 
     # SQL: whether `take_for_user` would find anything for user p_user of channel p_channel at p_now, to be
     # asked inside another statement (the conversation upsert, flows.store; built once, bound per turn)
@@ -56,7 +58,7 @@ class SqlOutbox:
     async def take_for_user(self, channel: str, user_id: str) -> list[OutboxItem]:
         """A user's due items, oldest first, marked delivered in this transaction (the user's next message
         carries them); items a push worker has leased are left to it."""
-        now = utcnow()
+        now = self._clock()
         # only due items: one a delivery worker has leased (due later) is being sent already
         query = (
             select(OutboxRow)
@@ -75,7 +77,7 @@ class SqlOutbox:
         query = (
             select(OutboxRow)
             .where(OutboxRow.channel.in_(channels), OutboxRow.delivered_at.is_(None),
-                   OutboxRow.next_attempt_at <= (now or utcnow()))
+                   OutboxRow.next_attempt_at <= (now or self._clock()))
             .order_by(OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -87,12 +89,12 @@ class SqlOutbox:
         effect (the JIRA hand-off) and the worker marking it after do not count two attempts."""
         await self._session.execute(
             update(OutboxRow).where(OutboxRow.id == item_id, OutboxRow.delivered_at.is_(None))
-            .values(delivered_at=utcnow(), attempts=OutboxRow.attempts + 1, last_error=None)
+            .values(delivered_at=self._clock(), attempts=OutboxRow.attempts + 1, last_error=None)
         )
 
     async def failed(self, item: OutboxItem, error: str) -> None:
         attempts = item.attempts + 1
         await self._session.execute(
             update(OutboxRow).where(OutboxRow.id == item.id)
-            .values(attempts=attempts, last_error=error[:1000], next_attempt_at=utcnow() + backoff(attempts))
+            .values(attempts=attempts, last_error=error[:1000], next_attempt_at=self._clock() + backoff(attempts))
         )

@@ -77,7 +77,8 @@ async def spot(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, cluster: Cluster, now: datetime | None = None
 ) -> SpotResult:
     """One run over the open, unlinked tickets of the window."""
-    since = (now or utcnow()) - timedelta(hours=settings.problem_window_hours)
+    now = now or utcnow()
+    since = now - timedelta(hours=settings.problem_window_hours)
     proposed: list[int] = []
     grown: list[int] = []
     async with sessions() as session, session.begin():
@@ -101,7 +102,7 @@ async def spot(
                     continue
                 known = next((p for p in pending if set(p.ticket_ids) & set(members)), None)
                 if known is None:
-                    proposal = _proposal(module, ulb, group.keywords, members)
+                    proposal = _proposal(module, ulb, group.keywords, members, now)
                     session.add(proposal)
                     await session.flush()
                     pending.append(proposal)
@@ -142,10 +143,12 @@ async def _candidates(
     return groups
 
 
-def _proposal(module: str, ulb: str | None, keywords: Sequence[str], members: list[int]) -> ProblemProposalRow:
+def _proposal(
+    module: str, ulb: str | None, keywords: Sequence[str], members: list[int], now: datetime
+) -> ProblemProposalRow:
     key = hashlib.sha256(",".join(map(str, sorted(members))).encode()).hexdigest()
     return ProblemProposalRow(group_key=key, status="pending", module=module, ulb=ulb, keywords=list(keywords),
-                              ticket_ids=members, created_at=utcnow())
+                              ticket_ids=members, created_at=now)
 
 
 class SqlProposals:

@@ -9,7 +9,6 @@ message is taken as the answer to "is it fixed?" as for any resolved ticket.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,10 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import is_row_id, utcnow
+from core.db import Tx, is_row_id, utcnow
 from core.errors import ConflictError, InvalidInput, InvalidTransition, NotFound, StaleVersion
 from core.settings import Settings
-from core.sqlite_direct import Prebuilt
 from tickets.desk import SqlTicketDesk
 from tickets.lifecycle import ACTIVE
 from tickets.models import OutboxRow, TicketEventRow, TicketRow
@@ -34,7 +32,7 @@ OPEN = ("investigating", "identified")
 AUDITED = ("title", "description", "status", "team", "workaround", "jira_key")
 MATCH_TEXTS = 50  # newest linked descriptions a user's words are compared with
 
-# asked on every turn that describes a problem, so built once (core.sqlite_direct.Prebuilt)
+# asked on every turn that describes a problem, so built once (core.db.Tx)
 _OPEN_PROBLEMS = (
     select(ProblemRow.id, ProblemRow.title, ProblemRow.description, ProblemRow.workaround, ProblemRow.ulb)
     .where(ProblemRow.status.in_(OPEN)).order_by(ProblemRow.id)
@@ -106,13 +104,12 @@ class Joiner:
 class SqlProblems:
     """Problem actions inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, settings: Settings, due: DueFunction | None = None,
-                 sqlite: sqlite3.Connection | None = None) -> None:
-        self._session = session
+    def __init__(self, tx: Tx | AsyncSession, settings: Settings, due: DueFunction | None = None) -> None:
+        self._sql = Tx.of(tx)
+        self._session = self._sql.session
         self._settings = settings
         self._due = due
-        self._desk = SqlTicketDesk(session, settings, due)
-        self._sql = Prebuilt(session, sqlite)  # on a conversation turn's connection (core.sqlite_direct)
+        self._desk = SqlTicketDesk(self._sql, settings, due)
 
     # -- reading ---------------------------------------------------------------------------------------
     async def row(self, problem_id: int, *, for_update: bool = False) -> ProblemRow:

@@ -40,10 +40,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from core.db import scan, utcnow
 from core.errors import ConfigError
 from core.settings import Settings
-from core.sqlite_inline import off_the_loop
 from tickets.desk import SqlTicketDesk, parse_pauses
 from tickets.models import TicketEventRow, TicketRow
 from tickets.notifications import SqlNotifications, team_inbox
@@ -157,10 +156,9 @@ async def sweep(
             if len(rows) < batch:
                 return tally.result()
             after = rows[-1].id
-    async with sessions() as session, session.begin():
-        with off_the_loop():  # every active ticket's id and version, each pass: the loop serves meanwhile
-            active = [(i, v) for i, v in await session.execute(
-                select(TicketRow.id, TicketRow.version).where(TicketRow.status.in_(SWEPT)))]
+    async with sessions() as session, session.begin():  # every active ticket's id and version, each pass
+        active = [(row.id, row.version) for row in await scan(
+            session, select(TicketRow.id, TicketRow.version).where(TicketRow.status.in_(SWEPT)))]
     due = memo.due(active, now)
     for start in range(0, len(due), batch):
         query = select(TicketRow).where(TicketRow.id.in_(due[start:start + batch])).order_by(TicketRow.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import datetime
@@ -12,9 +11,8 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import Tx, insert_every_column, utcnow
 from core.errors import NotFound
-from core.sqlite_direct import Prebuilt, insert_every_column
 from tickets.events import ticket_event
 from tickets.lifecycle import ACTIVE
 from tickets.models import DeflectionRow, TicketRow
@@ -60,7 +58,7 @@ def _users_latest(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 _LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
 _TICKETS = cast(Table, TicketRow.__table__)
-# Filing, a conversation turn's (core.sqlite_direct): every column is given, from the draft and
+# Filing, a conversation turn's: every column is given, from the draft and
 # _AT_FILING; numbered once the database has given the row its id.
 _FILE = insert_every_column(_TICKETS, leaving_out=("id", "number")).returning(_TICKETS.c.id)
 _NUMBER = (
@@ -92,16 +90,14 @@ class TicketStore(Protocol):
 
 
 class SqlTicketStore:
-    """Tickets in the SQL database, inside the caller's transaction (with `sqlite`, a conversation turn's
-    connection on SQLite, what turns do, filing, deflections and the per-turn lookups, runs on it directly:
-    core.sqlite_direct)."""
+    """Tickets in the SQL database, inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, prefix: str = "HD", due: DueFunction | None = None,
-                 sqlite: sqlite3.Connection | None = None, clock: Callable[[], datetime] = utcnow) -> None:
-        self._session = session
+    def __init__(self, tx: Tx | AsyncSession, prefix: str = "HD", due: DueFunction | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._sql = Tx.of(tx)
+        self._session = self._sql.session
         self._prefix = prefix
         self._due = due
-        self._sql = Prebuilt(session, sqlite)
         self._clock = clock  # the filing time (tests pass a fixed one)
 
     async def file(self, draft: TicketDraft) -> Ticket:
@@ -145,7 +141,7 @@ class SqlTicketStore:
     ) -> None:
         await self._sql.rowcount(_RECORD_DEFLECTION, {
             "p_channel": channel, "p_user_id": user_id, "p_entry_id": entry_id, "p_description": description,
-            "p_ulb": ulb, "p_created_at": utcnow(),
+            "p_ulb": ulb, "p_created_at": self._clock(),
         })
 
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None:

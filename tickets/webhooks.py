@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,13 +19,12 @@ import httpx
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import is_row_id, utcnow
+from core.db import Tx, is_row_id, utcnow
 from core.errors import InvalidInput, NotFound
-from core.sqlite_direct import Prebuilt
 from tickets.delivery import DeliveryError
 from tickets.models import OutboxRow, WebhookRow
 from tickets.outbox import OutboxItem, SqlOutbox
-from tickets.webhook_targets import RefusedTarget, check_target
+from tickets.webhook_targets import RefusedTarget, Resolve, check_target, pinned, resolve_host
 
 if TYPE_CHECKING:
     from tickets.ticket import Ticket
@@ -107,16 +107,17 @@ def payload_of(event: str, ticket: Ticket) -> dict[str, Any]:
     return {"event": event, "ticket": fields}
 
 
-# asked whenever a ticket is filed or changes: built once (core.sqlite_direct)
+# asked whenever a ticket is filed or changes: built once
 _ACTIVE = select(WebhookRow.id, WebhookRow.events).where(WebhookRow.active.is_(True)).order_by(WebhookRow.id)
 
 
-async def enqueue_for_subscribers(sql: Prebuilt, event: str, ticket: Ticket) -> None:
+async def enqueue_for_subscribers(sql: Tx, event: str, ticket: Ticket) -> None:
     """Queue one outbox item per active webhook subscribed to `event`."""
     subscribed = [row["id"] for row in await sql.all(_ACTIVE, {}) if event in (row["events"] or ())]
     if not subscribed:
         return
-    outbox, payload = SqlOutbox(sql.session), payload_of(event, ticket)
+    changed_at = ticket.updated_at or utcnow()  # due from the change that raised it (on the change's clock)
+    outbox, payload = SqlOutbox(sql.session, lambda: changed_at), payload_of(event, ticket)
     for webhook_id in subscribed:
         await outbox.enqueue(CHANNEL, str(webhook_id), event, payload)
 
@@ -138,10 +139,13 @@ class WebhookSender:
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient,
-                 allow_private: bool = False) -> None:
+                 allow_private: bool = False, *, networks: Sequence[str] = (), resolve: Resolve = resolve_host,
+                 ) -> None:
         self._sessions = sessions
         self._client = client
-        self._allow_private = allow_private  # settings.webhook_allow_private (tickets.webhook_targets)
+        # settings.webhook_allow_private and webhook_allow_networks (tickets.webhook_targets)
+        self._allow_private, self._networks = allow_private, tuple(networks)
+        self._resolve = resolve
 
     async def send(self, item: OutboxItem) -> None:
         async with self._sessions() as session:
@@ -150,14 +154,17 @@ class WebhookSender:
             raise DeliveryError(f"webhook {item.user_id} no longer exists", retryable=False)
         url, secret = target
         try:
-            await check_target(url, self._allow_private, unresolved_ok=False)
+            address = await check_target(url, self._allow_private, unresolved_ok=False, networks=self._networks,
+                                         resolve=self._resolve)
         except RefusedTarget as err:
             raise DeliveryError(f"webhook {item.user_id}: {err}", retryable=False) from err
+        assert address is not None  # resolved, since not unresolved_ok
+        to = pinned(url, address)  # connect to the address just checked, never to a fresh lookup's
         body = body_of(item)
         headers = {"Content-Type": "application/json", "X-Helpdesk-Event": item.kind,
-                   "X-Helpdesk-Delivery": str(item.id), "X-Helpdesk-Signature": signature(secret, body)}
+                   "X-Helpdesk-Delivery": str(item.id), "X-Helpdesk-Signature": signature(secret, body), **to.headers}
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            response = await self._client.post(to.url, content=body, headers=headers, extensions=to.extensions)
         except httpx.HTTPError as err:
             raise DeliveryError(f"{type(err).__name__}: {err}", retryable=True) from err
         if not response.is_success:

@@ -4,7 +4,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.account_admin import AccountAdmin
@@ -13,10 +13,10 @@ from api.tokens import ROLES, SqlTokenStore
 from core.errors import HelpdeskError
 from web.context import Web, WebContext
 from web.render import page
-from web.session import Signed, console
+from web.session import Signed, SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Admin = Annotated[Signed, Depends(console("accounts_manage"))]
+Admin = SignedIn  # an account whose role holds accounts_manage: the page rules say so (api/rules.py)
 
 
 async def _page(web: WebContext, request: Request, signed: Signed, *, status: int = 200,
@@ -67,7 +67,7 @@ for _name, _act in ACCOUNT_ACTIONS.items():
 
 @router.post("/tokens/{name}/revoke")
 async def revoke_token(web: Web, request: Request, name: str,
-                       signed: Annotated[Signed, Depends(console("tokens"))]) -> Response:
+                       signed: SignedIn) -> Response:
     """Revoke an API token; it is refused from its next request."""
     try:
         async with web.api.sessions() as s, s.begin():

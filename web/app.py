@@ -34,7 +34,7 @@ from web import (
     signin,
 )
 from web.chat_store import ChatHistory
-from web.context import HERE, ChatLimits, WebChatEngine, WebContext, session_secret, templates
+from web.context import HERE, WebChatEngine, WebContext, session_secret, templates
 from web.render import page
 from web.session import SignInRequired, authenticate
 
@@ -48,7 +48,7 @@ def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: Lexic
     app.state.web = WebContext(
         api, engine, matcher, AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes), catalog,
         templates(), URLSafeTimedSerializer(secret, salt="helpdesk-web"), ChatHistory(api.sessions),
-        ChatLimits.of(settings), BusinessCalendar.from_settings(settings), _refusals(app.state.metrics_registry),
+        BusinessCalendar.from_settings(settings), _refusals(app.state.metrics_registry),
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.get("/docs", include_in_schema=False)(_api_docs)

@@ -138,7 +138,7 @@ async def send(
     language = (await web.history.language(user_id) if user_id else None)
     new = language is None
     language = language or supported_language(lang) or "en"
-    if refusal := web.api.chat_limits.refusal("message", _client(request)):  # per address and overall
+    if refusal := await web.api.chat_limits.refusal("message", _client(request)):  # per address and overall
         return _refusal(web, 429, "rate_limited", language, refusal.retry_after_s)
     data, mime = b"", ""
     if photo is not None and photo.filename:
@@ -148,15 +148,14 @@ async def send(
         data = await photo.read(web.api.settings.web_chat_photo_max_bytes + 1)
         if len(data) > web.api.settings.web_chat_photo_max_bytes:
             return _refusal(web, 413, "too_large", language)
-        if wait := web.limits.photos.retry_after(_client(request)):
-            return _refusal(web, 429, "rate_limited", language, wait)
+        if refusal := await web.api.chat_limits.refusal("photo", _client(request)):
+            return _refusal(web, 429, "rate_limited", language, refusal.retry_after_s)
     if not (text.strip() or choice or data):
         return _bubbles(web, request, [], language)
     added: list[Line] = []
     if new:
-        if wait := max(web.limits.new_per_address.retry_after(_client(request)),
-                       web.limits.new_total.retry_after("all")):
-            return _refusal(web, 429, "rate_limited", language, wait)
+        if refusal := await web.api.chat_limits.refusal("web_conversation", _client(request)):
+            return _refusal(web, 429, "rate_limited", language, refusal.retry_after_s)
         user_id = secrets.token_urlsafe(16)
         await web.history.start(user_id, language)
         greeting = await web.engine.handle(Inbound(UserRef(CHANNEL, user_id), text="hi", language_hint=language))
@@ -231,7 +230,7 @@ async def switch_language(web: Web, request: Request, lang: Annotated[str, Form(
 @router.get("/continue/{code}", name="resume")
 async def resume(web: Web, request: Request, code: str) -> Response:
     """A resume link or a typed code: this browser joins that conversation."""
-    if web.limits.codes.retry_after(_client(request)):
+    if await web.api.chat_limits.refusal("code", _client(request)):
         return RedirectResponse("/web/chat?code=unknown", status_code=303)
     user_id = await web.history.user_of_code(code[:20])
     if user_id is None:

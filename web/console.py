@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.access import scope_in_transaction
 from api.accounts import WebAccountRow
 from api.permissions import PERMISSIONS, allowed
 from api.validation import kept_upload
@@ -32,7 +33,7 @@ from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
 from web.notices import newest_ticket_id
 from web.render import page
-from web.session import Signed, SignedIn, console
+from web.session import Signed, SignedIn
 from web.times import due_in, local
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -99,7 +100,7 @@ SEARCH_PAGE = 50
 
 
 @router.get("/queue")
-async def queue(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
+async def queue(web: Web, request: Request, signed: SignedIn,
                 f: Filters, q: Search = "") -> HTMLResponse:
     """Active tickets, soonest response due first, or what a search finds; the list refreshes itself."""
     return await queue_page_for(web, request, signed, f, q, request.url.query)
@@ -124,7 +125,7 @@ async def queue_page_for(web: WebContext, request: Request, signed: Signed, f: Q
 
 
 @router.get("/queue/rows")
-async def queue_rows(web: Web, request: Request, signed: Annotated[Signed, Depends(console("queue"))],
+async def queue_rows(web: Web, request: Request, signed: SignedIn,
                      f: Filters, q: Search = "") -> HTMLResponse:
     """The queue's list alone, for the page's periodic refresh."""
     rows = await queue_rows_of(web, signed, f, q)
@@ -300,7 +301,7 @@ def _required_note(text: str) -> str:
 
 def _action_route(action: str, act: Act) -> None:
     async def run(
-        web: Web, request: Request, number: str, signed: Annotated[Signed, Depends(console(action))],
+        web: Web, request: Request, number: str, signed: SignedIn,
         version: Annotated[int | None, Form()] = None, seen: Annotated[int | None, Form()] = None,
         text: Annotated[str, Form(max_length=4000)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
         priority: Annotated[str, Form(max_length=4)] = "", category: Annotated[str, Form(max_length=32)] = "",
@@ -314,8 +315,9 @@ def _action_route(action: str, act: Act) -> None:
         try:
             files = await kept_upload(web.attachments, file) if action == "reply" else ()
             async with web.api.sessions() as s, s.begin():
+                await scope_in_transaction(request, s)  # the ticket is still the team's, in this transaction
                 desk = SqlTicketDesk(s, web.api.settings, web.api.due)
-                row = await desk.row(number)  # the access guard checked the ticket's scope
+                row = await desk.row(number)
                 try:
                     if files:
                         await desk.reply(number, signed.who.name, text, None, files)

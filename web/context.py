@@ -18,8 +18,6 @@ from api.permissions import allowed
 from core.channel import ChatEngine
 from core.i18n import Catalog
 from core.messages import Reply, UserRef
-from core.ratelimit import RateLimiter
-from core.settings import Settings
 from tickets.attachments import AttachmentStore
 from tickets.calendar import BusinessCalendar
 from tickets.models import OutboxRow
@@ -31,28 +29,12 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 SECRET_FILE = "web-secret"  # noqa: S105 (a file name, not a secret)
-CODE_TRIES_PER_MINUTE = 10  # resume codes one client address may try: 32^8 codes cannot be guessed at this rate
 
 
 class WebChatEngine(ChatEngine, Protocol):
     """The engine as the web chat page uses it: also the greeting it shows before a conversation exists."""
 
     async def greeting(self, user: UserRef, language: str) -> list[Reply]: ...
-
-
-@dataclass
-class ChatLimits:
-    """Per client address (and overall) limits on what anonymous web chat visitors may start and send."""
-
-    new_per_address: RateLimiter
-    new_total: RateLimiter
-    photos: RateLimiter
-    codes: RateLimiter
-
-    @classmethod
-    def of(cls, settings: Settings) -> ChatLimits:
-        return cls(RateLimiter(settings.web_chat_new_per_minute), RateLimiter(settings.web_chat_new_per_minute_total),
-                   RateLimiter(settings.web_chat_photos_per_minute), RateLimiter(CODE_TRIES_PER_MINUTE))
 
 
 @dataclass
@@ -64,8 +46,7 @@ class WebContext:
     catalog: Catalog
     templates: Jinja2Templates
     signer: URLSafeTimedSerializer
-    history: ChatHistory
-    limits: ChatLimits
+    history: ChatHistory  # what each conversation shows; its limits are api.chat_limits (core.chat_limits)
 
     async def waiting(self, user: UserRef) -> bool:
         """Whether the outbox holds a message for this user (one indexed read)."""

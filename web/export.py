@@ -9,7 +9,7 @@ from dataclasses import astuple
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.validation import Day
@@ -26,7 +26,7 @@ from tickets.weekly_report import (
 )
 from web.console import Filters, Search, queue_rows_of
 from web.context import Web, WebContext
-from web.session import Signed, console
+from web.session import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Start = Annotated[Day | None, Query(alias="from")]
@@ -50,7 +50,7 @@ async def _report(web: WebContext, start: Any, end: Any) -> tuple[Period, list[R
 
 
 @router.get("/export/tickets.csv")
-async def tickets_csv(web: Web, signed: Annotated[Signed, Depends(console("export"))],
+async def tickets_csv(web: Web, signed: SignedIn,
                       start: Start = None, end: End = None) -> Response:
     """Every ticket filed in the period (default: the last 7 days), one line each."""
     period, found = await _report(web, start, end)
@@ -59,7 +59,7 @@ async def tickets_csv(web: Web, signed: Annotated[Signed, Depends(console("expor
 
 
 @router.get("/export/summary.csv")
-async def summary_csv(web: Web, signed: Annotated[Signed, Depends(console("export"))],
+async def summary_csv(web: Web, signed: SignedIn,
                       start: Start = None, end: End = None) -> Response:
     """The period's tickets by ULB, category, priority and tier: SLA met and missed, median times."""
     period, found = await _report(web, start, end)
@@ -71,7 +71,7 @@ QUEUE_COLUMNS = ("number", "filed_at", "status", "priority", "category", "module
 
 
 @router.get("/queue.csv")
-async def queue_csv(web: Web, request: Request, signed: Annotated[Signed, Depends(console("export"))],
+async def queue_csv(web: Web, request: Request, signed: SignedIn,
                     f: Filters, q: Search = "") -> Response:
     """The queue (or a search) as it shows now, with the same filters: one line per ticket, no descriptions."""
     zone = ZoneInfo(web.api.settings.timezone)

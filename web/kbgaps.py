@@ -5,10 +5,10 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from kb.schema import ANSWER_LIMIT
 from tickets.models import TicketMessageRow, TicketRow
 from web.context import Web
 from web.render import page
-from web.session import Signed, console
+from web.session import SignedIn
 
 router = APIRouter(prefix="/console/kb", include_in_schema=False)
 TICKETS_READ = 2000
@@ -91,7 +91,7 @@ def group_view(cluster: Cluster, tickets: Sequence[FiledTicket], replies: dict[i
 
 
 @router.get("/gaps")
-async def gaps(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))]) -> HTMLResponse:
+async def gaps(web: Web, request: Request, signed: SignedIn) -> HTMLResponse:
     """Filed tickets' problems grouped by likeness: what the FAQ should answer next."""
     team = (signed.who.team or "-") if scoped(signed.who) else None  # a tier team: its own tickets only
     async with web.api.sessions() as s:

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI must see the annotations of routes as objects.
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from flows.conversation import faq_offer
@@ -13,7 +13,7 @@ from kb.schema import TRANSLATED_LANGS, Entry
 from kb.search import search
 from web.context import Web
 from web.render import page
-from web.session import Signed, console
+from web.session import SignedIn
 
 router = APIRouter(prefix="/console/kb", include_in_schema=False)
 CONSIDERED = 5  # how many ranked entries "Try a question" shows beside the ones offered
@@ -31,7 +31,7 @@ def translation_state(entry: Entry) -> list[dict[str, str]]:
 
 
 @router.get("")
-async def browse(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))],
+async def browse(web: Web, request: Request, signed: SignedIn,
                  q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     """Every entry, or those with every word of `q` in some language's question, alternates or answer."""
     kb = web.matcher.knowledge_base
@@ -48,7 +48,7 @@ async def browse(web: Web, request: Request, signed: Annotated[Signed, Depends(c
 
 @router.get("/translations")
 async def needs_translation(web: Web, request: Request,
-                            signed: Annotated[Signed, Depends(console("kb_view"))]) -> HTMLResponse:
+                            signed: SignedIn) -> HTMLResponse:
     """Entries with a translation missing or written for an older English text."""
     rows = [{"entry": e, "translations": states} for e in web.matcher.knowledge_base.entries
             for states in [translation_state(e)] if any(s["state"] != "ok" for s in states)]
@@ -81,7 +81,7 @@ def explain(web: Web, q: str, role: str, language: str | None) -> dict[str, Any]
 
 
 @router.get("/try")
-async def try_question(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))],
+async def try_question(web: Web, request: Request, signed: SignedIn,
                        q: Annotated[str, Query(max_length=500)] = "",
                        role: Annotated[str, Query(pattern="^(employee|cbo)$")] = "employee") -> HTMLResponse:
     """Exactly what the bot would do with a question: the answers it offers, or that it abstains, and why."""

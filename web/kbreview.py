@@ -7,9 +7,8 @@ every server reload, and commits the file when the content folder is a git check
 # No `from __future__ import annotations`: FastAPI must see the annotations of routes as objects.
 import asyncio
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -23,7 +22,7 @@ from kb.schema import Entry
 from web.context import Web, WebContext
 from web.kbedit import write_checked
 from web.render import page
-from web.session import Signed, console
+from web.session import Signed, SignedIn
 
 router = APIRouter(prefix="/console/kb", include_in_schema=False)
 DECIDED_SHOWN = 20
@@ -59,14 +58,14 @@ async def _page(web: WebContext, request: Request, signed: Signed, status: int =
 
 
 @router.get("/reviews")
-async def reviews(web: Web, request: Request, signed: Annotated[Signed, Depends(console("kb_view"))]) -> HTMLResponse:
+async def reviews(web: Web, request: Request, signed: SignedIn) -> HTMLResponse:
     """Changes waiting for a second maintainer, each with its diff; and the last ones approved, by whom."""
     return await _page(web, request, signed)
 
 
 @router.post("/reviews/{number}/approve")
 async def approve(web: Web, request: Request, number: int,
-                  signed: Annotated[Signed, Depends(console("kb_edit"))]) -> Response:
+                  signed: SignedIn) -> Response:
     """Approve a change: written, reloaded everywhere, recorded, and committed when the folder is in git."""
 
     async with web.api.sessions() as s:

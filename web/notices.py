@@ -4,7 +4,7 @@ notifications (SLA at risk or breached), polled by the queue page and marked rea
 # No `from __future__ import annotations`: FastAPI must see the annotations of routes as objects.
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ from tickets.models import TicketRow
 from tickets.notifications import SqlNotifications
 from web.context import Web, WebContext
 from web.render import page
-from web.session import Signed, console
+from web.session import Signed, SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -35,7 +35,7 @@ async def _notices(web: Web, request: Request, signed: Signed, since: int) -> HT
 
 
 @router.get("/queue/notices")
-async def notices(web: Web, request: Request, signed: Annotated[Signed, Depends(console("notifications"))],
+async def notices(web: Web, request: Request, signed: SignedIn,
                   since: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     """New tickets since the queue was opened, and the operator's unread notifications."""
     return await _notices(web, request, signed, since)
@@ -43,7 +43,7 @@ async def notices(web: Web, request: Request, signed: Annotated[Signed, Depends(
 
 @router.post("/notifications/{notification_id}/read")
 async def mark_read(web: Web, request: Request, notification_id: int,
-                    signed: Annotated[Signed, Depends(console("notifications"))],
+                    signed: SignedIn,
                     since: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     """Mark a notification read; answers with the notices as they are now."""
     async with web.api.sessions() as s, s.begin():

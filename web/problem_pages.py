@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from tickets.problems import STATUSES, SqlProblems
 from tickets.store import ticket_of
 from web.context import Web, WebContext
 from web.render import page
-from web.session import Signed, console
+from web.session import Signed, SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DONE = {"link": "tickets linked", "fixed": "marked fixed: its open tickets are resolved and their users told"}
@@ -28,7 +28,7 @@ def _store(web: WebContext, s: AsyncSession) -> SqlProblems:
 
 
 @router.get("/problems")
-async def problems(web: Web, request: Request, signed: Annotated[Signed, Depends(console("problems_view"))],
+async def problems(web: Web, request: Request, signed: SignedIn,
                    status: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
     """Known problems, newest first, open ones unless a status is chosen."""
     problem = None
@@ -58,7 +58,7 @@ async def _problem_page(web: WebContext, request: Request, signed: Signed, probl
 
 @router.get("/problems/{problem_id}")
 async def problem_detail(web: Web, request: Request, problem_id: int,
-                         signed: Annotated[Signed, Depends(console("problems_view"))],
+                         signed: SignedIn,
                          done: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
     """One problem: what it is, its linked tickets, its history, and what the role may do with it."""
     return await _problem_page(web, request, signed, problem_id, done=DONE.get(done) or (
@@ -84,7 +84,7 @@ async def _change(web: WebContext, request: Request, signed: Signed, problem_id:
 
 @router.post("/problems/{problem_id}/links")
 async def link(web: Web, request: Request, problem_id: int,
-               signed: Annotated[Signed, Depends(console("problems_manage"))],
+               signed: SignedIn,
                tickets: Annotated[str, Form(max_length=2000)]) -> Response:
     """Link tickets (numbers separated by spaces or commas) to the problem."""
     numbers = [n for n in re.split(r"[\s,]+", tickets) if n]
@@ -94,7 +94,7 @@ async def link(web: Web, request: Request, problem_id: int,
 
 @router.post("/problems/{problem_id}/broadcast")
 async def broadcast(web: Web, request: Request, problem_id: int,
-                    signed: Annotated[Signed, Depends(console("problems_broadcast"))],
+                    signed: SignedIn,
                     text: Annotated[str, Form(max_length=4000)]) -> Response:
     """Tell every user linked to the problem, once each, through their channel."""
     return await _change(web, request, signed, problem_id, "broadcast", {"broadcast": text},
@@ -103,7 +103,7 @@ async def broadcast(web: Web, request: Request, problem_id: int,
 
 @router.post("/problems/{problem_id}/fixed")
 async def mark_fixed(web: Web, request: Request, problem_id: int,
-                     signed: Annotated[Signed, Depends(console("problems_update"))],
+                     signed: SignedIn,
                      version: Annotated[int, Form()], reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Mark the problem fixed: its open tickets are resolved and each user is asked whether it works now."""
     return await _change(web, request, signed, problem_id, "fixed", {"fixed": reason},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.permissions import allowed
@@ -18,7 +18,7 @@ from tickets.queue import QueueFilter
 from tickets.saved_filters import SqlSavedFilters, clean_query
 from web.console import queue_page_for
 from web.context import Web, WebContext
-from web.session import Signed, console
+from web.session import Signed, SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 MAX_PICKS = 200  # the queue shows at most 200 tickets
@@ -62,7 +62,7 @@ def _picked(pick: str) -> tuple[str, int]:
 
 @router.post("/queue/bulk")
 async def bulk(
-    web: Web, request: Request, signed: Annotated[Signed, Depends(console("bulk"))],
+    web: Web, request: Request, signed: SignedIn,
     action: Annotated[str, Form(max_length=32)], pick: Annotated[list[str], Form(max_length=MAX_PICKS)] = [],  # noqa: B006 (FastAPI copies it)
     operator: Annotated[str, Form(max_length=64)] = "", priority: Annotated[str, Form(max_length=4)] = "",
     reason: Annotated[str, Form(max_length=500)] = "", back: Annotated[str, Form(max_length=1000)] = "",
@@ -98,7 +98,7 @@ async def bulk(
 
 @router.post("/filters")
 async def save_filter(
-    web: Web, request: Request, signed: Annotated[Signed, Depends(console("saved_filters"))],
+    web: Web, request: Request, signed: SignedIn,
     name: Annotated[str, Form(max_length=200)], query: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Keep the queue's current filters under a name (the same name again replaces them)."""
@@ -112,7 +112,7 @@ async def save_filter(
 
 @router.post("/filters/{filter_id}/delete")
 async def delete_filter(web: Web, request: Request, filter_id: int,
-                        signed: Annotated[Signed, Depends(console("saved_filters"))]) -> Response:
+                        signed: SignedIn) -> Response:
     """Delete one of your saved filters."""
     try:
         async with web.api.sessions() as s, s.begin():

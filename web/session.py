@@ -8,17 +8,15 @@ at once; what each page needs is in the one rule table, api/rules.py, checked by
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from api.permissions import allowed
 from api.server_sessions import LIFETIME, begin_session, end_session, session_of
 from api.tokens import Principal
-from web.context import Web, WebContext
+from web.context import WebContext
 
 COOKIE = "hd_console"
 MAX_AGE_S = int(LIFETIME.total_seconds())
@@ -37,12 +35,6 @@ class Signed:
 class SignInRequired(Exception):
     def __init__(self, next_url: str) -> None:
         self.next_url = next_url
-
-
-class Forbidden(Exception):
-    def __init__(self, who: Principal, action: str) -> None:
-        self.who = who
-        self.action = action
 
 
 async def start(web: WebContext, request: Request, response: Response, who: Principal) -> None:
@@ -104,21 +96,3 @@ async def signed(request: Request) -> Signed:
 
 
 SignedIn = Annotated[Signed, Depends(signed)]
-
-
-def console(action: str) -> Callable[..., Coroutine[Any, Any, Signed]]:
-    """A dependency for pages written before the rule table: the signed-in account, if its role may do
-    `action`. The access guard has already checked the page's rule; this repeats the permission check."""
-
-    async def check(web: Web, request: Request) -> Signed:
-        found = getattr(request.state, "signed", None)
-        signed = found if isinstance(found, Signed) else await signed_in(web, request)
-        if signed is None:
-            raise SignInRequired(quote(str(request.url.path)))
-        if not allowed(signed.who, action):
-            raise Forbidden(signed.who, action)
-        if found is None and request.method not in ("GET", "HEAD"):
-            await check_csrf(request, signed)
-        return signed
-
-    return check

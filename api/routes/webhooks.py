@@ -45,7 +45,8 @@ class WebhooksPublic(BaseModel):
 @router.post("", status_code=201)
 async def create(body: WebhookCreate, s: Session, ctx: Context, who: Caller) -> WebhookCreated:
     """Subscribe a URL to ticket events; the response carries the signing secret, once."""
-    await check_target(str(body.url), ctx.settings.webhook_allow_private, unresolved_ok=True)
+    await check_target(str(body.url), ctx.settings.webhook_allow_private, unresolved_ok=True,
+                       networks=ctx.settings.webhook_allow_networks)
     webhook, secret = await SqlWebhooks(s).create(str(body.url), list(body.events))
     return WebhookCreated(**WebhookPublic.of(webhook).model_dump(), secret=secret)
 

@@ -8,14 +8,22 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from app.wiring import Services
-from core.db import utcnow
 from tests.api.conftest import auth
+from tests.clock import FixedClock
+from tests.security.identity_helpers import use_clock
 from tickets.models import DeflectionRow, TicketRow
 
 IST = ZoneInfo("Asia/Kolkata")
 PERIOD = {"from": "2024-03-04", "to": "2024-03-05"}
+NOW = datetime(2024, 3, 6, 12, 0, tzinfo=IST)  # the day after the period: the time every test's app reads
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(app: FastAPI) -> None:
+    use_clock(app, FixedClock(NOW))
 
 
 def ist(text: str) -> datetime:
@@ -59,7 +67,7 @@ async def march(services: Services) -> None:
              csat_rating=2),  # answered late
         _row(3, ist("2024-03-05 09:00"), status="open", ulb=None, category="bug", priority="P1",
              response_due_at=ist("2024-03-05 13:00")),  # never answered, overdue
-        _row(4, ist("2024-03-05 10:00"), response_due_at=utcnow() + timedelta(days=1)),  # not due yet
+        _row(4, ist("2024-03-05 10:00"), response_due_at=NOW + timedelta(days=1)),  # not due yet
         _row(5, ist("2024-03-04 00:30"), status="closed", category="functional", priority="P4",
              first_response_at=ist("2024-03-04 04:30")),  # no target; 19:00 UTC the day before
         _row(6, ist("2024-03-06 00:30")),  # 19:00 UTC on the 5th, but the 6th in Odisha
@@ -124,7 +132,7 @@ async def test_without_dates_the_dashboard_shows_the_last_30_days(
     client: httpx.AsyncClient, tokens: dict[str, str]
 ) -> None:
     board = await _dashboard(client, tokens["operator"])
-    today = datetime.now(IST).date()
+    today = NOW.astimezone(IST).date()
     assert board["to"] == today.isoformat()
     assert board["from"] == (today - timedelta(days=29)).isoformat()
 

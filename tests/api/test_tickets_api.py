@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import httpx
-from sqlalchemy import update
+from fastapi import FastAPI
 
 from app.wiring import Services
-from core.db import utcnow
 from tests.api.conftest import FileTicket, auth
+from tests.clock import FixedClock
 from tests.fakes import ScriptedChat
-from tickets.models import TicketRow
+from tests.security.identity_helpers import use_clock
 
 
 async def _get(client: httpx.AsyncClient, token: str, number: str) -> dict:  # type: ignore[type-arg]
@@ -164,17 +162,17 @@ async def test_a_message_while_a_ticket_is_open_asks_whether_it_belongs_to_it(
 
 
 async def test_reopening_is_allowed_only_within_the_window(
-    client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket, services: Services
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket
 ) -> None:
+    clock = FixedClock()
+    use_clock(app, clock)
     op = tokens["operator"]
     number = await file_ticket()
     await _act(client, op, number, "resolve", {"text": "Fixed in the new release."})
     reopened = await _act(client, op, number, "reopen", {"reason": "user says it still fails"})
     assert reopened.status_code == 200 and reopened.json()["status"] == "reopened"
     await _act(client, op, number, "resolve")
-    async with services.sessions() as session, session.begin():
-        await session.execute(update(TicketRow).where(TicketRow.number == number)
-                              .values(resolved_at=utcnow() - timedelta(days=8)))
+    clock.advance(days=8)
     late = await _act(client, op, number, "reopen", {"reason": "again"})
     assert late.status_code == 409 and "more than 7 days ago" in late.json()["message"]
 

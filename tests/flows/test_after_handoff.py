@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
 from core.settings import Settings
 from tests.fakes import ScriptedChat
 from tickets.desk import SqlTicketDesk
-from tickets.models import TicketRow
 from tickets.store import SqlTicketStore, Ticket
 
 
@@ -25,10 +22,12 @@ async def _filed(chat: ScriptedChat) -> str:
 async def _resolve(sessions: async_sessionmaker[AsyncSession], settings: Settings, number: str,
                    text: str | None = "Fixed in today's release.", days_ago: int = 0) -> None:
     async with sessions() as session, session.begin():
-        await SqlTicketDesk(session, settings).resolve(number, "op-1", text, None)
-        if days_ago:
-            await session.execute(update(TicketRow).where(TicketRow.number == number)
-                                  .values(resolved_at=utcnow() - timedelta(days=days_ago)))
+        desk = SqlTicketDesk(session, settings)
+        await desk.resolve(number, "op-1", text, None)
+        if days_ago:  # as if resolved that long before now: moved back from its own stamp, no clock read
+            row = await desk.row(number)
+            assert row.resolved_at is not None
+            row.resolved_at -= timedelta(days=days_ago)
 
 
 async def _ticket(sessions: async_sessionmaker[AsyncSession], number: str) -> Ticket:

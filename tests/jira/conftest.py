@@ -12,8 +12,10 @@ from core.messages import Attachment, Inbound
 from core.settings import Settings
 from jira_link.sender import JiraSender
 from tests.api.conftest import auth
+from tests.clock import FixedClock
 from tests.fakes import ScriptedChat
 from tests.jira.fake_jira import TOKEN, USER, FakeJira
+from tests.security.identity_helpers import use_clock
 from tickets.attachments import AttachmentStore
 
 SECRET = "jira-hook-secret"  # noqa: S105 (the test's shared secret)
@@ -41,6 +43,7 @@ async def services(jira_settings: Settings) -> AsyncIterator[Services]:
 @pytest.fixture
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(services)
+    use_clock(app, FixedClock())  # escalations, JIRA's news and what the outbox holds, at START
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://helpdesk") as c:
         yield c
 

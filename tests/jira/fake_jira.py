@@ -15,9 +15,10 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -27,6 +28,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.clock import FixedClock
 
 USER = "helpdesk-bot@example.org"
 TOKEN = "jira-api-token"  # noqa: S105 (the fake's own credential)
@@ -65,18 +68,22 @@ class State:
     calls: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime())
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 class FakeJira:
     """The server and the test's handle on it; state is guarded by one lock (the server runs in a thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self._clock = clock or FixedClock()  # the time JIRA stamps on issues, comments and events
         self._lock = threading.Lock()
         self._state = State()
         self._ids = itertools.count(10100)
         self.url = ""
+
+    def _now(self) -> str:
+        return _stamp(self._clock())
 
     # -- the test's side --------------------------------------------------------------------------------
     def fail(self, method: str, path: str, status: int = 500, times: int = 1, *, after: bool = False) -> None:
@@ -97,7 +104,7 @@ class FakeJira:
             issue = self._state.issues[key]
             items = [{"field": name, "fieldtype": "jira", "fromString": old, "toString": new}
                      for name, (old, new) in changed.items()]
-            return {"timestamp": int(time.time() * 1000), "webhookEvent": "jira:issue_updated",
+            return {"timestamp": int(self._clock().timestamp() * 1000), "webhookEvent": "jira:issue_updated",
                     "issue_event_type_name": "issue_generic", "user": {"name": "dev1", "displayName": "Dev One"},
                     "issue": self._issue_json(issue), "changelog": {"id": str(next(self._ids)), "items": items}}
 
@@ -108,7 +115,7 @@ class FakeJira:
             comment = self._new_comment(issue, body, {"name": "dev1", "displayName": "Dev One"})
             if internal:
                 comment["visibility"] = {"type": "role", "value": "Developers"}
-            return {"timestamp": int(time.time() * 1000), "webhookEvent": "comment_created",
+            return {"timestamp": int(self._clock().timestamp() * 1000), "webhookEvent": "comment_created",
                     "comment": comment, "issue": self._issue_json(issue)}
 
     def set_fix_version(self, key: str, version: str) -> None:
@@ -266,8 +273,8 @@ class FakeJira:
                 "project": PROJECT, "issuetype": issue_type, "summary": fields["summary"],
                 "description": fields.get("description"), "labels": list(labels),
                 "priority": next((p for p in PRIORITIES if priority and p["name"] == priority["name"]), None),
-                "status": STATUSES["open"], "resolution": None, "fixVersions": [], "created": _now(),
-                "updated": _now(), "comment": {"comments": [], "maxResults": 0, "total": 0, "startAt": 0},
+                "status": STATUSES["open"], "resolution": None, "fixVersions": [], "created": self._now(),
+                "updated": self._now(), "comment": {"comments": [], "maxResults": 0, "total": 0, "startAt": 0},
                 "attachment": [],
             },
             "attachment_bytes": {},
@@ -277,7 +284,7 @@ class FakeJira:
     def _new_comment(self, issue: dict[str, Any], body: str, author: dict[str, Any]) -> dict[str, Any]:
         comment_id = str(next(self._ids))
         comment = {"id": comment_id, "self": f"{self.url}/rest/api/2/issue/{issue['id']}/comment/{comment_id}",
-                   "author": author, "body": body, "created": _now(), "updated": _now()}
+                   "author": author, "body": body, "created": self._now(), "updated": self._now()}
         thread = issue["fields"]["comment"]
         thread["comments"].append(comment)
         thread["total"] = thread["maxResults"] = len(thread["comments"])
@@ -296,7 +303,7 @@ class FakeJira:
             name = part.get_filename() or "unnamed"
             attachment_id = str(next(self._ids))
             meta = {"id": attachment_id, "self": f"{self.url}/rest/api/2/attachment/{attachment_id}",
-                    "filename": name, "size": len(data), "mimeType": part.get_content_type(), "created": _now(),
+                    "filename": name, "size": len(data), "mimeType": part.get_content_type(), "created": self._now(),
                     "content": f"{self.url}/secure/attachment/{attachment_id}/{name}"}
             issue["fields"]["attachment"].append(meta)
             issue["attachment_bytes"][name] = data
@@ -313,7 +320,7 @@ class FakeJira:
         issue["fields"]["status"] = transition["to"]
         if transition["to"] is STATUSES["done"]:
             issue["fields"]["resolution"] = {"id": "10000", "name": "Fixed"}
-        issue["fields"]["updated"] = _now()
+        issue["fields"]["updated"] = self._now()
 
 
 def request_json(body: bytes) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy import select
 
 from app.wiring import Services
-from core.db import utcnow
 from jira_link.sender import JiraSender
+from tests.clock import START
 from tests.jira.conftest import FileBug
 from tests.jira.fake_jira import FakeJira
 from tickets.delivery import deliver_due
@@ -28,7 +28,7 @@ async def _escalate(client: httpx.AsyncClient, operator: dict[str, str], number:
 async def _deliver(services: Services, sender: JiraSender, passes: int = 1) -> None:
     """Run the delivery worker's passes, each far enough in the future for any backoff to be over."""
     for n in range(passes):
-        await deliver_due(services.sessions, {"jira": sender}, now=utcnow() + timedelta(hours=n))
+        await deliver_due(services.sessions, {"jira": sender}, now=START + timedelta(hours=n))
 
 
 async def test_escalating_a_bug_creates_one_jira_issue_with_the_ticket_s_details(

@@ -8,9 +8,9 @@ import httpx
 from jira import JIRA
 
 from app.wiring import Services
-from core.db import utcnow
 from jira_link.client import connect
 from jira_link.sender import JiraSender
+from tests.clock import START
 from tests.jira.conftest import SECRET, FileBug
 from tests.jira.fake_jira import FakeJira
 from tests.jira.test_handoff import _deliver, _escalate
@@ -81,7 +81,7 @@ async def test_an_odia_speaker_hears_of_the_fix_in_odia_and_a_push_channel_gets_
         async def send(self, item: Any) -> None:
             pushed.append((await services.engine.render_for(chat.user, item.kind, item.payload)).text)
 
-    result = await deliver_due(services.sessions, {"console": Console()}, now=utcnow())
+    result = await deliver_due(services.sessions, {"console": Console()}, now=START)
     assert len(result.delivered) == 2  # the escalation's news, then the fix
     assert pushed[0].startswith(f"ଆପଣଙ୍କ ଟିକେଟ {number} ଏବେ ଏହି ଦଳ ପାଖରେ ଅଛି: ଆପ ନିର୍ମାତା ସଂସ୍ଥାର ବୈଷୟିକ ଦଳ")
     assert pushed[1:] == [f"ଆପଣଙ୍କ ଟିକେଟ {number} ପାଇଁ ଭଲ ଖବର: ଆପ ତିଆରି କରୁଥିବା ଦଳ ଆପଣ ଜଣାଇଥିବା ସମସ୍ୟା ଠିକ "

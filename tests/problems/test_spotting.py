@@ -9,8 +9,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clustering import problem_cluster
-from core.db import utcnow
 from core.settings import Settings
+from tests.clock import START
 from tickets.models import TicketRow
 from tickets.problem_models import ProblemProposalRow
 from tickets.problem_spotting import SpotResult, SqlProposals, spot
@@ -31,7 +31,7 @@ SIMILAR = [
 async def _file(sessions: async_sessionmaker[AsyncSession], texts: list[str], module: str = "attendance",
                 ulb: str = "od.jatni") -> list[str]:
     async with sessions() as session, session.begin():
-        store = SqlTicketStore(session)
+        store = SqlTicketStore(session, clock=lambda: START)
         return [(await store.file(TicketDraft(
             channel="console", user_id=f"u{n}-{ulb}", role="junior_engineer", ulb=ulb, language="en",
             module=module, category="technical", priority="P2", priority_reason="", description=text,
@@ -39,7 +39,7 @@ async def _file(sessions: async_sessionmaker[AsyncSession], texts: list[str], mo
 
 
 async def _spot(sessions: async_sessionmaker[AsyncSession], settings: Settings, **later: float) -> SpotResult:
-    now = utcnow() + timedelta(**later)
+    now = START + timedelta(**later)
     return await spot(sessions, settings, problem_cluster(settings), now=now)
 
 
@@ -119,7 +119,7 @@ async def test_an_undecided_proposal_older_than_the_window_still_takes_new_simil
     first = await _file(sessions, SIMILAR[:5])
     (proposal,) = (await _spot(sessions, settings)).proposed
     async with sessions() as session, session.begin():  # filed and proposed three hours ago
-        earlier = utcnow() - timedelta(hours=3)
+        earlier = START - timedelta(hours=3)
         await session.execute(update(TicketRow).values(created_at=earlier))
         await session.execute(update(ProblemProposalRow).values(created_at=earlier))
     later = await _file(sessions, SIMILAR[:5])

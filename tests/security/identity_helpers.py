@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from api.deps import ApiContext
+from tests.clock import START as START
+from tests.clock import FixedClock as FixedClock
 
-START = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 PASSWORD = "long enough secret"  # noqa: S105 (test accounts)
-
-
-class FixedClock:
-    """The time the app sees: `START` until a test moves it."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **span: float) -> None:
-        self.now += timedelta(**span)
 
 
 def use_clock(app: FastAPI, clock: FixedClock) -> None:

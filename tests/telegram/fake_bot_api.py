@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +29,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.clock import FixedClock
 
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
@@ -116,7 +119,8 @@ def _check_markup(markup: Any) -> None:
 class FakeBotApi:
     """The server and the test's handle on it; every method is safe to call from the test's thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self._clock = clock or FixedClock()  # the `date` Telegram stamps on messages
         self._lock = threading.Lock()
         self._state = State()
         self.url = ""
@@ -131,6 +135,9 @@ class FakeBotApi:
             "sendPhoto": lambda p: self._send_file(p, "photo"),
             "sendDocument": lambda p: self._send_file(p, "document"),
         }
+
+    def _date(self) -> int:
+        return int(self._clock().timestamp())
 
     # -- test API ---------------------------------------------------------------------------------------
     def user_says(self, chat_id: int, text: str, language_code: str = "en") -> int:
@@ -155,7 +162,7 @@ class FakeBotApi:
             thumb = {"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90, "height": 60, "file_size": 900}
             full = {"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720, "file_size": size}
             sizes = [thumb, full]
-            message: dict[str, Any] = {"message_id": self._new_message_id(), "date": int(time.time()),
+            message: dict[str, Any] = {"message_id": self._new_message_id(), "date": self._date(),
                                        "photo": sizes, "chat": {"id": chat_id, "type": "private"},
                                        "from": self._user(chat_id, language_code)}
             if caption:
@@ -165,7 +172,7 @@ class FakeBotApi:
     def group_update(self, chat_id: int, thread_id: int, from_id: int, text: str) -> dict[str, Any]:
         """A message someone wrote in a forum topic of supergroup `chat_id`."""
         with self._lock:
-            message = {"message_id": self._new_message_id(), "date": int(time.time()), "text": text,
+            message = {"message_id": self._new_message_id(), "date": self._date(), "text": text,
                        "chat": {"id": chat_id, "type": "supergroup", "title": "Helpdesk operators", "is_forum": True},
                        "message_thread_id": thread_id, "is_topic_message": True,
                        "from": {"id": from_id, "is_bot": False, "first_name": "Priya"}}
@@ -198,7 +205,7 @@ class FakeBotApi:
     def text_update(self, chat_id: int, text: str, language_code: str = "en") -> dict[str, Any]:
         """A private text message from user `chat_id`, as an update without its id."""
         with self._lock:
-            message = {"message_id": self._new_message_id(), "date": int(time.time()), "text": text,
+            message = {"message_id": self._new_message_id(), "date": self._date(), "text": text,
                        "chat": {"id": chat_id, "type": "private"}, "from": self._user(chat_id, language_code)}
             if text.startswith("/"):
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
@@ -361,7 +368,7 @@ class FakeBotApi:
         _check_markup(markup)
         thread = int(params.get("message_thread_id") or 0)
         topic = self._topic(chat_id, thread) if thread else None
-        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": int(time.time()), "text": text,
+        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": self._date(), "text": text,
                                    "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"},
                                    "from": BOT_USER}
         if markup:
@@ -385,7 +392,7 @@ class FakeBotApi:
         file_id = f"sent-{self._new_message_id()}"
         self._state.files[file_id] = (data, len(data))
         described = {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data)}
-        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": int(time.time()),
+        message: dict[str, Any] = {"message_id": self._new_message_id(), "date": self._date(),
                                    "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER,
                                    kind: [{**described, "width": 1, "height": 1}] if kind == "photo"
                                    else {**described, "file_name": name}}

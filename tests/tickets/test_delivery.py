@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from tests.clock import START
 from tickets.delivery import DEAD, LEASE, Backlog, DeliveryError, DeliveryResult, backlog, deliver_due, run_forever
 from tickets.models import OutboxRow
 from tickets.outbox import OutboxItem, SqlOutbox
@@ -36,7 +36,7 @@ class Channel:
 async def _enqueue(sessions: Sessions, count: int = 1, channel: str = "push", user: str = "u1") -> None:
     async with sessions() as session, session.begin():
         for n in range(count):
-            await SqlOutbox(session).enqueue(channel, user, "note", {"n": n})
+            await SqlOutbox(session, lambda: START).enqueue(channel, user, "note", {"n": n})
 
 
 async def _row(sessions: Sessions, item_id: int) -> OutboxRow:
@@ -49,8 +49,8 @@ async def _row(sessions: Sessions, item_id: int) -> OutboxRow:
 async def test_a_due_item_is_sent_once_and_marked_delivered(sessions: Sessions) -> None:
     await _enqueue(sessions)
     channel = Channel()
-    first = await deliver_due(sessions, {"push": channel})
-    again = await deliver_due(sessions, {"push": channel}, now=utcnow() + LATER)
+    first = await deliver_due(sessions, {"push": channel}, now=START)
+    again = await deliver_due(sessions, {"push": channel}, now=START + LATER)
     assert first.delivered == (1,) and again.delivered == ()
     assert channel.sent == [1]
     row = await _row(sessions, 1)
@@ -60,30 +60,30 @@ async def test_a_due_item_is_sent_once_and_marked_delivered(sessions: Sessions) 
 async def test_a_retryable_failure_is_tried_again_after_a_backoff(sessions: Sessions) -> None:
     await _enqueue(sessions)
     channel = Channel(failures=[DeliveryError("HTTP 503", retryable=True)])
-    failed = await deliver_due(sessions, {"push": channel})
-    too_soon = await deliver_due(sessions, {"push": channel})
+    failed = await deliver_due(sessions, {"push": channel}, now=START)
+    too_soon = await deliver_due(sessions, {"push": channel}, now=START)
     row = await _row(sessions, 1)
     assert failed.retrying == (1,) and too_soon == DeliveryResult()
-    assert row.attempts == 1 and row.last_error == "HTTP 503" and row.next_attempt_at > utcnow()
-    later = await deliver_due(sessions, {"push": channel}, now=utcnow() + LATER)
+    assert row.attempts == 1 and row.last_error == "HTTP 503" and row.next_attempt_at > START
+    later = await deliver_due(sessions, {"push": channel}, now=START + LATER)
     assert later.delivered == (1,) and channel.sent == [1]
 
 
 async def test_a_permanent_failure_is_given_up_at_once_keeping_the_error(sessions: Sessions) -> None:
     await _enqueue(sessions)
     channel = Channel(failures=[DeliveryError("HTTP 410 gone", retryable=False)])
-    result = await deliver_due(sessions, {"push": channel})
+    result = await deliver_due(sessions, {"push": channel}, now=START)
     row = await _row(sessions, 1)
     assert result.dead == (1,)
     assert row.delivered_at is None and row.next_attempt_at == DEAD
     assert row.last_error == "gave up after 1 attempt(s): HTTP 410 gone"
-    assert (await deliver_due(sessions, {"push": channel}, now=utcnow() + timedelta(days=365))).dead == ()
+    assert (await deliver_due(sessions, {"push": channel}, now=START + timedelta(days=365))).dead == ()
 
 
 async def test_an_item_is_given_up_after_the_last_allowed_attempt(sessions: Sessions) -> None:
     await _enqueue(sessions)
     channel = Channel(failures=[DeliveryError("timeout", retryable=True) for _ in range(3)])
-    outcomes = [await deliver_due(sessions, {"push": channel}, now=utcnow() + LATER * n, max_attempts=3)
+    outcomes = [await deliver_due(sessions, {"push": channel}, now=START + LATER * n, max_attempts=3)
                 for n in range(1, 4)]
     assert [o.retrying for o in outcomes] == [(1,), (1,), ()]
     assert outcomes[-1].dead == (1,)
@@ -94,7 +94,7 @@ async def test_a_crashing_sender_is_retried_and_the_worker_goes_on(sessions: Ses
     await _enqueue(sessions, 2, user="u1")
     await _enqueue(sessions, 1, user="u2")
     channel = Channel(failures=[RuntimeError("bug in sender")])
-    result = await deliver_due(sessions, {"push": channel})
+    result = await deliver_due(sessions, {"push": channel}, now=START)
     assert len(result.retrying) == 1 and len(result.delivered) == 2
     assert "RuntimeError: bug in sender" in ((await _row(sessions, result.retrying[0])).last_error or "")
 
@@ -103,7 +103,7 @@ async def test_items_of_channels_without_a_sender_wait_for_theirs(sessions: Sess
     await _enqueue(sessions, channel="telegram")
     await _enqueue(sessions, channel="webhook")
     webhook = Channel()
-    await deliver_due(sessions, {"webhook": webhook})
+    await deliver_due(sessions, {"webhook": webhook}, now=START)
     assert webhook.sent == [2]
     assert (await _row(sessions, 1)).delivered_at is None
 
@@ -111,7 +111,7 @@ async def test_items_of_channels_without_a_sender_wait_for_theirs(sessions: Sess
 async def test_one_recipients_items_are_sent_in_order(sessions: Sessions) -> None:
     await _enqueue(sessions, 5)
     channel = Channel()
-    await deliver_due(sessions, {"push": channel})
+    await deliver_due(sessions, {"push": channel}, now=START)
     assert channel.sent == [1, 2, 3, 4, 5]
 
 
@@ -119,7 +119,7 @@ async def test_two_workers_at_once_send_each_item_once(sessions: Sessions) -> No
     for user in ("a", "b", "c", "d"):
         await _enqueue(sessions, 3, user=user)
     channel = Channel(delay=0.02)
-    results = await asyncio.gather(*(deliver_due(sessions, {"push": channel}) for _ in range(2)))
+    results = await asyncio.gather(*(deliver_due(sessions, {"push": channel}, now=START) for _ in range(2)))
     assert sorted(channel.sent) == list(range(1, 13))
     assert sorted(results[0].delivered + results[1].delivered) == list(range(1, 13))
 
@@ -127,12 +127,12 @@ async def test_two_workers_at_once_send_each_item_once(sessions: Sessions) -> No
 async def test_a_worker_that_dies_mid_send_leaves_the_item_to_come_due_after_its_lease(sessions: Sessions) -> None:
     await _enqueue(sessions)
     stuck = Channel(delay=60)
-    worker = asyncio.create_task(deliver_due(sessions, {"push": stuck}))
+    worker = asyncio.create_task(deliver_due(sessions, {"push": stuck}, now=START))
     await asyncio.sleep(0.3)
     worker.cancel()
     rescuer = Channel()
-    assert (await deliver_due(sessions, {"push": rescuer})).delivered == ()
-    assert (await deliver_due(sessions, {"push": rescuer}, now=utcnow() + LEASE)).delivered == (1,)
+    assert (await deliver_due(sessions, {"push": rescuer}, now=START)).delivered == ()
+    assert (await deliver_due(sessions, {"push": rescuer}, now=START + LEASE)).delivered == (1,)
     assert rescuer.sent == [1]
 
 
@@ -155,7 +155,7 @@ async def test_backlog_counts_pending_and_dead_items_per_channel(sessions: Sessi
     await _enqueue(sessions, 2, channel="webhook", user="1")
     await _enqueue(sessions, 1, channel="webhook", user="2")
     hooks = Channel(failures=[DeliveryError("HTTP 404", retryable=False)])
-    await deliver_due(sessions, {"webhook": hooks})
+    await deliver_due(sessions, {"webhook": hooks}, now=START)
     async with sessions() as session:
         counts = await backlog(session)
         undelivered = len(list(await session.scalars(select(OutboxRow.id).where(OutboxRow.delivered_at.is_(None)))))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import utcnow
+from tests.clock import START
 from tickets.models import OutboxRow
 from tickets.outbox import SqlOutbox
 
@@ -16,14 +16,14 @@ async def test_an_item_a_worker_has_leased_is_not_taken_by_the_users_next_messag
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session, session.begin():
-        outbox = SqlOutbox(session)
+        outbox = SqlOutbox(session, lambda: START)
         await outbox.enqueue("telegram", "42", "operator_reply", {"number": "HD-000001", "text": "leased"})
         await outbox.enqueue("telegram", "42", "operator_reply", {"number": "HD-000001", "text": "due"})
     async with sessions() as session, session.begin():  # a worker leases the first item for five minutes
         await session.execute(update(OutboxRow).where(OutboxRow.payload["text"].as_string() == "leased")
-                              .values(next_attempt_at=utcnow() + timedelta(minutes=5)))
+                              .values(next_attempt_at=START + timedelta(minutes=5)))
     async with sessions() as session, session.begin():
-        taken = await SqlOutbox(session).take_for_user("telegram", "42")
+        taken = await SqlOutbox(session, lambda: START).take_for_user("telegram", "42")
     assert [item.payload["text"] for item in taken] == ["due"]
     async with sessions() as session, session.begin():
-        assert await SqlOutbox(session).take_for_user("telegram", "42") == []
+        assert await SqlOutbox(session, lambda: START).take_for_user("telegram", "42") == []

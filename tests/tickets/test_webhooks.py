@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.db import utcnow
+from tests.clock import START
 from tickets.delivery import DeliveryResult, deliver_due
 from tickets.events import ticket_event
 from tickets.store import SqlTicketStore, Ticket, TicketDraft
@@ -109,12 +109,12 @@ DRAFT = TicketDraft(channel="telegram", user_id="4242", role="je", ulb="od.jatni
 
 async def file_ticket(sessions: Sessions) -> Ticket:
     async with sessions() as session, session.begin():
-        return await SqlTicketStore(session).file(DRAFT)
+        return await SqlTicketStore(session, clock=lambda: START).file(DRAFT)
 
 
 async def deliver(sessions: Sessions, http: httpx.AsyncClient, later: int = 0) -> DeliveryResult:
     senders = {"webhook": WebhookSender(sessions, http, allow_private=True)}  # the receiver is on loopback
-    return await deliver_due(sessions, senders, now=utcnow() + LATER * later)
+    return await deliver_due(sessions, senders, now=START + LATER * later)
 
 
 async def test_a_filed_ticket_reaches_its_subscriber_signed(
@@ -161,7 +161,7 @@ async def test_an_event_is_rolled_back_with_its_change(
     await subscribe(sessions, receiver)
     with pytest.raises(RuntimeError):
         async with sessions() as session, session.begin():
-            await SqlTicketStore(session).file(DRAFT)
+            await SqlTicketStore(session, clock=lambda: START).file(DRAFT)
             raise RuntimeError("the change fails after its event was raised")
     assert await deliver(sessions, http) == DeliveryResult()
 

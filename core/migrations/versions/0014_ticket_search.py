@@ -3,7 +3,7 @@
 PostgreSQL: GIN indexes on `to_tsvector('simple', ...)` (the `simple` configuration lower-cases and splits
 on non-letters without stemming, so Odia and Devanagari words are indexed as written). SQLite: FTS5 tables
 with external content (the rows stay in `tickets` and `ticket_messages`), kept in step by triggers, so
-every writer (the ORM, core.sqlite_direct, a migration) updates them.
+every writer (the ORM, core.db.direct, a migration) updates them.
 
 Revision ID: 0014
 Revises: 0013

@@ -1,31 +1,33 @@
-"""Database engine, sessions and schema upgrades, the same for SQLite and PostgreSQL."""
+"""The database: engines, sessions, the transaction stores take (Tx), schema upgrades; the same for SQLite and
+PostgreSQL. The only package that knows which database it is talking to, and the only one importing a
+database driver (an import-linter contract in pyproject.toml)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from core import sqlite_inline
+from core.db.tx import GuardedSession, NestedTransaction, Tx, insert_every_column, scan, write_transaction
 from core.idle_ping import ping_when_idle
 from core.json_columns import SQLITE_JSON
-from core.sqlite_checkpoints import Checkpointer
-from core.sqlite_writer import SqliteWriter, WriteTransaction
+
+__all__ = ["Base", "GuardedSession", "JsonType", "NestedTransaction", "Tx", "UtcDateTime", "async_url",
+           "copy_sqlite_file", "insert_every_column", "is_row_id", "is_sqlite", "make_engine", "make_read_engine",
+           "make_sessions", "private_sqlite_file", "scan", "sync_url", "upgrade", "utcnow", "write_transaction"]
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 MIGRATION_LOCK = 0x6865_6C70_6465_736B  # "helpdesk": the PostgreSQL advisory lock held while migrating
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -61,65 +63,37 @@ def is_sqlite(url: str) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Every connection to a SQLite file: WAL, foreign keys, and waits up to 30 s for another's write lock.
+
+    The driver's own BEGIN is turned off (isolation_level None) so that each transaction starts as BEGIN
+    IMMEDIATE (or BEGIN on the read engine) from the "begin" listeners below: a writer then waits for the
+    lock up front instead of failing on upgrade from a read lock. With aiosqlite the wait is in its thread,
+    never on the event loop's."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
-    """A blocking sqlite3 connection (migrations, tools): WAL, and waits for the lock up to 30 s."""
-    # Take BEGIN away from the driver so that every transaction starts as BEGIN IMMEDIATE below: a writer
-    # then waits for the lock up front instead of failing on upgrade from a read lock.
-    dbapi_connection.isolation_level = None
-    _sqlite_pragmas(dbapi_connection, record)
-    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+_sqlite_connect = _sqlite_pragmas  # blocking connections (migrations, tools) get the same
 
 
 def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqliteEngine(AsyncEngine):
-    """The asyncio engine of a SQLite file, with the conversation engine's writer beside its pool."""
-
-    def __init__(self, sync_engine: Engine, writer: SqliteWriter, checkpoints: Checkpointer) -> None:
-        super().__init__(sync_engine)
-        self.writer = writer
-        self.checkpoints = checkpoints
-
-    async def dispose(self, close: bool = True) -> None:
-        await self.writer.close()
-        await self.checkpoints.close()
-        await super().dispose(close)
-
-
-@asynccontextmanager
-async def write_transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[WriteTransaction]:
-    """A write transaction, committed when the block ends: on a SQLite file the writer's (core.sqlite_writer),
-    elsewhere a session's from `sessions`."""
-    bind = sessions.kw.get("bind")
-    if isinstance(bind, SqliteEngine):
-        async with bind.writer.transaction() as transaction:
-            yield transaction
-        return
-    async with sessions() as session, session.begin():
-        yield WriteTransaction(session)
-
-
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An asyncio engine for `url`; SQLite gets WAL, foreign keys and serialised writers.
+    """An asyncio engine for `url`; SQLite gets WAL, foreign keys and one writing connection.
 
-    On SQLite (a SqliteEngine) the pool keeps one connection, and the conversation engine's turns have one
-    of their own (`writer`, core.sqlite_writer). Every write transaction takes the write lock (BEGIN
-    IMMEDIATE), so two could never run at once anyway; the two connections take turns through one asyncio
-    lock, handed over at COMMIT, instead of SQLite's busy handler, which sleeps in steps of up to 100 ms
-    (bench/README.md: the queue's p99 at 10 concurrent clients fell from 1.8 s to 0.5 s on a loaded machine
-    when the pool went down to one connection). Both run on the event loop's thread (core.sqlite_inline),
-    and leave WAL checkpoints to a worker thread (`checkpoints`, core.sqlite_checkpoints).
+    On SQLite the pool keeps one connection (aiosqlite, each connection's statements in a thread of its
+    own), and every transaction on it takes the write lock (BEGIN IMMEDIATE): two could never write at once
+    anyway, and waiting for the pool's one connection is an asyncio wait handed over as soon as the previous
+    transaction ends, where SQLite's busy handler would sleep in steps of up to 100 ms (bench/README.md).
+    Its sessions (make_sessions) refuse to nest (core.db.tx). Read-only requests have engines of their own
+    (make_read_engine).
     """
     if is_sqlite(url):
         kwargs.setdefault("pool_size", 1)
@@ -131,19 +105,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         server = create_async_engine(async_url(url), **kwargs)
         ping_when_idle(server)  # a connection dropped while the server was unreachable is replaced, not reused
         return server
-    path, writers = _sqlite_path(url), asyncio.Lock()
-    checkpoints = Checkpointer(path, writers)
-    connect = sqlite_inline.connector(path, writers=writers, on_commit=checkpoints.committed)
-    pooled = create_async_engine(async_url(url), async_creator=connect, **SQLITE_JSON, **kwargs)
-    event.listen(pooled.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(pooled.sync_engine, "begin", _sqlite_begin)
-    writer = SqliteWriter(path, writers, lambda conn: _sqlite_pragmas(conn, None), checkpoints.committed)
-    return SqliteEngine(pooled.sync_engine, writer, checkpoints)
-
-
-def _sqlite_path(url: str) -> str:
-    database = make_url(url).database
-    return database if database else ":memory:"
+    engine = create_async_engine(async_url(url), **SQLITE_JSON, **kwargs)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
 
 
 def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
@@ -166,7 +131,7 @@ def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
     if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
         return None  # an in-memory database exists only on the connection that made it
     engine = create_async_engine(async_url(url), pool_size=connections, max_overflow=0, pool_reset_on_return=None,
-                                 async_creator=sqlite_inline.connector(_sqlite_path(url)), **SQLITE_JSON)
+                                 **SQLITE_JSON)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "connect", _sqlite_read_only)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
@@ -174,7 +139,9 @@ def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions of `engine`; one opened by a task that has one of this engine open already raises
+    NestedTransaction at once (core.db.tx)."""
+    return async_sessionmaker(engine, expire_on_commit=False, class_=GuardedSession)
 
 
 def upgrade(url: str) -> None:
@@ -196,6 +163,17 @@ def upgrade(url: str) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+def copy_sqlite_file(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database (its online backup API, in steps so writers get turns)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst, pages=1024, sleep=0.005)
+    finally:
+        dst.close()
+        src.close()
 
 
 def private_sqlite_file(url: str) -> None:
