@@ -6,7 +6,7 @@ A plain ADD COLUMN on `tickets` (never a batch table copy: on SQLite that would 
 0014) and two new tables.
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0021
 Create Date: 2026-12-02
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from core.db import JsonType, UtcDateTime
 
 revision = "0018"
-down_revision = "0017"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
