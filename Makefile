@@ -62,7 +62,8 @@ screenshots: install system
 	$(BIN)/python -m pytest -q tests/web
 	mkdir -p docs/screenshots
 	for page in web-chat web-chat-or web-chat-hi web-chat-resolved-or web-chat-rating-hi web-chat-added-or web-chat-faq-hi queue ticket dashboard; do cp .artifacts/screenshots/$$page.png docs/screenshots/; done
-	for page in console-queue-desk console-search-desk console-ticket-phone console-conflict-phone; do \
+	for page in console-queue-desk console-search-desk console-ticket-phone console-conflict-phone \
+	  console-merge-desk console-merge-phone console-bulk-desk console-problem-desk; do \
 	  cp .artifacts/screenshots/$$page.png docs/screenshots/$${page%-desk}.png; done
 
 # The Helm chart and compose file, checked offline: lint, render with default and eGov values, validate every

@@ -12,7 +12,7 @@ from api.access import authorize
 from api.deps import ApiContext
 from api.limits import BodySizeLimit
 from api.metrics import install_metrics
-from api.routes import dashboard, identity, operators, problems, system, tickets, webhooks
+from api.routes import dashboard, identity, operators, problems, reports, system, tickets, webhooks
 from api.validation import clean_input
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -40,6 +40,7 @@ def create_app(
     app.include_router(tickets.router)
     app.include_router(operators.router)
     app.include_router(dashboard.router)
+    app.include_router(reports.router)
     app.include_router(webhooks.router)
     app.include_router(problems.router)
     app.include_router(identity.router)

@@ -18,6 +18,7 @@ from core.errors import (
     NotFound,
     PermissionDenied,
     StaleVersion,
+    TakeOverRequired,
 )
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ STATUS: list[tuple[type[HelpdeskError], int, str]] = [
     (PermissionDenied, 403, "forbidden"),
     (InvalidInput, 422, "invalid_input"),
     (InvalidTransition, 409, "invalid_transition"),
+    (TakeOverRequired, 409, "take_over_required"),
     (ConflictError, 409, "conflict"),
     (HelpdeskError, 400, "error"),
 ]

@@ -14,7 +14,7 @@ from tickets.store import Ticket
 Shown = TypeVar("Shown", Ticket, QueueEntry)
 
 TICKET_ACTIONS = ("claim", "assign", "reply", "note", "set_priority", "set_category", "escalate", "wait",
-                  "resolve", "close", "reopen")
+                  "resolve", "close", "reopen", "link", "merge")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "queue": frozenset({"operator", "tier", "admin"}),
@@ -30,6 +30,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "resolve": frozenset({"operator", "tier", "admin"}),
     "close": frozenset({"operator", "admin"}),
     "reopen": frozenset({"operator", "admin"}),
+    "link": frozenset({"operator", "admin"}),  # duplicates: link two tickets, merge one into another
+    "merge": frozenset({"operator", "admin"}),
+    "bulk": frozenset({"operator", "admin"}),  # the queue's bulk assign, close and priority
+    "canned_edit": frozenset({"kb_maintainer", "admin"}),  # canned responses: add, edit, delete
+    "export": frozenset({"operator", "admin"}),  # the weekly report: every ticket of a period, as CSV or JSON
+    "saved_filters": frozenset({"operator", "tier", "admin"}),  # each account's own saved queue filters
     "kb_reload": frozenset({"kb_maintainer", "admin"}),
     "tokens": frozenset({"admin"}),
     "accounts_manage": frozenset({"admin"}),  # console accounts: list, disable, enable, role, password, unlock

@@ -115,12 +115,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/tickets/{number}/resolve"): token("resolve", TICKET),
     ("POST", "/api/tickets/{number}/close"): token("close", TICKET),
     ("POST", "/api/tickets/{number}/reopen"): token("reopen", TICKET),
+    ("POST", "/api/tickets/{number}/links"): token("link", TICKET),  # the other ticket: any, for these roles
+    ("POST", "/api/tickets/{number}/merge"): token("merge", TICKET),
     ("GET", "/api/operators"): token("operators_view"),
     ("POST", "/api/operators"): token("operators_manage"),
     ("PATCH", "/api/operators/{name}"): token("operators_manage", own=Own("name", "set_own_shift")),
     ("GET", "/api/notifications"): token("notifications"),  # the caller's own and their teams' inboxes
     ("POST", "/api/notifications/{notification_id}/read"): token("notifications", NOTIFICATION),
     ("GET", "/api/dashboard"): token("dashboard"),
+    ("GET", "/api/reports/tickets"): token("export"),
     ("POST", "/api/webhooks"): token("webhooks"),
     ("GET", "/api/webhooks"): token("webhooks"),
     ("DELETE", "/api/webhooks/{webhook_id}"): token("webhooks"),
@@ -147,6 +150,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/queue"): page("queue"),
     ("GET", "/console/queue/rows"): page("queue"),
     ("GET", "/console/queue/notices"): page("notifications"),
+    ("POST", "/console/queue/bulk"): page("bulk"),  # each ticket's own action permission is checked too
+    ("POST", "/console/filters"): page("saved_filters"),  # an account's own filters only
+    ("POST", "/console/filters/{filter_id}/delete"): page("saved_filters"),
+    ("GET", "/console/problems"): page("problems_view"),  # a tier team: problems whose tickets it can all see
+    ("GET", "/console/problems/{problem_id}"): page("problems_view", PROBLEM),
+    ("POST", "/console/problems/{problem_id}/links"): page("problems_manage", PROBLEM),
+    ("POST", "/console/problems/{problem_id}/broadcast"): page("problems_broadcast", PROBLEM),
+    ("POST", "/console/problems/{problem_id}/fixed"): page("problems_update", PROBLEM),
     ("POST", "/console/notifications/{notification_id}/read"): page("notifications", NOTIFICATION),
     ("GET", "/console/accounts"): page("accounts_manage"),
     **{("POST", f"/console/accounts/{{name}}/{action}"): page("accounts_manage")
@@ -155,8 +166,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/tokens/{name}/revoke"): page("tokens"),
     ("GET", "/console/tickets/{number}"): page("view", TICKET),
     **{("POST", f"/console/tickets/{{number}}/{action}"): page(action, TICKET)
-       for action in ("claim", "reply", "note", "set_priority", "set_category", "escalate", "wait", "resolve",
-                      "close", "reopen")},
+       for action in ("claim", "assign", "reply", "note", "set_priority", "set_category", "escalate", "wait",
+                      "resolve", "close", "reopen", "link", "merge")},
     ("GET", "/console/attachments/{ref}"): page("view", ATTACHMENT),
     ("GET", "/console/kb"): page("kb_view"),
     ("GET", "/console/kb/try"): page("kb_view"),
@@ -170,6 +181,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/kb/reviews"): page("kb_view"),
     ("POST", "/console/kb/reviews/{number}/approve"): page("kb_edit"),
     ("GET", "/console/dashboard"): page("dashboard"),
+    ("GET", "/console/canned"): page("canned_edit"),
+    ("POST", "/console/canned"): page("canned_edit"),
+    ("POST", "/console/canned/{canned_id}"): page("canned_edit"),
+    ("POST", "/console/canned/{canned_id}/delete"): page("canned_edit"),
+    ("GET", "/console/export/tickets.csv"): page("export"),
+    ("GET", "/console/queue.csv"): page("export"),
+    ("GET", "/console/export/summary.csv"): page("export"),
 }
 
 

@@ -100,6 +100,24 @@ class OptionalTextIn(BaseModel):
 
 class AssignIn(BaseModel):
     operator: str = Field(min_length=1, max_length=64)
+    reason: str | None = Field(default=None, max_length=500,
+                               description="required when the ticket is assigned to someone else already")
+
+
+class ClaimIn(BaseModel):
+    take_over: bool = Field(default=False, description="take the ticket from the operator who holds it (without "
+                            "it, claiming someone else's ticket is refused with 409 take_over_required)")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class LinkIn(BaseModel):
+    other: str = Field(min_length=1, max_length=32, examples=["HD-000042"])
+
+
+class MergeIn(BaseModel):
+    into: str = Field(min_length=1, max_length=32, examples=["HD-000042"],
+                      description="the ticket that tracks the problem from now on")
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class PriorityIn(BaseModel):

@@ -53,6 +53,14 @@ class PermissionDenied(HelpdeskError):
     """The caller's role may not do this."""
 
 
+class TakeOverRequired(ConflictError):
+    """The ticket is someone else's (`holder`): taking it over must be confirmed."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
 class StaleVersion(ConflictError):
     """The caller's copy of the ticket is older than the stored one (If-Match failed)."""
 

@@ -387,8 +387,8 @@ class Conversation:
 
     async def append_to_ticket(self, event: EventData) -> None:
         """The held message goes to the ticket the user chose, for the team to read; a paused SLA runs again."""
-        number = self.number_of(event)
-        await self.ctx.desk.add_user_message(number, self.ctx.user.user_id, self.text_of(event))
+        number = await self.ctx.desk.add_user_message(self.number_of(event), self.ctx.user.user_id,
+                                                      self.text_of(event))  # a merged ticket's go to its survivor
         self.data.held_text = None
         self.say("followup.added", number=number)
 

@@ -79,6 +79,8 @@ def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str
         return conv.t("outbox.escalated", number=payload["number"], team=conv.team_name(str(payload["team"])))
     if kind == "ticket_waiting":
         return conv.t("outbox.waiting", number=payload["number"])
+    if kind == "ticket_merged":  # tickets.desk.merge: which ticket tracks the user's problem now
+        return conv.t("outbox.merged", number=payload["number"], into=payload["into"])
     if kind == "operator_reply":
         return conv.t("outbox.reply", number=payload["number"], text=payload["text"])
     if kind == "ticket_resolved":

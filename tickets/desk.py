@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Tx, insert_every_column, utcnow
-from core.errors import InvalidInput, InvalidTransition, NotFound, StaleVersion
+from core.errors import ConflictError, InvalidInput, InvalidTransition, NotFound, StaleVersion, TakeOverRequired
 from core.settings import Settings
 from tickets.attachments import OutgoingFile
 from tickets.events import ticket_event
 from tickets.handoff import enqueue_handoff
 from tickets.lifecycle import next_status
-from tickets.models import OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
+from tickets.models import OutboxRow, TicketEventRow, TicketLinkRow, TicketMessageRow, TicketRow
 from tickets.outbox import SqlOutbox
 from tickets.priority import CATEGORIES
 from tickets.reports import delivery_state
@@ -28,10 +28,12 @@ from tickets.store import DueFunction, Ticket, ticket_of
 
 # a user's follow-up, on every such conversation turn: built once
 _STATUS_FOR_UPDATE = (
-    select(TicketRow.id, TicketRow.status).where(TicketRow.number == bindparam("p_number")).with_for_update()
+    select(TicketRow.id, TicketRow.status, TicketRow.merged_into)
+    .where(TicketRow.number == bindparam("p_number")).with_for_update()
 )
 _ADD_MESSAGE = insert_every_column(cast(Table, TicketMessageRow.__table__))
 PRIORITIES = ("P1", "P2", "P3", "P4")
+MERGE_HOPS = 5  # a merged ticket's follow-ups go to its survivor (merging into a merged ticket is refused)
 SLA_STATUSES = ("on_time", "at_risk", "breached")
 Derive = Callable[[TicketRow], dict[str, Any]]  # changes computed from the locked row
 AUDITED = ("status", "assignee", "priority", "category", "team", "escalated_to", "sla_status")
@@ -148,18 +150,36 @@ class SqlTicketDesk:
         }
 
     # -- actions ---------------------------------------------------------------------------------------
-    async def claim(self, number: str, actor: str, expected_version: int | None) -> Ticket:
-        return await self.assign(number, actor, actor, expected_version, action="claim")
+    async def claim(self, number: str, actor: str, expected_version: int | None, *, take_over: bool = False,
+                    reason: str | None = None) -> Ticket:
+        """Take the ticket yourself. Someone else's ticket is taken over only with `take_over` (the caller
+        asked its operator to confirm); otherwise TakeOverRequired names who holds it."""
+        return await self.assign(number, actor, actor, expected_version, action="claim", reason=reason,
+                                 take_over=take_over)
 
     async def assign(
-        self, number: str, actor: str, operator: str, expected_version: int | None, action: str = "assign"
+        self, number: str, actor: str, operator: str, expected_version: int | None, action: str = "assign",
+        reason: str | None = None, *, take_over: bool = False,
     ) -> Ticket:
-        if not operator.strip():
+        """Give the ticket to `operator`. Moving it from someone else needs a reason (a reassignment), and
+        taking it for yourself from someone else needs `take_over`; both are checked under the row's lock."""
+        operator = operator.strip()
+        if not operator:
             raise InvalidInput("operator: must name an operator")
-        def keep_escalated(row: TicketRow) -> dict[str, Any]:
+        reason = (reason or "").strip() or None
+
+        def check_owner(row: TicketRow) -> dict[str, Any]:
+            holder = row.assignee
+            if holder and holder != operator:
+                if action == "claim" and not take_over:
+                    raise TakeOverRequired(f"ticket {row.number} is assigned to {holder}: confirm that you take "
+                                           "it over from them", holder)
+                if action == "assign" and reason is None:
+                    raise InvalidInput(f"reason: {row.number} is assigned to {holder}; say why it moves to "
+                                       f"{operator}")
             return {"status": "escalated"} if row.status == "escalated" else {}
 
-        return ticket_of(await self.change(number, actor, action, expected_version, derive=keep_escalated,
+        return ticket_of(await self.change(number, actor, action, expected_version, reason, derive=check_owner,
                                            assignee=operator))
 
     async def reply(self, number: str, actor: str, text: str, expected_version: int | None,
@@ -250,15 +270,22 @@ class SqlTicketDesk:
         row = await self.change(number, actor, "resume", None, derive=restarted, waiting_since=None)
         return ticket_of(row)
 
-    async def add_user_message(self, number: str, user_id: str, text: str) -> None:
-        """The user's own follow-up on their ticket; if the team was waiting for it, the clock runs again."""
+    async def add_user_message(self, number: str, user_id: str, text: str) -> str:
+        """The user's own follow-up on their ticket; if the team was waiting for it, the clock runs again.
+        On a ticket merged into another, it goes to the one that tracks the problem now: returns where it went."""
         row = await self._sql.first(_STATUS_FOR_UPDATE, {"p_number": number.upper()})
+        for _ in range(MERGE_HOPS):
+            if row is None or not row["merged_into"]:
+                break
+            number = str(row["merged_into"])
+            row = await self._sql.first(_STATUS_FOR_UPDATE, {"p_number": number.upper()})
         if row is None:
             raise NotFound(f"no ticket {number}")
         await self._sql.rowcount(_ADD_MESSAGE, {"p_ticket_id": row["id"], "p_at": self._clock(),
                                                 "p_author": f"user:{user_id}", "p_kind": "user", "p_text": text})
         if row["status"] == "waiting_on_user":
             await self.resume(number, f"user:{user_id}")
+        return number.upper()
 
     async def asked_user_last(self, number: str) -> bool:
         """The newest exchange on the ticket is the team's reply to the user, not yet answered."""
@@ -298,6 +325,8 @@ class SqlTicketDesk:
         window = timedelta(days=self._settings.reopen_days)
 
         def within_window(row: TicketRow) -> dict[str, Any]:
+            if row.merged_into:
+                raise InvalidTransition(f"ticket {row.number} was merged into {row.merged_into}; reopen that one")
             if row.resolved_at and self._clock() - row.resolved_at > window:
                 raise InvalidTransition(
                     f"ticket {row.number} was resolved more than {self._settings.reopen_days} days ago; "
@@ -308,6 +337,84 @@ class SqlTicketDesk:
         row = await self.change(number, actor, "reopen", expected_version, _required("reason", reason),
                                 derive=within_window)
         return ticket_of(row)
+
+    # -- duplicates ------------------------------------------------------------------------------------
+    async def _pair(self, number: str, other: str) -> tuple[TicketRow, TicketRow]:
+        first, second = await self.row(number), await self.row(other)
+        if first.id == second.id:
+            raise InvalidInput(f"other: {first.number} cannot be linked to itself")
+        return first, second
+
+    async def _link_row(self, first: TicketRow, second: TicketRow) -> TicketLinkRow | None:
+        either = or_(and_(TicketLinkRow.ticket_id == first.id, TicketLinkRow.other_id == second.id),
+                     and_(TicketLinkRow.ticket_id == second.id, TicketLinkRow.other_id == first.id))
+        return await self._session.scalar(select(TicketLinkRow).where(either))
+
+    async def link(self, number: str, other: str, actor: str) -> Ticket:
+        """Link two tickets about the same problem as duplicates: both stay as they are, each names the other."""
+        first, second = await self._pair(number, other)
+        if await self._link_row(first, second) is not None:
+            raise ConflictError(f"other: {first.number} and {second.number} are linked already")
+        self._session.add(TicketLinkRow(ticket_id=first.id, other_id=second.id, kind="duplicate", created_by=actor,
+                                        created_at=self._clock()))
+        changed = {}
+        for row, then in sorted(((first, second), (second, first)), key=lambda pair: pair[0].id):  # lock in id order
+            changed[row.id] = await self.change(str(row.number), actor, "link", None,
+                                                f"linked to {then.number} as a duplicate")
+        return ticket_of(changed[first.id])
+
+    async def merge(self, number: str, into: str, actor: str, expected_version: int | None,
+                    reason: str | None = None) -> Ticket:
+        """Merge the duplicate `number` into `into`, which tracks the problem from now on: the duplicate is
+        closed, its user is told (in their language, through their channel) which ticket that is, and their
+        later messages on it go there. Returns the duplicate."""
+        duplicate, survivor = await self._pair(number, into)
+        if survivor.merged_into or survivor.status == "closed":
+            held = f"was merged into {survivor.merged_into}" if survivor.merged_into else "is closed"
+            raise InvalidTransition(f"into: {survivor.number} {held}; merge into a ticket that is still open")
+        why = f"merged into {survivor.number}" + (f": {reason.strip()}" if reason and reason.strip() else "")
+        first_id = min(duplicate.id, survivor.id)
+        if first_id == survivor.id:
+            await self.change(str(survivor.number), actor, "link", None, f"{duplicate.number} merged into this ticket")
+        row = await self.change(str(duplicate.number), actor, "merge", expected_version, why,
+                                merged_into=survivor.number, closed_at=self._clock())
+        if first_id != survivor.id:
+            await self.change(str(survivor.number), actor, "link", None, f"{duplicate.number} merged into this ticket")
+        link = await self._link_row(duplicate, survivor)
+        if link is None:
+            self._session.add(TicketLinkRow(ticket_id=duplicate.id, other_id=survivor.id, kind="merged",
+                                            created_by=actor, created_at=self._clock()))
+        else:
+            link.ticket_id, link.other_id, link.kind = duplicate.id, survivor.id, "merged"
+        await self._deliver(row, "ticket_merged", {"into": survivor.number})
+        return ticket_of(row)
+
+    async def links(self, ticket_id: int) -> list[TicketLink]:
+        """The tickets linked to this one, either way, oldest link first."""
+        mine = or_(TicketLinkRow.ticket_id == ticket_id, TicketLinkRow.other_id == ticket_id)
+        found = list(await self._session.scalars(select(TicketLinkRow).where(mine).order_by(TicketLinkRow.id)))
+        ids = {i for link in found for i in (link.ticket_id, link.other_id)} - {ticket_id}
+        rows = {r.id: r for r in await self._session.scalars(select(TicketRow).where(TicketRow.id.in_(ids)))}
+        out = []
+        for link in found:
+            other = rows[link.other_id if link.ticket_id == ticket_id else link.ticket_id]
+            kind = link.kind if link.kind == "duplicate" else (
+                "merged into" if link.ticket_id == ticket_id else "merged from")
+            out.append(TicketLink(str(other.number), kind, other.status, other.description, link.created_by,
+                                  link.created_at))
+        return out
+
+
+@dataclass(frozen=True)
+class TicketLink:
+    """Another ticket about the same problem: a "duplicate", or the one this was "merged into" / "merged from"."""
+
+    number: str
+    kind: str
+    status: str
+    description: str
+    by: str
+    at: datetime
 
 
 def _required(name: str, value: str | None) -> str:

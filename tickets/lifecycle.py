@@ -43,6 +43,8 @@ MOVES: dict[str, Move] = {
     "set_priority": Move(_ANY_BUT_CLOSED, None),
     "set_category": Move(_ANY_BUT_CLOSED, None),
     "feedback": Move(frozenset({"resolved", "closed"}), None),  # the user's "fixed?" answer and rating
+    "link": Move(frozenset(STATUSES), None),  # another ticket linked as a duplicate, or merged into this one
+    "merge": Move(ACTIVE | {"resolved"}, "closed"),  # a duplicate merged into another ticket, which tracks it now
     "jira_link": Move(frozenset(STATUSES), None),  # the JIRA issue created for the vendor team
     "vendor_update": Move(frozenset(STATUSES), None),  # the vendor's JIRA issue resolved or commented
 }

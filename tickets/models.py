@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JsonType, UtcDateTime, utcnow
@@ -65,6 +65,47 @@ class TicketRow(Base):
     csat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     csat_comment: Mapped[str | None] = mapped_column(Text)  # what the user added to their rating
     jira_key: Mapped[str | None] = mapped_column(String(32), index=True)  # the vendor's JIRA issue
+    merged_into: Mapped[str | None] = mapped_column(String(32))  # the ticket that tracks this one's problem now
+
+
+class TicketLinkRow(Base):
+    """Two tickets about the same problem: "duplicate" (linked by an operator, both stay open) or "merged"
+    (`ticket_id` was merged into `other_id`). Kept one way; a ticket's links are those on either side."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_id", "other_id", name="uq_ticket_links_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SavedFilterRow(Base):
+    """A queue filter an operator named and kept ("my open", "P1 this ULB"): the queue's query string."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_saved_filters_owner_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CannedRow(Base):
+    """A canned response (tickets.canned): its title and its text in each language (en required)."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(80))
+    texts: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)  # language -> text
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class DeflectionRow(Base):

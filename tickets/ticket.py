@@ -53,6 +53,7 @@ class Ticket(TicketDraft):
     csat_at: datetime | None = None
     csat_comment: str | None = None
     jira_key: str | None = None
+    merged_into: str | None = None  # the ticket that tracks this one's problem now
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

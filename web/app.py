@@ -17,7 +17,22 @@ from api.errors import error_response
 from core.i18n import Catalog
 from tickets.attachments import AttachmentStore
 from tickets.calendar import BusinessCalendar
-from web import accounts_page, chat, console, dashboard, kbforms, kbgaps, kbpages, kbreview, notices, signin
+from web import (
+    accounts_page,
+    canned_pages,
+    chat,
+    console,
+    dashboard,
+    export,
+    kbforms,
+    kbgaps,
+    kbpages,
+    kbreview,
+    notices,
+    problem_pages,
+    queue_tools,
+    signin,
+)
 from web.chat_store import ChatHistory
 from web.context import HERE, WebChatEngine, WebContext, session_secret, templates
 from web.render import page
@@ -37,7 +52,8 @@ def install(app: FastAPI, api: ApiContext, engine: WebChatEngine, matcher: Lexic
     )
     app.mount("/web/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.get("/docs", include_in_schema=False)(_api_docs)
-    for module in (chat, signin, console, notices, kbpages, kbforms, kbgaps, kbreview, dashboard, accounts_page):
+    for module in (chat, signin, console, notices, queue_tools, problem_pages, kbpages, kbforms, kbgaps, kbreview,
+                   dashboard, export, canned_pages, accounts_page):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(AccessDenied, _forbidden)

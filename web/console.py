@@ -12,19 +12,22 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import scope_in_transaction
+from api.accounts import WebAccountRow
 from api.permissions import PERMISSIONS, allowed
 from api.validation import kept_upload
 from core.db import utcnow
-from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion
+from core.errors import HelpdeskError, InvalidInput, NotFound, StaleVersion, TakeOverRequired
 from core.settings import Settings
 from tickets.attachments import OUTGOING_IMAGE_MAX_BYTES
 from tickets.calendar import BusinessCalendar
+from tickets.canned import SqlCanned
 from tickets.desk import PRIORITIES, SqlTicketDesk
 from tickets.lifecycle import STATUSES, is_allowed
-from tickets.models import OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
+from tickets.models import OperatorRow, OutboxRow, TicketEventRow, TicketMessageRow, TicketRow
 from tickets.priority import CATEGORIES
 from tickets.queue import QueueEntry, QueueFilter, queue_page
 from tickets.reports import delivery_state
+from tickets.saved_filters import SqlSavedFilters
 from tickets.search import MAX_QUERY, search_page
 from tickets.store import Ticket, ticket_of
 from web.context import Web, WebContext
@@ -34,12 +37,6 @@ from web.session import Signed, SignedIn
 from web.times import due_in, local
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-CANNED = (
-    "Thank you for reporting this. We are looking into it and will update you here.",
-    "Could you please send a screenshot of the screen where this happens?",
-    "This is fixed now. Please log out, log in again and try once more.",
-    "We have passed this to the technical team; we will tell you as soon as they answer.",
-)
 
 
 @router.get("")
@@ -75,7 +72,8 @@ async def _replied(s: AsyncSession, numbers: list[str]) -> set[str]:
 QueueRow = tuple[QueueEntry, str, str, bool]  # the ticket, SLA state, SLA text, whether the user replied
 
 
-async def _queue(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[QueueRow]:
+async def queue_rows_of(web: WebContext, signed: Signed, f: QueueFilter, q: str = "") -> list[QueueRow]:
+    """The queue's rows for these filters or this search, as the signed-in account may see them."""
     if signed.who.role == "tier":
         f = QueueFilter(**{**f.__dict__, "escalated_to": signed.who.team or "-"})
     async with web.api.readers()() as s:
@@ -105,21 +103,34 @@ SEARCH_PAGE = 50
 async def queue(web: Web, request: Request, signed: SignedIn,
                 f: Filters, q: Search = "") -> HTMLResponse:
     """Active tickets, soonest response due first, or what a search finds; the list refreshes itself."""
+    return await queue_page_for(web, request, signed, f, q, request.url.query)
+
+
+async def queue_page_for(web: WebContext, request: Request, signed: Signed, f: QueueFilter, q: str, query: str,
+                         *, status: int = 200, problem: str | None = None, **extra: Any) -> HTMLResponse:
+    """The queue page for these filters (`query`: their query string), with what a bulk action or a saved
+    filter reports (`extra`)."""
     try:
-        rows, problem = await _queue(web, signed, f, q), None
+        rows = await queue_rows_of(web, signed, f, q)
     except HelpdeskError as err:
         rows, problem = [], str(err)
-    return page(web, request, "queue.html", signed=signed, rows=rows, f=f, q=q.strip(), problem=problem, now=utcnow(),
-                since=await newest_ticket_id(web), notices=allowed(signed.who, "notifications"),
-                query=request.url.query, statuses=STATUSES, priorities=PRIORITIES, categories=CATEGORIES)
+    async with web.api.readers()() as s:
+        saved = await SqlSavedFilters(s, signed.who.name).all()
+        people = await assignees(s, None) if allowed(signed.who, "bulk") else []
+    return page(web, request, "queue.html", status=status, signed=signed, rows=rows, f=f, q=q.strip(),
+                problem=problem, now=utcnow(), since=await newest_ticket_id(web),
+                notices=allowed(signed.who, "notifications"), query=query, statuses=STATUSES, priorities=PRIORITIES,
+                categories=CATEGORIES, saved=saved, bulk=allowed(signed.who, "bulk"), assignees=people,
+                **{"report": None, **extra})
 
 
 @router.get("/queue/rows")
 async def queue_rows(web: Web, request: Request, signed: SignedIn,
                      f: Filters, q: Search = "") -> HTMLResponse:
     """The queue's list alone, for the page's periodic refresh."""
-    return page(web, request, "queue_rows.html", signed=signed, rows=await _queue(web, signed, f, q), q=q.strip(),
-                now=utcnow())
+    rows = await queue_rows_of(web, signed, f, q)
+    return page(web, request, "queue_rows.html", signed=signed, rows=rows, q=q.strip(), now=utcnow(),
+                bulk=allowed(signed.who, "bulk"))
 
 
 def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
@@ -127,7 +138,9 @@ def _deliveries(rows: list[OutboxRow]) -> list[dict[str, Any]]:
     reported after (WhatsApp's sent, delivered, read)."""
     out = []
     for item in rows:
-        out.append({"kind": item.kind, "text": str(item.payload.get("text", "")), "state": delivery_state(item),
+        text = str(item.payload.get("text") or (f"now followed up in {item.payload['into']}"
+                                                 if item.payload.get("into") else ""))
+        out.append({"kind": item.kind, "text": text, "state": delivery_state(item),
                     "error": item.receipt_error or item.last_error, "attempts": item.attempts,
                     "at": item.receipt_at or item.delivered_at or item.created_at})
     return out
@@ -151,6 +164,40 @@ class Attempt:
     fields: dict[str, str]
     changes: list[str] = field(default_factory=list)  # who changed what since the page was loaded
     conflict: bool = False
+    holder: str | None = None  # a claim of this person's ticket, waiting for the operator to confirm it
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Someone a ticket can be given to, and whether they are at work now (from the operators' roster)."""
+
+    name: str
+    role: str
+    team: str | None
+    shift: str  # "on shift", "away", "off shift", or "no shift recorded" (an account not on the roster)
+
+    @property
+    def working(self) -> bool:
+        return self.shift == "on shift"
+
+
+async def assignees(s: AsyncSession, escalated_to: str | None) -> list[Assignee]:
+    """Who may hold the ticket: the L1 operators, and the members of the tier team it is escalated to (no
+    other team can see it), from the operators' roster and the active console accounts; on shift first."""
+    def fits(role: str, team: str | None) -> bool:
+        return role in ("operator", "admin") or (role == "tier" and escalated_to is not None and team == escalated_to)
+
+    found: dict[str, Assignee] = {}
+    for o in await s.scalars(select(OperatorRow)):
+        if fits(o.role, o.team):
+            shift = "away" if o.away else ("on shift" if o.on_shift else "off shift")
+            found[o.name] = Assignee(o.name, o.role, o.team, shift)
+    accounts = select(WebAccountRow.name, WebAccountRow.role, WebAccountRow.team).where(
+        WebAccountRow.disabled_at.is_(None), WebAccountRow.role.in_(("operator", "tier")))
+    for name, role, team in await s.execute(accounts):
+        if name not in found and fits(role, team):
+            found[name] = Assignee(name, role, team, "no shift recorded")
+    return sorted(found.values(), key=lambda a: (not a.working, a.shift == "away", a.name.casefold()))
 
 
 def _change_said(event: TicketEventRow, zone: str) -> str:
@@ -185,10 +232,20 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
             .where(TicketRow.channel == row.channel, TicketRow.user_id == row.user_id, TicketRow.id != row.id,
                    *([TicketRow.escalated_to == signed.who.team] if signed.who.role == "tier" else []))
             .order_by(TicketRow.id.desc()).limit(10)))
+        links = await desk.links(row.id)
+        if signed.who.role == "tier":  # a tier team sees only the linked tickets escalated to it
+            theirs = select(TicketRow.number).where(TicketRow.number.in_([link.number for link in links]),
+                                                    TicketRow.escalated_to == signed.who.team)
+            visible = set(await s.scalars(theirs))
+            links = [link for link in links if link.number in visible]
+        canned = [c.text_in(row.language, number=str(row.number), name=signed.who.name)
+                  for c in await SqlCanned(s).all()]
+        people = await assignees(s, row.escalated_to)
     state, clock = sla_clock(ticket, utcnow(), web.calendar)
     # offered: what the role may do and the ticket's status allows (the desk refuses the rest anyway)
     can = {action: signed.who.role in roles and is_allowed(action, ticket.status)
            for action, roles in PERMISSIONS.items()}
+    can["reopen"] = can["reopen"] and not ticket.merged_into  # the ticket it was merged into is the live one
     typed = {attempt.action: attempt.fields.get("text") or attempt.fields.get("reason", "")} if attempt else {}
     return page(web, request, "ticket.html", status=status, signed=signed, t=ticket, messages=messages,
                 events=events, deliveries=_deliveries(outbox), sla_state=state, clock=clock, problem=problem,
@@ -197,8 +254,8 @@ async def _ticket_page(web: WebContext, request: Request, signed: Signed, number
                 max_photo_bytes=min(OUTGOING_IMAGE_MAX_BYTES, web.attachments.max_bytes),
                 files_reach_user=ticket.channel in FILES_REACH_USER,
                 done=done, can=can, priorities=PRIORITIES, categories=CATEGORIES, teams=web.api.settings.teams,
-                canned=CANNED, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
-                resolved_by=_resolved_by(events), others=others)
+                canned=canned, seen=seen or 0, now=utcnow(), attempt=attempt, typed=typed,
+                resolved_by=_resolved_by(events), others=others, links=links, assignees=people)
 
 
 @router.get("/tickets/{number}")
@@ -210,7 +267,11 @@ async def ticket(web: Web, request: Request, signed: SignedIn,
 
 Act = Callable[[SqlTicketDesk, str, Signed, dict[str, str], int | None], Awaitable[Any]]
 ACTIONS: dict[str, Act] = {
-    "claim": lambda d, n, s, f, v: d.claim(n, s.who.name, v),
+    "claim": lambda d, n, s, f, v: d.claim(n, s.who.name, v, take_over=f["take_over"] == "yes",
+                                           reason=f["reason"] or None),
+    "assign": lambda d, n, s, f, v: d.assign(n, s.who.name, f["operator"], v, reason=f["reason"] or None),
+    "link": lambda d, n, s, f, v: d.link(n, f["other"], s.who.name),
+    "merge": lambda d, n, s, f, v: d.merge(n, f["into"], s.who.name, v, f["reason"] or None),
     "reply": lambda d, n, s, f, v: d.reply(n, s.who.name, f["text"], None),
     "note": lambda d, n, s, f, v: d.note(n, s.who.name, f["text"]),
     "set_priority": lambda d, n, s, f, v: d.set_priority(n, s.who.name, f["priority"], f["reason"], v),
@@ -244,10 +305,13 @@ def _action_route(action: str, act: Act) -> None:
         version: Annotated[int | None, Form()] = None, seen: Annotated[int | None, Form()] = None,
         text: Annotated[str, Form(max_length=4000)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
         priority: Annotated[str, Form(max_length=4)] = "", category: Annotated[str, Form(max_length=32)] = "",
-        team: Annotated[str, Form(max_length=64)] = "",
+        team: Annotated[str, Form(max_length=64)] = "", operator: Annotated[str, Form(max_length=64)] = "",
+        take_over: Annotated[str, Form(max_length=3)] = "", other: Annotated[str, Form(max_length=32)] = "",
+        into: Annotated[str, Form(max_length=32)] = "",
         file: Annotated[UploadFile | None, File(description="a photo or PDF sent with a reply")] = None,
     ) -> Response:
-        fields = {"text": text, "reason": reason, "priority": priority, "category": category, "team": team}
+        fields = {"text": text, "reason": reason, "priority": priority, "category": category, "team": team,
+                  "operator": operator, "take_over": take_over, "other": other, "into": into}
         try:
             files = await kept_upload(web.attachments, file) if action == "reply" else ()
             async with web.api.sessions() as s, s.begin():
@@ -263,8 +327,14 @@ def _action_route(action: str, act: Act) -> None:
                     changed = [_change_said(e, web.api.settings.timezone)
                                for e in await _events_since(s, row.id, seen)]
                     raise _Conflict(changed) from err
-        except NotFound:
+        except NotFound as err:
+            if action in ("link", "merge"):  # the other ticket named in the form, not this page's
+                return await _ticket_page(web, request, signed, number, status=404, problem=f"{action}: {err}",
+                                          attempt=Attempt(action, fields))
             raise
+        except TakeOverRequired as err:
+            return await _ticket_page(web, request, signed, number, status=409, problem=str(err),
+                                      attempt=Attempt(action, fields, holder=err.holder))
         except _Conflict as conflict:
             attempt = Attempt(action, fields, conflict.changes, conflict=True)
             return await _ticket_page(web, request, signed, number, status=409, attempt=attempt,

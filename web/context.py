@@ -14,6 +14,7 @@ from prometheus_client import Counter
 from sqlalchemy import select
 
 from api.deps import ApiContext
+from api.permissions import allowed
 from core.channel import ChatEngine
 from core.i18n import Catalog
 from core.messages import Reply, UserRef
@@ -64,6 +65,7 @@ def templates() -> Jinja2Templates:
     found.env.filters["local"] = local
     found.env.filters["ago"] = ago
     found.env.filters["person"] = person
+    found.env.globals["may"] = allowed  # may(signed.who, "problems_manage"): what the role's pages offer
     return found
 
 

@@ -12,7 +12,10 @@ from api.privacy import for_viewer
 from api.schemas import (
     AssignIn,
     CategoryIn,
+    ClaimIn,
     EscalateIn,
+    LinkIn,
+    MergeIn,
     OptionalTextIn,
     PriorityIn,
     ReasonIn,
@@ -81,16 +84,32 @@ async def detail(number: str, desk: ReadDesk, who: Caller,
 
 @router.post("/{number}/claim")
 async def claim(number: str, desk: Desk, who: Caller,
-                version: IfMatch, response: Response) -> TicketPublic:
-    """Claim a ticket for yourself."""
-    return _tagged(response, await desk.claim(number, who.name, version), who)
+                version: IfMatch, response: Response, body: ClaimIn | None = None) -> TicketPublic:
+    """Claim a ticket for yourself; someone else's only with `take_over` (else 409 take_over_required)."""
+    body = body or ClaimIn()
+    return _tagged(response, await desk.claim(number, who.name, version, take_over=body.take_over,
+                                              reason=body.reason), who)
 
 
 @router.post("/{number}/assign")
 async def assign(number: str, body: AssignIn, desk: Desk, who: Caller,
                  version: IfMatch, response: Response) -> TicketPublic:
-    """Assign a ticket to an operator."""
-    return _tagged(response, await desk.assign(number, who.name, body.operator, version), who)
+    """Assign a ticket to an operator or tier-team member; reassigning from someone else needs a reason."""
+    return _tagged(response, await desk.assign(number, who.name, body.operator, version, reason=body.reason), who)
+
+
+@router.post("/{number}/links")
+async def link(number: str, body: LinkIn, desk: Desk, who: Caller, response: Response) -> TicketPublic:
+    """Link another ticket about the same problem as a duplicate; both stay open."""
+    return _tagged(response, await desk.link(number, body.other, who.name), who)
+
+
+@router.post("/{number}/merge")
+async def merge(number: str, body: MergeIn, desk: Desk, who: Caller, version: IfMatch,
+                response: Response) -> TicketPublic:
+    """Merge this duplicate into another ticket: it is closed, its user is told which ticket tracks their
+    problem now, and their later messages on it go there."""
+    return _tagged(response, await desk.merge(number, body.into, who.name, version, body.reason), who)
 
 
 @router.post("/{number}/reply")

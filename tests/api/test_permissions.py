@@ -47,8 +47,11 @@ ROUTES: dict[str, Route] = {
     "resolve": Route("resolve", "POST", "/api/tickets/{n}/resolve", {"text": "fixed"}, True),
     "close": Route("close", "POST", "/api/tickets/{n}/close", versioned=True),
     "reopen": Route("reopen", "POST", "/api/tickets/{n}/reopen", {"reason": "still failing"}, True),
+    "link": Route("link", "POST", "/api/tickets/{n}/links", {"other": "{other}"}),
+    "merge": Route("merge", "POST", "/api/tickets/{n}/merge", {"into": "{other}"}, True),
     "kb_reload": Route("kb_reload", "POST", "/api/kb/reload"),
     "dashboard": Route("dashboard", "GET", "/api/dashboard"),
+    "report": Route("export", "GET", "/api/reports/tickets"),
     "webhooks_create": Route("webhooks", "POST", "/api/webhooks",
                              {"url": "https://erp.example.org/hook", "events": ["ticket.created"]}, success=201),
     "webhooks_list": Route("webhooks", "GET", "/api/webhooks"),
@@ -74,8 +77,8 @@ ROUTES: dict[str, Route] = {
 
 ALLOWED = {
     "operator": {"queue", "view", "claim", "assign", "reply", "note", "set_priority", "set_category", "escalate",
-                 "wait", "resolve", "close", "reopen", "dashboard", "operators_view", "set_own_shift",
-                 "notifications"},
+                 "wait", "resolve", "close", "reopen", "link", "merge", "dashboard", "export", "operators_view",
+                 "set_own_shift", "notifications"},
     "tier": {"queue", "view", "claim", "reply", "note", "set_category", "escalate", "wait", "resolve",
              "set_own_shift", "notifications"},
     "kb_maintainer": {"kb_reload", "dashboard"},
@@ -122,11 +125,15 @@ async def test_each_role_may_do_exactly_what_the_table_says(
     webhook = await client.post("/api/webhooks", json=hook, headers=auth(tokens["admin"]))
     note = await _people_and_a_notification(services, role)
     path = route.path.format(n=number, w=webhook.json().get("id"), me=f"{role}-1", note=note)
+    body = route.body
+    if body and "{other}" in body.values():  # links and merges name a second ticket
+        other = await file_ticket()
+        body = {k: other if v == "{other}" else v for k, v in body.items()}
     headers = auth(tokens[role], version if route.versioned else None)
     if route.file is None:
-        response = await client.request(route.method, path, json=route.body, headers=headers)
+        response = await client.request(route.method, path, json=body, headers=headers)
     else:
-        response = await client.request(route.method, path, data=route.body, headers=headers,
+        response = await client.request(route.method, path, data=body, headers=headers,
                                         files={"file": ("bill.png", route.file, "image/png")})
     if route.action in ALLOWED[role]:
         assert response.status_code == route.success, (role, name, response.text)

@@ -54,7 +54,7 @@ class World:
         return {"number": mine.ticket, "problem_id": str(mine.problem), "proposal_id": str(mine.proposal),
                 "ref": mine.attachment, "notification_id": str(self.notifications[(role, owner)]),
                 "name": f"{role}-1" if owner == "own" else "op-2", "webhook_id": str(self.webhook),
-                "entry_id": self.entry, "address": "203.0.113.9"}
+                "entry_id": self.entry, "address": "203.0.113.9", "filter_id": "1", "canned_id": "1"}
 
 
 async def _ticket_with_photo(services: Services, user: str, text: str, photo: bytes) -> tuple[str, str]:

@@ -32,6 +32,11 @@ PAGES = {  # path ({n}: a ticket escalated to the vendor team) -> the permission
     "/console/kb/employee-login/edit": "kb_edit",
     "/console/dashboard": "dashboard",
     "/console/accounts": "accounts_manage",
+    "/console/problems": "problems_view",
+    "/console/canned": "canned_edit",
+    "/console/queue.csv": "export",
+    "/console/export/tickets.csv": "export",
+    "/console/export/summary.csv": "export",
 }
 
 
@@ -126,3 +131,18 @@ async def test_a_kb_edit_from_an_older_version_of_the_entry_is_refused(
     assert "someone else saved entry &#39;employee-login&#39; after you opened it" in second.text
     entry = services.matcher.knowledge_base.get("employee-login")
     assert entry is not None and entry.answer == "First answer."
+
+
+@pytest.mark.parametrize("role", ["tier", "operator"])
+async def test_a_tier_team_sees_only_its_own_linked_tickets(
+    client: httpx.AsyncClient, services: Services, file_ticket: FileTicket, role: str
+) -> None:
+    escalated = await _escalated(file_ticket, services)
+    elsewhere = await file_ticket(description="estimate page shows an error on save")
+    async with services.sessions() as s, s.begin():
+        await SqlTicketDesk(s, services.settings).link(escalated, elsewhere, "admin")
+    await _signed_in(client, services, role)
+    page = await client.get(f"/console/tickets/{escalated}")
+    assert page.status_code == 200
+    assert ("estimate page shows an error" in page.text) is (role == "operator")  # the other ticket's problem
+    assert (f'href="/console/tickets/{elsewhere}"' in page.text) is (role == "operator")
