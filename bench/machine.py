@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import platform
-import sqlite3
 import subprocess
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
+
+from core.db import sqlite_library_version
 
 PACKAGES = ("sqlalchemy", "aiosqlite", "psycopg", "fastapi", "uvicorn", "transitions", "rapidfuzz", "numpy")
 
@@ -38,7 +39,7 @@ def machine() -> dict[str, Any]:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpu": platform.processor() or platform.machine(),
         "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
+        "sqlite": sqlite_library_version(),
         "packages": {name: version(name) for name in PACKAGES},
         "commit": git_commit(),
     }

@@ -12,11 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.email_outgoing import Outgoing, SendError, Smtp, compose
 from bot.email_parse import Mail, ticket_in
 from bot.email_store import SentMail, SqlEmail
-from core.channel import ChatEngine, OutboxItem
+from core.channel import ChatEngine, DeliveryError, OutboxItem
 from core.i18n import Catalog
 from core.messages import LANGUAGE, Choice, Reply, UserRef, numbered
 from core.settings import Settings
-from tickets.delivery import DeliveryError
 
 CHANNEL = "email"
 

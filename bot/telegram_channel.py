@@ -23,7 +23,7 @@ from bot.telegram_webhook import webhook_router
 from core.channel import ChatEngine
 from core.settings import Settings
 from tickets.attachments import AttachmentStore
-from tickets.store import DueFunction
+from tickets.sla import DueFunction
 
 log = logging.getLogger(__name__)
 

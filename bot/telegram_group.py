@@ -26,8 +26,8 @@ from core.messages import UserRef
 from core.settings import Settings
 from flows.store import SqlConversationStore
 from tickets.desk import SqlTicketDesk
-from tickets.models import TicketRow
-from tickets.store import DueFunction
+from tickets.sla import DueFunction
+from tickets.ticket import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +38,15 @@ USAGE = ("In a ticket's topic: /claim, /resolve [text for the user], /escalate T
          "only); anything else you write is sent to the user as your reply.")
 
 
-def summary(row: TicketRow) -> str:
+def summary(ticket: Ticket) -> str:
     """What operators first see in a ticket's topic (in English, their language)."""
-    lines = [f"{row.number} · {row.priority} · {row.category} · {row.module}",
-             f"ULB: {row.ulb or '-'} · role: {row.role or '-'} · team: {row.team} · via {row.channel}",
-             "", row.description]
-    if row.attachments:
-        lines += ["", f"Attachments: {len(row.attachments)} (see the ticket in the console)"]
-    if row.faq_rejected:
-        lines += [f"FAQ answers the user rejected: {', '.join(row.faq_rejected)}"]
+    lines = [f"{ticket.number} · {ticket.priority} · {ticket.category} · {ticket.module}",
+             f"ULB: {ticket.ulb or '-'} · role: {ticket.role or '-'} · team: {ticket.team} · via {ticket.channel}",
+             "", ticket.description]
+    if ticket.attachments:
+        lines += ["", f"Attachments: {len(ticket.attachments)} (see the ticket in the console)"]
+    if ticket.faq_rejected:
+        lines += [f"FAQ answers the user rejected: {', '.join(ticket.faq_rejected)}"]
     return "\n".join(lines)
 
 
@@ -63,15 +63,13 @@ class OperatorsGroup:
     async def sync(self, bot: Bot) -> None:
         """Open a topic for each ticket without one; close the topics of closed tickets."""
         async with self._sessions() as session:
-            has_topic = select(TelegramTopicRow.ticket_number)
-            fresh = list(await session.scalars(
-                select(TicketRow).where(TicketRow.status != "closed", TicketRow.number.is_not(None),
-                                        TicketRow.number.not_in(has_topic)).order_by(TicketRow.id).limit(BATCH)))
-            closing = list(await session.scalars(
-                select(TelegramTopicRow).join(TicketRow, TicketRow.number == TelegramTopicRow.ticket_number)
-                .where(TicketRow.status == "closed", TelegramTopicRow.closed_at.is_(None)).limit(BATCH)))
-        for row in fresh:
-            await self._open(bot, row)
+            desk = SqlTicketDesk(session, self._settings, self._due)
+            fresh = await desk.unclosed_not_in(select(TelegramTopicRow.ticket_number), BATCH)
+            open_topics = select(TelegramTopicRow.ticket_number).where(TelegramTopicRow.closed_at.is_(None))
+            closing = list(await session.scalars(select(TelegramTopicRow).where(
+                TelegramTopicRow.ticket_number.in_(await desk.closed_among(open_topics, BATCH)))))
+        for ticket in fresh:
+            await self._open(bot, ticket)
         for topic in closing:
             await bot.close_forum_topic(self.chat_id, topic.thread_id)
             async with self._sessions() as session, session.begin():
@@ -79,14 +77,13 @@ class OperatorsGroup:
                 if stored is not None:
                     stored.closed_at = utcnow()
 
-    async def _open(self, bot: Bot, row: TicketRow) -> None:
-        assert row.number is not None
-        name = f"{row.number} · {row.module} · {row.ulb or '-'}"[:TOPIC_NAME_LIMIT]
+    async def _open(self, bot: Bot, ticket: Ticket) -> None:
+        name = f"{ticket.number} · {ticket.module} · {ticket.ulb or '-'}"[:TOPIC_NAME_LIMIT]
         topic = await bot.create_forum_topic(self.chat_id, name)
         async with self._sessions() as session, session.begin():
-            session.add(TelegramTopicRow(ticket_number=row.number, thread_id=topic.message_thread_id,
+            session.add(TelegramTopicRow(ticket_number=ticket.number, thread_id=topic.message_thread_id,
                                          opened_at=utcnow()))
-        await self._say(bot, topic.message_thread_id, summary(row))
+        await self._say(bot, topic.message_thread_id, summary(ticket))
 
     async def run(self, bot: Bot, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -25,11 +25,10 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.telegram import CHANNEL, keyboard
 from bot.telegram_limits import SendPacer
 from bot.telegram_text import split_text
+from core.channel import DeliveryError, OutboxItem
 from core.errors import NotFound
 from core.messages import Attachment, Reply, UserRef
 from tickets.attachments import AttachmentStore
-from tickets.delivery import DeliveryError
-from tickets.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 

@@ -28,13 +28,12 @@ from bot.whatsapp_api import OUTSIDE_WINDOW, UNDELIVERABLE, CloudApi, GraphError
 from bot.whatsapp_render import inbound_fields, render
 from bot.whatsapp_store import SqlWhatsApp, StoredMessage, message_time
 from bot.whatsapp_webhook import webhook_router
-from core.channel import ChatEngine, Loop, OutboxItem
+from core.channel import ChatEngine, DeliveryError, Loop, OutboxItem
 from core.db import utcnow
 from core.errors import NotFound
 from core.messages import LANGUAGE, Attachment, Inbound, Reply, UserRef
 from core.settings import Settings
 from tickets.attachments import AttachmentStore, TooLarge, kind_of
-from tickets.delivery import DeliveryError
 
 log = logging.getLogger(__name__)
 

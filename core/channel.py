@@ -94,8 +94,16 @@ class ChannelReports(Protocol):
         ...
 
 
+class DeliveryError(Exception):
+    """A send failed; `retryable` says whether trying again later may succeed."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
 class OutboxSender(Protocol):
-    """Delivers one outbox item of its channel, or raises `tickets.delivery.DeliveryError`."""
+    """Delivers one outbox item of its channel, or raises `DeliveryError`."""
 
     async def send(self, item: OutboxItem) -> None: ...
 

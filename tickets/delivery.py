@@ -21,6 +21,7 @@ from itertools import groupby
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.channel import DeliveryError as DeliveryError
 from core.channel import OutboxItem, OutboxSender
 from core.db import utcnow
 from tickets.models import OutboxRow
@@ -32,14 +33,6 @@ MAX_ATTEMPTS = 10  # with the outbox's backoff (5 s doubling, capped at 30 min) 
 LEASE = timedelta(minutes=5)
 CONCURRENCY = 8  # recipients served at once; one recipient's items go one after another, in order
 DEAD = datetime(9999, 12, 31, tzinfo=UTC)  # the next_attempt_at of an item given up on
-
-
-class DeliveryError(Exception):
-    """A send failed; `retryable` says whether trying again later may succeed."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 Sender = OutboxSender  # the channel contract's name for it (core.channel)

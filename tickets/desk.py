@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Tx, insert_every_column, utcnow
@@ -100,6 +100,19 @@ class SqlTicketDesk:
         query = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
         return [TicketEvent(e.at, e.actor, e.action, dict(e.before), dict(e.after), e.reason)
                 for e in await self._session.scalars(query)]
+
+    async def unclosed_not_in(self, numbers: Select[str], limit: int) -> list[Ticket]:
+        """Tickets not closed whose number `numbers` does not list, oldest first: a channel's own record of the
+        tickets it has taken up (the operators' group's topics) asks which are new to it."""
+        query = (select(*TicketRow.__table__.columns)
+                 .where(TicketRow.status != "closed", TicketRow.number.is_not(None), TicketRow.number.not_in(numbers))
+                 .order_by(TicketRow.id).limit(limit))
+        return [ticket_of(row) for row in await self._session.execute(query)]
+
+    async def closed_among(self, numbers: Select[str], limit: int) -> list[str]:
+        """The numbers `numbers` lists whose tickets are closed (a channel's topics to close)."""
+        query = select(TicketRow.number).where(TicketRow.status == "closed", TicketRow.number.in_(numbers))
+        return [number for number in await self._session.scalars(query.limit(limit)) if number is not None]
 
     # -- the one way a ticket changes: versioned, audited, announced ----------------------------------------
     async def change(

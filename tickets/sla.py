@@ -11,7 +11,7 @@ function of its arguments; the ticket store calls it with the ticket's times.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -23,6 +23,8 @@ Kind = Literal["response", "resolution"]
 Status = Literal["on_time", "at_risk", "breached"]
 Pause = tuple[datetime, datetime | None]
 KINDS: tuple[Kind, ...] = ("response", "resolution")
+DueFunction = Callable[[str, datetime, str, list[tuple[datetime, datetime | None]]], datetime]
+"""(priority, start, kind, pauses) -> due time; supplied by the SLA policy (tickets.desk.sla_due)."""
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,9 @@ from core.errors import NotFound
 from tickets.events import ticket_event
 from tickets.lifecycle import ACTIVE
 from tickets.models import DeflectionRow, TicketRow
+from tickets.sla import DueFunction as DueFunction
 from tickets.ticket import Ticket as Ticket
 from tickets.ticket import TicketDraft as TicketDraft
-
-# (priority, start, kind, pauses) -> due time; supplied by the SLA policy (tickets.desk.sla_due)
-DueFunction = Callable[[str, datetime, str, list[tuple[datetime, datetime | None]]], datetime]
-
 
 _LIST_FIELDS = ("attachments", "transcript", "faq_offered", "faq_rejected", "pauses")
 

@@ -21,9 +21,10 @@ from core.db.tx import GuardedSession, NestedTransaction, Tx, insert_every_colum
 from core.idle_ping import ping_when_idle
 from core.json_columns import SQLITE_JSON
 
-__all__ = ["Base", "GuardedSession", "JsonType", "NestedTransaction", "Tx", "UtcDateTime", "async_url",
-           "copy_sqlite_file", "insert_every_column", "is_row_id", "is_sqlite", "make_engine", "make_read_engine",
-           "make_sessions", "private_sqlite_file", "scan", "sync_url", "upgrade", "utcnow", "write_transaction"]
+__all__ = ["ASYNCIO_DRIVERS", "BLOCKING_DRIVERS", "Base", "GuardedSession", "JsonType", "NestedTransaction", "Tx",
+           "UtcDateTime", "async_url", "copy_sqlite_file", "insert_every_column", "is_row_id", "is_sqlite",
+           "make_engine", "make_read_engine", "make_sessions", "private_sqlite_file", "scan", "sqlite_library_version",
+           "sync_url", "upgrade", "utcnow", "with_driver", "write_transaction"]
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +37,31 @@ class Base(DeclarativeBase):
     """Declarative base shared by every package's tables (one schema, one migration history)."""
 
 
+ASYNCIO_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+BLOCKING_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+
+
+def with_driver(url: str, drivers: dict[str, str]) -> str:
+    """The same database through the driver `drivers` names for its backend (ASYNCIO_DRIVERS or
+    BLOCKING_DRIVERS); a URL of any other backend as it is."""
+    parsed = make_url(url)
+    driver = drivers.get(parsed.get_backend_name())
+    return url if driver is None else parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
 def async_url(url: str) -> str:
     """The same database with an asyncio driver: aiosqlite for SQLite, psycopg for PostgreSQL."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    if backend == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return url
+    return with_driver(url, ASYNCIO_DRIVERS)
 
 
 def sync_url(url: str) -> str:
-    """The same database with a blocking driver, for migrations."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
-    if backend == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return url
+    """The same database with a blocking driver, for migrations and tools."""
+    return with_driver(url, BLOCKING_DRIVERS)
+
+
+def sqlite_library_version() -> str:
+    """The version of the SQLite library Python is linked with (benchmarks record it with their figures)."""
+    return sqlite3.sqlite_version
 
 
 def is_sqlite(url: str) -> bool:
