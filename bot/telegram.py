@@ -28,9 +28,8 @@ from bot.telegram_text import utf16_len as utf16_len
 from core.channel import ChatEngine
 from core.errors import NotFound
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalog
-from core.messages import Choice, Inbound, Reply, UserRef
+from core.messages import ANSWER, ASKS, PROFILE, ULB_FIELD, Choice, Inbound, Reply, UserRef
 from core.settings import Settings, Ulb
-from flows.states import S
 from tickets.attachments import AttachmentStore, TooLarge
 
 if TYPE_CHECKING:
@@ -46,7 +45,6 @@ DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 
 COMMANDS = ("start", "help", "status", "language", "human", "cancel")  # the menu beside the text box
-_BEFORE_ULB = {S.NEW.value, S.AWAITING_LANGUAGE.value, S.AWAITING_ROLE.value}
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -170,8 +168,11 @@ class TelegramAdapter:
         return dataclasses.replace(inbound, text="/start"), ulb
 
     async def _answer_ulb(self, inbound: Inbound, replies: list[Reply], start_ulb: str | None) -> list[Reply]:
-        """Answer the ULB question for the user with the one their deep link named, when it comes up (and,
-        since the user just wrote, note that they can be reached again if they had blocked the bot)."""
+        """Answer the ULB question for the user with the one their deep link named, when it is asked (and,
+        since the user just wrote, note that they can be reached again if they had blocked the bot).
+
+        The link's ULB waits while the replies ask the rest of the profile (or ask nothing), and is dropped
+        once they ask anything else: the user's ULB is then known already."""
         if self._sessions is None:
             return replies
         chat = inbound.user.user_id
@@ -183,13 +184,14 @@ class TelegramAdapter:
             pending = start_ulb or await chats.start_ulb(chat)
         if pending is None:
             return replies
-        state = await self._engine.state_of(inbound.user)
-        if state in _BEFORE_ULB:
+        asked = next((reply for reply in reversed(replies) if ANSWER in reply.meta), None)
+        field = asked.meta.get(ASKS, "") if asked is not None else PROFILE
+        if field != ULB_FIELD and field.startswith(PROFILE):
             return replies
-        if state == S.AWAITING_ULB.value:
+        if field == ULB_FIELD:
             picked = Inbound(inbound.user, choice=pending, message_id=f"{inbound.message_id}:ulb",
                              language_hint=inbound.language_hint)
-            replies = replies[:-1] + await self._engine.handle(picked)  # the question, answered
+            replies = [reply for reply in replies if reply is not asked] + await self._engine.handle(picked)
         async with self._sessions() as session, session.begin():
             await SqlTelegramChats(session).set_start_ulb(chat, None)
         return replies

@@ -62,6 +62,13 @@ ANSWER = "answer"
 words, which may also pick a choice). A channel renders the question for that answer (a keypad menu, or a
 recording on the phone); a reply without it asks nothing."""
 CHOICE, TEXT = "choice", "text"
+ASKS = "asks"
+"""`Reply.meta` key on a question whose answer the conversation keeps: the field the answer fills (e.g.
+ULB_FIELD). A channel that already knows the answer (a Telegram deep link names the user's ULB) may give it
+for the user, and a channel that asks several questions at once (the e-mail form) names them by it."""
+PROFILE = "profile."
+"""The prefix of the fields asked once, when a user first writes, and remembered (language, role, ULB)."""
+ULB_FIELD = f"{PROFILE}ulb"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.i18n import LANGUAGES, OPERATOR_LANGUAGE, Catalog
-from core.messages import ANSWER, CHOICE, LANGUAGE, TEXT, Choice, Reply
+from core.messages import ANSWER, ASKS, CHOICE, LANGUAGE, PROFILE, TEXT, ULB_FIELD, Choice, Reply
 from core.modules import MENU_MODULES
 from core.settings import Settings
 from flows import ticket_choices as tc
@@ -61,8 +61,10 @@ class Question:
         text, english = conv.both(lambda: self.prompt(conv))
         parts = tuple(self.parts(conv)) if self.parts else ()
         answer = TEXT if self.options is None or self.free_text else CHOICE
-        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), parts=parts,
-                     meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language, ANSWER: answer})
+        meta = {OPERATOR_LANGUAGE: english, LANGUAGE: conv.language, ANSWER: answer}
+        if self.field is not None:
+            meta[ASKS] = self.field
+        return Reply(text, tuple(Choice(o.id, o.label) for o in offered), parts=parts, meta=meta)
 
 
 def _option(
@@ -218,9 +220,9 @@ def _comment_options(conv: Asked) -> list[Option]:
 
 
 QUESTIONS: dict[str, Question] = {
-    S.AWAITING_LANGUAGE: Question("profile.language", lambda c: c.t("ask.language"), _languages),
-    S.AWAITING_ROLE: Question("profile.role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
-    S.AWAITING_ULB: Question("profile.ulb", lambda c: c.t("ask.ulb"), _ulbs),
+    S.AWAITING_LANGUAGE: Question(f"{PROFILE}language", lambda c: c.t("ask.language"), _languages),
+    S.AWAITING_ROLE: Question(f"{PROFILE}role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
+    S.AWAITING_ULB: Question(ULB_FIELD, lambda c: c.t("ask.ulb"), _ulbs),
     S.AWAITING_PROBLEM: Question("case.description", _problem_prompt),
     S.OFFERING_FAQ: Question(None, _faq_prompt, _faq, _faq_parts),
     S.OFFERING_PROBLEM: Question(None, _problem_offer, _problem_options),

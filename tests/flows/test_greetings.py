@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.messages import ASKS, PROFILE, ULB_FIELD
 from tests.fakes import ScriptedChat
 
 GREETING = {"en": "Hello!", "or": "ନମସ୍କାର", "hi": "नमस्ते"}
@@ -37,3 +38,14 @@ async def test_hi_still_picks_hindi_in_the_language_menu_and_words_around_a_gree
     await chat.send("1")
     await chat.send("नमस्ते, बिल सेव नहीं हो रहा")
     assert await chat.state() != "awaiting_problem"
+
+
+async def test_each_question_names_the_field_its_answer_fills_so_a_channel_can_answer_it(chat: ScriptedChat) -> None:
+    await chat.send("hello")
+    assert chat.last[-1].meta[ASKS] == f"{PROFILE}language"
+    await chat.send_choice("en")
+    assert chat.last[-1].meta[ASKS] == f"{PROFILE}role"
+    await chat.send_choice("junior_engineer")
+    assert chat.last[-1].meta[ASKS] == ULB_FIELD
+    await chat.send_choice("od.jatni")
+    assert chat.last[-1].meta[ASKS] == "case.description"

@@ -12,6 +12,7 @@ from telegram import Bot, Update
 
 from app.wiring import MESSAGES_DIR
 from bot.telegram import TelegramAdapter, set_commands
+from bot.telegram_chats import SqlTelegramChats
 from core.i18n import Catalog
 from core.messages import UserRef
 from core.settings import Settings
@@ -123,6 +124,20 @@ async def test_a_deep_link_start_payload_answers_the_ulb_question(
     await user.says("the bill page shows an error when I save")
     await file_it(user)
     assert (await filed(sessions)).ulb == "od.dhenkanal"
+
+
+async def test_a_deep_link_once_the_ulb_is_known_changes_nothing_and_is_forgotten(
+    user: User, engine: Engine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await user.says("/start")
+    for words in ("Junior", "Jatni"):
+        await user.presses(words)
+    await user.says("/start ulb_dhenkanal")
+    async with sessions() as session:
+        assert await SqlTelegramChats(session).start_ulb(str(CHAT)) is None
+    await user.says("the bill page shows an error when I save")
+    await file_it(user)
+    assert (await filed(sessions)).ulb == "od.jatni"
 
 
 async def test_an_unknown_deep_link_payload_is_ignored(user: User, engine: Engine) -> None:
