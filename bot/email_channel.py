@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import flows
-from bot.email_form import BEFORE_TRIAGE, LETTERS, FormAsker, read_answers, render_form, still_needed
+from bot.email_form import LETTERS, read_answers, render_form, still_needed
 from bot.email_imap import Imap
 from bot.email_mailer import CHANNEL, EmailSender, Mailer, base_subject, kept_reply, stored_reply
 from bot.email_parse import Mail, headers_of, marker_in, parse_mail, ticket_in
@@ -35,6 +35,7 @@ from core.db import utcnow
 from core.i18n import Catalog
 from core.messages import Attachment, Reply, UserRef
 from core.settings import Settings
+from flows.form import field_of, on_the_way
 from tickets.attachments import AttachmentStore, TooLarge, kind_of
 
 log = logging.getLogger(__name__)
@@ -250,7 +251,7 @@ class EmailChannel:
             contact = await store.contact(mail.sender)
             contact.pending = {"letters": answers.letters, "description": turn.description or "",
                                "attachments": [[a.ref, a.kind, a.name] for a in turn.attachments]
-                               } if state in LETTERS or state in BEFORE_TRIAGE or state in (None, "new") else {}
+                               } if on_the_way(state) else {}
             if ticket and is_reply and turn.description is None and description and stored.raw_ref:
                 await store.attach(ticket, {"ref": stored.raw_ref, "kind": "file", "name": "original-mail.eml"})
         reply = self._mail_body(replies, state, set(answers.letters), language)
@@ -289,14 +290,13 @@ class EmailChannel:
 
     def _mail_body(self, replies: list[Reply], state: str | None, known: set[str], language: str) -> Reply | None:
         """The engine's replies as one mail, the lettered questions still needed after them."""
-        asker = FormAsker(self.settings, self.catalog, language)
         letters = still_needed(state, known)
         texts = [r.text for r in replies]
         last = replies[-1] if replies else None
         choices = last.choices if last else ()
-        if state in LETTERS and letters and last is not None and last.choices:
+        if field_of(state) in LETTERS and letters and last is not None and last.choices:
             texts, choices = texts[:-1], ()  # the question is asked in the form, lettered
-        form = render_form(asker, letters, first=not known)
+        form = render_form(self.settings, self.catalog, language, letters, first=not known)
         if not texts and not form and not choices:
             return None
         ticket = next((r.ticket for r in reversed(replies) if r.ticket), None)

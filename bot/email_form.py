@@ -1,74 +1,32 @@
 """The questions of a ticket as one mail: a reply answers them all at once.
 
 A chat asks one question at a time; by mail that would be a dozen round trips. So a mail lists every question
-the ticket still needs, lettered (A your role, B your ULB, C module, D kind of problem, E impact, F a
-workaround), each with numbered options, and the reply answers with one line per question ("A 2", "C: 1",
-or the words of an option). A bare first line ("1", "none") answers the mail's own numbered question (the
-FAQ offer, "is it fixed?"). The channel then feeds the answers to the engine in the order it asks.
+the ticket still needs, lettered in the order the flow asks them (flows.form; today A your role, B your ULB,
+C module, D kind of problem, E impact, F a workaround), each worded and with the options the flow gives it,
+and the reply answers with one line per question ("A 2", "C: 1", or the words of an option). A bare first
+line ("1", "none") answers the mail's own numbered question (the FAQ offer, "is it fixed?"). The channel then
+feeds the answers to the engine in the order it asks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.i18n import Catalog
-from core.messages import numbered
+from core.messages import PROFILE, numbered
 from core.settings import Settings
-from flows.memory import Case, Memory
-from flows.questions import QUESTIONS
-from flows.states import S
-from tickets.priority import Priority, derive_priority
+from flows.form import FIELDS, ahead, ask_all
 
-LETTERS: dict[str, str] = {
-    S.AWAITING_ROLE: "A", S.AWAITING_ULB: "B", S.AWAITING_MODULE: "C", S.AWAITING_CATEGORY: "D",
-    S.AWAITING_IMPACT: "E", S.AWAITING_WORKAROUND: "F",
-}
-CHAIN = list(LETTERS)  # the order the conversation asks them in
-STATE_OF = {letter: state for state, letter in LETTERS.items()}
-BEFORE_TRIAGE = {S.AWAITING_PROBLEM, S.OFFERING_FAQ, S.OFFERING_PROBLEM}
+LANGUAGE_FIELD = f"{PROFILE}language"  # not in the form: the mail's own script answers it
+FORM_FIELDS = [name for name in FIELDS if name != LANGUAGE_FIELD]  # the flow's menus on the way to a ticket
+LETTERS: dict[str, str] = {name: chr(ord("A") + n) for n, name in enumerate(FORM_FIELDS)}  # field -> letter
+FIELD_OF = {letter: name for name, letter in LETTERS.items()}
+CASE_LETTERS = {letter for name, letter in LETTERS.items() if not name.startswith(PROFILE)}  # the problem's own
+_LAST = chr(ord("A") + len(LETTERS) - 1)
 # "A 2", "A: 2", "a) 2", "C. Bills": a letter, then a number or a separator and an option's words
-_LETTER_LINE = re.compile(r"^\(?([A-Fa-f])\s*(?:[\).:=-]\s*(\S.{0,59})|\s+(\d{1,2}))$")
+_LETTER_LINE = re.compile(rf"^\(?([A-{_LAST}a-{_LAST.lower()}])\s*(?:[\).:=-]\s*(\S.{{0,59}})|\s+(\d{{1,2}}))$")
 BARE_LIMIT = 60
-
-
-class FormAsker:
-    """Just enough of a conversation (flows.questions.Asked) to word a question and its options."""
-
-    def __init__(self, settings: Settings, catalog: Catalog, language: str) -> None:
-        self._settings, self._catalog, self._language = settings, catalog, language
-        self.data = Memory()
-
-    @property
-    def settings(self) -> Settings:
-        return self._settings
-
-    @property
-    def catalog(self) -> Catalog:
-        return self._catalog
-
-    @property
-    def case(self) -> Case:
-        return self.data.case
-
-    @property
-    def language(self) -> str:
-        return self._language
-
-    def t(self, key: str, **params: object) -> str:
-        return self._catalog.text(key, self._language, **params)
-
-    def both(self, render: Callable[[], str]) -> tuple[str, str]:
-        return render(), render()
-
-    def priority(self) -> Priority:
-        case = self.case
-        return derive_priority(case.category or "", case.impact or "", case.workaround == "yes")
-
-    def ulb_name(self, code: str) -> str:
-        key = f"ulb.{code.replace('.', '_')}"
-        return self.t(key) if self._catalog.has(key) else self._settings.ulb_name(code)
 
 
 @dataclass
@@ -101,28 +59,20 @@ def read_answers(text: str) -> Answers:
 
 
 def still_needed(state: str | None, known: set[str]) -> list[str]:
-    """The lettered questions to list in a mail sent while the conversation waits in `state`: the rest of
-    the chain from there (all of it before the profile), less the letters already answered."""
-    if state in LETTERS:
-        states = CHAIN[CHAIN.index(state):]
-    elif state in BEFORE_TRIAGE:
-        states = CHAIN[CHAIN.index(S.AWAITING_MODULE):]
-    elif state in (None, S.NEW, S.AWAITING_LANGUAGE):
-        states = CHAIN
-    else:
-        return []
-    return [LETTERS[s] for s in states if LETTERS[s] not in known]
+    """The lettered questions to list in a mail sent while the conversation waits in `state`: the flow's menus
+    still ahead of it (flows.form), less the letters already answered."""
+    return [LETTERS[name] for name in ahead(state) if name in LETTERS and LETTERS[name] not in known]
 
 
-def render_form(asker: FormAsker, letters: list[str], first: bool) -> str:
+def render_form(settings: Settings, catalog: Catalog, language: str, letters: list[str], first: bool) -> str:
     """The lettered questions with their numbered options, and how to answer them."""
     if not letters:
         return ""
-    blocks = [asker.t("email.form_intro" if first else "email.form_more", example=f"{letters[0]} 1")]
-    for letter in letters:
-        question = QUESTIONS[STATE_OF[letter]]
-        options = question.options(asker) if question.options else []
-        lines = [f"{letter}. {question.prompt(asker)}"]
-        lines += ["   " + numbered(n, option.label) for n, option in enumerate(options, 1)]
+    intro = catalog.text("email.form_intro" if first else "email.form_more", language, example=f"{letters[0]} 1")
+    asked = ask_all(settings, catalog, language, [FIELD_OF[letter] for letter in letters])
+    blocks = [intro]
+    for letter, question in zip(letters, asked, strict=True):
+        lines = [f"{letter}. {question.text}"]
+        lines += ["   " + numbered(n, choice.label) for n, choice in enumerate(question.choices, 1)]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from bot.email_form import CHAIN, LETTERS, Answers
+from bot.email_form import CASE_LETTERS, LETTERS, Answers
 from core.channel import ChatEngine
 from core.messages import REFUSED, Attachment, Inbound, Reply, UserRef
 from flows import ticket_choices as tc
+from flows.form import field_of
 from flows.questions import QUESTIONS
 from flows.states import IDLE, S
 
 MAX_STEPS = 14
-TRIAGE_LETTERS = {LETTERS[s] for s in CHAIN[2:]}
 SHORT_ANSWER_WORDS = 3
 
 
@@ -98,8 +98,8 @@ class Walk:
             return Inbound(self.user, text="language")  # the command; the next step picks the mail's language
         if state == S.AWAITING_LANGUAGE:
             return Inbound(self.user, choice=turn.language)
-        if state in LETTERS:
-            letter = LETTERS[state]
+        if (asks := field_of(state)) in LETTERS:
+            letter = LETTERS[asks]
             if letter in letters:
                 return self._text(letters.pop(letter))
             return self._text(self._bare()) if short(turn.answers.bare) else None
@@ -110,7 +110,7 @@ class Walk:
                 return self._text(self._bare())
             ids = {c["id"] for c in turn.thread_choices}
             skip = "none" if state == S.OFFERING_FAQ else "different_issue"
-            wants_ticket = skip in ids and bool(TRIAGE_LETTERS & set(letters))
+            wants_ticket = skip in ids and bool(CASE_LETTERS & set(letters))
             return Inbound(self.user, choice=skip) if wants_ticket else None
         if state == S.CONFIRMING:
             return Inbound(self.user, choice="confirm") if turn.steps else self._text(self._bare())
