@@ -93,7 +93,10 @@ class LazyGroup(TyperGroup):
             self.listing = False
 
 
-cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True, cls=LazyGroup)
+# Plain help and errors at the root: typer's rich formatting imports rich's markdown, syntax and traceback
+# modules, most of `helpdesk --help`'s start-up (bench/README.md); the command groups keep it.
+cli = typer.Typer(help="Conversational helpdesk for MUKTASoft.", no_args_is_help=True, cls=LazyGroup,
+                  rich_markup_mode=None)
 
 
 @cli.callback()

@@ -8,11 +8,8 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from core.settings import Settings
-from kb.gaps import cluster_texts
-from kb.loader import load_knowledge_base
 
 
 async def _descriptions(settings: Settings, limit: int) -> list[str]:
@@ -36,6 +33,11 @@ def gaps(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Group the descriptions of filed tickets (the FAQ did not deflect them), largest group first."""
+    from rich.console import Console  # loaded here: `kb gaps` registers beside `kb match`, which starts quickly
+
+    from kb.gaps import cluster_texts
+    from kb.loader import load_knowledge_base
+
     settings: Settings = ctx.obj
     texts = asyncio.run(_descriptions(settings, limit))
     synonyms = load_knowledge_base(settings.kb_dir).synonyms

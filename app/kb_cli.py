@@ -7,36 +7,23 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from app.gaps_cli import gaps
 from core.errors import InvalidContent
 from core.settings import Settings
-from kb.benchfile import BenchFile, load_bench, run_bench, tune
 from kb.encoded import CACHE_FOLDER
 from kb.encoders import Encoders, load_encoders
-from kb.evaluate import (
-    Case,
-    Metrics,
-    Outcome,
-    Policy,
-    by_script,
-    choose_threshold,
-    expand_paths,
-    load_cases,
-    run_cases,
-)
-from kb.lint import LintOptions, lint
 from kb.loader import KnowledgeBase, load_knowledge_base
-from kb.loo import leave_one_out, remembering
 from kb.matcher import LexicalMatcher
 from kb.normalize import SCRIPTS
 from kb.semantic import DEFAULT_FILE, StaticVectors
+
+if TYPE_CHECKING:  # the evaluation, benchmark and table code loads with the commands that use it (a quick match)
+    from kb.benchfile import BenchFile
+    from kb.evaluate import Case, Metrics, Outcome, Policy
 
 kb_app = typer.Typer(help="Knowledge base: lint, match, evaluate, benchmark, tune, gaps.", no_args_is_help=True)
 kb_app.command("gaps")(gaps)
@@ -83,7 +70,9 @@ def _vectors(ctx: typer.Context, path: Path | None, lexical_only: bool) -> Stati
 def _encoders(ctx: typer.Context, lexical_only: bool) -> Encoders:
     """The sentence encoders that load (none with --lexical-only or HELPDESK_SEMANTIC=false)."""
     settings = _settings(ctx)
-    return Encoders({}) if lexical_only or not settings.semantic else load_encoders(settings.encoder_threads)
+    if lexical_only or not settings.semantic:
+        return Encoders({})
+    return load_encoders(settings.encoder_threads, cache=settings.data_dir / CACHE_FOLDER)
 
 
 def _matcher(
@@ -116,6 +105,8 @@ def lint_command(
     fmt: Format = "text",
 ) -> None:
     """Report every problem in the content files with file, line and field; fail on errors."""
+    from kb.lint import LintOptions, lint
+
     problems = lint(directory or _settings(ctx).kb_dir, synonyms, LintOptions(max_age_days=max_age))
     errors = sum(p.severity == "error" for p in problems)
     if fmt == "json":
@@ -169,6 +160,9 @@ def eval_command(
 ) -> None:
     """Score the matcher on maintainers' regression cases, per script: top-1, top-3, accuracy, OOS recall,
     latency, and every miss; with --leave-one-out, also each KB phrasing against the entries without it."""
+    from kb.evaluate import by_script, run_cases
+    from kb.loo import leave_one_out, remembering
+
     cases = _cases(spec)
     encoders = _encoders(ctx, lexical_only)
     kb = _load(ctx, directory)
@@ -206,6 +200,8 @@ def bench_command(
     fmt: Format = "text",
 ) -> None:
     """Run a shared benchmark file: thresholds from its validation rows, figures (per script) over its queries."""
+    from kb.benchfile import load_bench, run_bench
+
     bench = load_bench(path)
     table = _vectors(ctx, vectors, lexical_only)
     encoders = _encoders(ctx, lexical_only)
@@ -234,6 +230,9 @@ def tune_command(
     lexical_only: Lexical = False,
 ) -> None:
     """Choose the abstain threshold that handles the validation cases best, and print it."""
+    from kb.benchfile import load_bench, tune
+    from kb.evaluate import choose_threshold, run_cases
+
     table = _vectors(ctx, vectors, lexical_only)
     if spec.endswith(".json"):
         bench: BenchFile = load_bench(Path(spec))
@@ -271,6 +270,8 @@ def build_vectors_command(
 
 
 def _cases(spec: str) -> list[Case]:
+    from kb.evaluate import expand_paths, load_cases
+
     paths = expand_paths(spec)
     if not paths:
         typer.echo(f"no cases file matches {spec}", err=True)
@@ -293,6 +294,9 @@ def _phrasings(kb: KnowledgeBase) -> int:
 
 def _print_table(title: str, figures: dict[str, Metrics]) -> None:
     """One row per script (and all together): the figures of kb/README.md."""
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title)
     for column in ("script", "queries", "top1", "top3", "in-scope acc", "OOS recall", "overall", "threshold",
                    "p50 ms", "p99 ms"):  # fmt: skip
@@ -316,6 +320,8 @@ def _progress(total: int, label: str) -> Iterator[Callable[[], None] | None]:
     if not sys.stdout.isatty():
         yield None
         return
+    from rich.progress import Progress
+
     with Progress(transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda: progress.advance(task)

@@ -62,7 +62,8 @@ def load_matcher(settings: Settings, *, background: bool = True) -> LexicalMatch
     from kb.semantic import DEFAULT_FILE, load_vectors
 
     knowledge = load_knowledge_base(settings.kb_dir)
-    encoders = load_encoders(settings.encoder_threads) if settings.semantic else Encoders({})
+    cache = settings.data_dir / CACHE_FOLDER
+    encoders = load_encoders(settings.encoder_threads, cache=cache) if settings.semantic else Encoders({})
     table = settings.data_dir / DEFAULT_FILE  # built by `make vectors`; the static table, when no encoder
     vectors = load_vectors(table) if table.exists() and not encoders.by_script else None
     return LexicalMatcher(
@@ -70,7 +71,7 @@ def load_matcher(settings: Settings, *, background: bool = True) -> LexicalMatch
         threshold=settings.faq_threshold,
         vectors=vectors,
         encoders=encoders,
-        cache=settings.data_dir / CACHE_FOLDER,
+        cache=cache,
         background=background,
     )
 
