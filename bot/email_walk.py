@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from bot.email_form import CASE_LETTERS, LETTERS, Answers
+from core import ticket_choices as tc
 from core.channel import ChatEngine
 from core.messages import REFUSED, Attachment, Inbound, Reply, UserRef
-from flows import ticket_choices as tc
 from flows.form import field_of
 from flows.questions import QUESTIONS
 from flows.states import IDLE, S

@@ -12,18 +12,19 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from transitions.core import EventData
 
+from core import ticket_choices
 from core.errors import NotFound
 from core.i18n import OPERATOR_LANGUAGE, Catalog
 from core.messages import LANGUAGE, Choice, Reply, UserRef
 from core.modules import EXTRA_TOPICS
 from core.settings import Settings
-from flows import ticket_choices
 from flows.known_problems import best_match
 from flows.memory import Appended, Case, Memory, OfferedProblem, Profile
 from flows.ports import Desk, Feedback, Knowledge, Problems
 from flows.questions import QUESTIONS, rating_reply
 from flows.states import AFTER_HANDOFF, S
-from kb.protocol import Hit, Matcher, Proposal
+from kb.offer import audience_of, faq_offer
+from kb.protocol import Hit, Matcher
 from tickets.lifecycle import ACTIVE
 from tickets.priority import Priority, derive_priority
 from tickets.problems import Joiner, KnownProblem
@@ -33,14 +34,9 @@ from tickets.store import Ticket, TicketDraft, TicketStore
 if TYPE_CHECKING:
     from kb.schema import Entry
 
-EMPLOYEE_AUDIENCE, CBO_AUDIENCE = "employee", "cbo"
 T = TypeVar("T")
 # The menu's "something else" covers the topics that have no menu entry of their own.
 OTHER_MODULE = "other"
-
-
-def audience_of(role: str | None) -> str:
-    return CBO_AUDIENCE if role == "cbo" else EMPLOYEE_AUDIENCE
 
 
 def module_entries(knowledge: Knowledge, module: str, role: str | None) -> list[Entry]:
@@ -48,14 +44,6 @@ def module_entries(knowledge: Knowledge, module: str, role: str | None) -> list[
     wanted = {module} | (set(EXTRA_TOPICS) if module == OTHER_MODULE else set())
     audience = audience_of(role)
     return [e for e in knowledge.knowledge_base.entries if e.module in wanted and e.audience in ("all", audience)]
-
-
-def faq_offer(matcher: Matcher, text: str, *, language: str | None, role: str | None, limit: int,
-              exclude: frozenset[str] = frozenset()) -> Proposal:
-    """What the bot makes of a problem description: the answers it would offer (`confident_hits`: one clear
-    answer, or up to `limit` close ones, never one in `exclude`) or that it abstains, with the reasons.
-    The conversation decides with this, and the console's "Try a question" shows it."""
-    return matcher.propose(text, lang=language, limit=limit, audience=audience_of(role), exclude=exclude)
 
 
 class Once(Generic[T]):

@@ -99,7 +99,7 @@ TRANSITIONS: list[TransitionConfig] = [
     {"trigger": "new_problem", "source": AFTER_HANDOFF, "dest": S.AWAITING_MODULE,
      "before": ["skip_feedback", "new_case", "remember_description"]},
     # a resolved ticket: the user says whether it is fixed, then rates the help (1-5) and may add a comment.
-    # The resolution message's own buttons name their ticket (flows.ticket_choices) and work in any state:
+    # The resolution message's own buttons name their ticket (core.ticket_choices) and work in any state:
     # between problems they lead on to the rating; in the middle of another question, that question waits
     {"trigger": "fixed", "source": FEEDBACK, "dest": S.ASKING_RATING, "conditions": "is_feedback_open",
      "after": "mark_fixed"},

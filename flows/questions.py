@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from core import ticket_choices as tc
 from core.i18n import LANGUAGES, OPERATOR_LANGUAGE, Catalog
 from core.messages import ANSWER, ASKS, CHOICE, LANGUAGE, PROFILE, TEXT, ULB_FIELD, Choice, Reply
 from core.modules import MENU_MODULES
 from core.settings import Settings
-from flows import ticket_choices as tc
 from flows.input import Option
 from flows.memory import Case, Memory
 from flows.states import S

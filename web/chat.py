@@ -21,11 +21,11 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from itsdangerous import BadSignature
 
+from core import ticket_choices
 from core.errors import NotFound
 from core.i18n import IST, LANGUAGES, supported_language
 from core.messages import REFUSED, Attachment, Inbound, Reply, UserRef
 from core.settings import Settings
-from flows import ticket_choices
 from tickets.attachments import kind_of
 from web.chat_store import Line, bot_lines
 from web.context import Web, WebContext

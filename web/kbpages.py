@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from flows.conversation import faq_offer
 from kb.messages import LANGUAGE_NAMES
 from kb.normalize import SCRIPT_LANG, script_of
+from kb.offer import faq_offer
 from kb.schema import TRANSLATED_LANGS, Entry
 from kb.search import search
 from web.context import Web
