@@ -93,9 +93,18 @@ class Meter:
 
     statements: int = 0
 
-    def watch(self, services: Services) -> None:
-        """Statements through SQLAlchemy, SQLite's BEGIN IMMEDIATE included; COMMIT is not counted."""
-        event.listen(services.db.sync_engine, "before_cursor_execute", self._count)
+    async def watch(self, services: Services, url: str) -> None:
+        """On SQLite every statement the database runs (its trace callback, set through aiosqlite's public API
+        on each new connection: BEGIN IMMEDIATE and COMMIT included, each a hand-over to aiosqlite's thread);
+        on PostgreSQL the statements sent through SQLAlchemy (COMMIT not counted)."""
+        if not is_sqlite(url):
+            event.listen(services.db.sync_engine, "before_cursor_execute", self._count)
+            return
+        event.listen(services.db.sync_engine, "connect", self._trace)
+        await services.db.dispose()  # the pool's connections are made again, traced
+
+    def _trace(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(lambda aio: aio.set_trace_callback(self._count))
 
     def _count(self, *_: Any) -> None:
         self.statements += 1
@@ -268,7 +277,7 @@ async def measure(url: str, data_dir: Path, args: argparse.Namespace) -> dict[st
     services.due("P4", utcnow(), "resolution", [])
     settle_heap()  # as `helpdesk serve` does once started (app.background.running)
     meter = Meter()
-    meter.watch(services)
+    await meter.watch(services, url)
     results: dict[str, Any] = {}
     try:
         for count in args.users:
