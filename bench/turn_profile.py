@@ -24,7 +24,7 @@ from pyinstrument.frame import Frame
 
 from app.background import settle_heap
 from app.wiring import build_services
-from bench.turns import SimulatedUser
+from bench.turns import Meter, SimulatedUser
 from core.db import utcnow
 from core.messages import UserRef
 from core.settings import Settings
@@ -63,11 +63,13 @@ def grouped(root: Frame) -> dict[str, float]:
 
 async def profile(turns: int, count: int, tree: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        services = build_services(Settings(database_url=f"sqlite:///{tmp}/t.db", data_dir=Path(tmp),
-                                                chat_messages_per_minute=0))
+        url = f"sqlite:///{tmp}/t.db"
+        services = build_services(Settings(database_url=url, data_dir=Path(tmp), chat_messages_per_minute=0))
         services.due("P4", utcnow(), "resolution", [])  # loads the holiday calendar, once per process
         settle_heap()  # as `helpdesk serve` does once started
         users = [SimulatedUser(UserRef("bench", f"u{n}"), random.Random(n)) for n in range(count)]
+        meter = Meter()
+        await meter.watch(services, url)
         profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()
         started = time.perf_counter()
@@ -77,7 +79,9 @@ async def profile(turns: int, count: int, tree: bool) -> None:
         elapsed = time.perf_counter() - started
         profiler.stop()
         await services.db.dispose()
-    print(f"{turns} turns one after another: {elapsed / turns * 1000:.2f} ms per turn (with the profiler on)")
+    print(f"{turns} turns one after another: {elapsed / turns * 1000:.2f} ms per turn (with the profiler on), "
+          f"{meter.statements / turns:.2f} statements per turn (BEGIN and COMMIT included: each one hand-over "
+          "to aiosqlite's thread)")
     session = profiler.last_session
     root = session.root_frame() if session else None
     if root is None:

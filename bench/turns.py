@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
 
 from app.background import settle_heap
 from app.wiring import Services, build_services
 from bench.machine import machine
 from bench.scratch import scratch_database
-from core.db import _sqlite_begin, _sqlite_connect, is_sqlite, sync_url, utcnow
+from core.db import is_sqlite, make_blocking_engine, utcnow
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 
@@ -94,9 +93,18 @@ class Meter:
 
     statements: int = 0
 
-    def watch(self, services: Services) -> None:
-        """Statements through SQLAlchemy, SQLite's BEGIN IMMEDIATE included; COMMIT is not counted."""
-        event.listen(services.db.sync_engine, "before_cursor_execute", self._count)
+    async def watch(self, services: Services, url: str) -> None:
+        """On SQLite every statement the database runs (its trace callback, set through aiosqlite's public API
+        on each new connection: BEGIN IMMEDIATE and COMMIT included, each a hand-over to aiosqlite's thread);
+        on PostgreSQL the statements sent through SQLAlchemy (COMMIT not counted)."""
+        if not is_sqlite(url):
+            event.listen(services.db.sync_engine, "before_cursor_execute", self._count)
+            return
+        event.listen(services.db.sync_engine, "connect", self._trace)
+        await services.db.dispose()  # the pool's connections are made again, traced
+
+    def _trace(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(lambda aio: aio.set_trace_callback(self._count))
 
     def _count(self, *_: Any) -> None:
         self.statements += 1
@@ -154,8 +162,8 @@ async def run_flat_out(services: Services, users: list[SimulatedUser], seconds: 
     async def talk(user: SimulatedUser) -> None:
         while time.perf_counter() < stop:
             await _turn(services, user, time.perf_counter(), millis)
-            # the next message comes in through the loop, as from a socket: with SQLite on the loop's thread
-            # a turn never waits, so without this one user would talk alone until the time is up
+            # the next message comes in through the loop, as from a socket: a turn that never had to wait
+            # (nothing to read from the database's thread) would otherwise let one user talk alone
             await asyncio.sleep(0)
 
     start = time.perf_counter()
@@ -177,54 +185,40 @@ def upsert_sql(url: str) -> tuple[str, str]:
 
 
 def raw_upserts(url: str, seconds: float) -> float:
-    """Upserts per second through the plain driver, one transaction each, with the shipped pragmas."""
-    return _sqlite_upserts(url, seconds) if is_sqlite(url) else _postgres_upserts(url, seconds)
-
-
-def _sqlite_upserts(url: str, seconds: float) -> float:
-    import sqlite3
-
+    """Upserts per second through the plain driver (sqlite3 / psycopg: the blocking engine's own connection,
+    with the shipped pragmas), one transaction each."""
     create, upsert = upsert_sql(url)
+    engine = make_blocking_engine(url)
     rng, count = random.Random(3), 0
-    conn = sqlite3.connect(make_url(url).database or "", isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-        conn.execute(f"PRAGMA {pragma}")
-    conn.execute(create)
-    statement = upsert.replace(":id", "?").replace(":data", "?")
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(statement, (rng.randint(1, 1000), PAYLOAD))
-        conn.execute("COMMIT")
-        count += 1
-    conn.close()
-    return count / (time.perf_counter() - start)
-
-
-def _postgres_upserts(url: str, seconds: float) -> float:
-    import psycopg
-
-    create, upsert = upsert_sql(url)
-    rng, count = random.Random(3), 0
-    with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False)) as conn:
-        conn.execute(create)
-        conn.commit()
-        statement = upsert.replace(":id", "%s").replace(":data", "%s")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(create))
+        pooled = engine.raw_connection()
+        driver: Any = pooled.driver_connection
+        # sqlite3 is left in autocommit by the pragmas (the shipped BEGIN IMMEDIATE is said here); psycopg begins
+        # on its own; sqlite3 takes :name parameters, psycopg %(name)s
+        begin = "BEGIN IMMEDIATE" if is_sqlite(url) else None
+        statement = upsert if is_sqlite(url) else upsert.replace(":id", "%(id)s").replace(":data", "%(data)s")
+        cursor = driver.cursor()
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
-            conn.execute(statement, (rng.randint(1, 1000), PAYLOAD))
-            conn.commit()
+            if begin:
+                cursor.execute(begin)
+            cursor.execute(statement, {"id": rng.randint(1, 1000), "data": PAYLOAD})
+            driver.commit()
             count += 1
-    return count / (time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        cursor.close()
+        pooled.close()
+    finally:
+        engine.dispose()
+    return count / elapsed
 
 
 def sync_stack_upserts(url: str, seconds: float) -> float:
     """The same upserts through SQLAlchemy with its blocking driver: the asyncio layer's share, by difference."""
     create, upsert = upsert_sql(url)
-    engine = create_engine(sync_url(url))
-    if is_sqlite(url):
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+    engine = make_blocking_engine(url)
     rng, count = random.Random(3), 0
     with engine.begin() as conn:
         conn.execute(text(create))
@@ -283,7 +277,7 @@ async def measure(url: str, data_dir: Path, args: argparse.Namespace) -> dict[st
     services.due("P4", utcnow(), "resolution", [])
     settle_heap()  # as `helpdesk serve` does once started (app.background.running)
     meter = Meter()
-    meter.watch(services)
+    await meter.watch(services, url)
     results: dict[str, Any] = {}
     try:
         for count in args.users:

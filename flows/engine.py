@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from transitions.extensions.asyncio import AsyncMachine
 
+from core import ticket_choices
 from core.db import Tx, write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
 from core.messages import LANGUAGE, REFUSED, Attachment, Inbound, Reply, UserRef
 from core.ratelimit import RateLimiter
 from core.settings import Settings
-from flows import ticket_choices
 from flows.conversation import Conversation, FlowContext
 from flows.flow import STATES, TRANSITIONS
 from flows.input import Option, command_of, is_greeting, resolve
@@ -110,6 +110,10 @@ def outbox_reply(conv: Conversation, kind: str, payload: dict[str, Any]) -> Repl
     return Reply(text, choices, meta={OPERATOR_LANGUAGE: english, LANGUAGE: conv.language}, files=files)
 
 
+class RepeatedEvent(Exception):
+    """The event's key was processed before: its turn is rolled back (Engine.handle)."""
+
+
 class Engine:
     """Runs the flow for every channel. `handle` is the only entry point; it never sends anything."""
 
@@ -133,23 +137,37 @@ class Engine:
     async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]:
         """Apply one event; a message id seen before changes nothing and yields no replies, or with `replay`
         the replies it yielded the first time (for a client retrying after a lost response)."""
-        async with self._locks.hold(inbound.user), write_transaction(self._sessions) as tx:
-            session = tx.session
-            conversations = SqlConversationStore(tx)
-            if self._inbound.retry_after(inbound.user):  # not claimed: the same id may be sent again later
-                return [await self._slow_down(conversations, inbound.user)]
-            if inbound.message_id and not await conversations.claim_event(inbound.user, inbound.message_id):
+        async with self._locks.hold(inbound.user):
+            try:
+                async with write_transaction(self._sessions) as tx:
+                    return await self._turn(tx, inbound)
+            except RepeatedEvent:  # rolled back: nothing of this run is kept
                 log.info("ignoring repeated event %s from %s", inbound.message_id, inbound.user)
-                return await conversations.replies_of(inbound.user, inbound.message_id) if replay else []
-            stored = await conversations.load_for_update(inbound.user, S.NEW.value, check=SqlOutbox.PENDING_FOR_USER)
-            conv = Conversation(stored.state, Memory.from_json(stored.data), self._context(tx, inbound.user))
-            delivered = await self._take_pending(session, conv) if stored.checked is not False else []
-            await self._apply(conv, inbound)
-            stored.state, stored.data = conv.state, conv.data.to_json()
-            await conversations.save(inbound.user, stored)
-            if inbound.message_id:
-                await conversations.remember_replies(inbound.user, inbound.message_id, delivered + conv.replies)
-            return delivered + conv.replies
+                if not replay or not inbound.message_id:
+                    return []
+                async with self._sessions() as session:
+                    return await SqlConversationStore(session).replies_of(inbound.user, inbound.message_id)
+
+    async def _turn(self, tx: Tx, inbound: Inbound) -> list[Reply]:
+        """One event in the caller's transaction: the conversation read (and locked), the flow applied, the state
+        saved and the event's key recorded with its replies. Raises RepeatedEvent for a key recorded before,
+        seen when the conversation is read or, if a transaction recorded it since, when it is recorded."""
+        conversations = SqlConversationStore(tx)
+        if self._inbound.retry_after(inbound.user):  # not recorded: the same id may be sent again later
+            return [await self._slow_down(conversations, inbound.user)]
+        stored = await conversations.load_for_update(inbound.user, S.NEW.value, check=SqlOutbox.PENDING_FOR_USER,
+                                                     message_id=inbound.message_id)
+        if stored.seen:
+            raise RepeatedEvent(inbound.message_id)
+        conv = Conversation(stored.state, Memory.from_json(stored.data), self._context(tx, inbound.user))
+        delivered = await self._take_pending(tx.session, conv) if stored.checked is not False else []
+        await self._apply(conv, inbound)
+        stored.state, stored.data = conv.state, conv.data.to_json()
+        await conversations.save(inbound.user, stored)
+        replies = delivered + conv.replies
+        if inbound.message_id and not await conversations.record_event(inbound.user, inbound.message_id, replies):
+            raise RepeatedEvent(inbound.message_id)
+        return replies
 
     async def _slow_down(self, conversations: SqlConversationStore, user: UserRef) -> Reply:
         """Over the per-user message limit: say so in the user's language; nothing is applied or saved."""
@@ -276,7 +294,7 @@ class Engine:
         return ticket_choices.TicketChoice(ticket_choices.SPLIT, appended.number)
 
     async def _route(self, conv: Conversation, routed: ticket_choices.TicketChoice) -> None:
-        """A press on a ticket's own button (flows.ticket_choices): its trigger, whatever the state, if the
+        """A press on a ticket's own button (core.ticket_choices): its trigger, whatever the state, if the
         ticket is the user's."""
         if await conv.named_ticket(routed.number) is None:
             conv.say("invalid.stale")

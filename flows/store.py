@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, literal, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, exists, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ class StoredConversation:
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
     checked: bool | None = None  # the value of load_for_update's `check`, if one was given
+    seen: bool = False  # load_for_update's event was processed before (as far as the statement could see)
 
 
 # The statements of every conversation turn are built once, with bind parameters, rather than per turn:
@@ -45,6 +46,22 @@ def _claim_statement(dialect: str) -> Any:
     )
 
 
+@cache
+def _record_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_EVENTS)
+        .values(channel=bindparam("p_channel"), user_id=bindparam("p_user"), message_id=bindparam("p_message"),
+                processed_at=bindparam("p_now"), replies=bindparam("p_replies", type_=_EVENTS.c.replies.type))
+        .on_conflict_do_nothing()
+        .returning(_EVENTS.c.message_id)
+    )
+
+
+# whether event p_message of the user was processed: asked inside the conversation upsert (load_for_update)
+_SEEN = exists().where(_EVENTS.c.channel == bindparam("p_channel"), _EVENTS.c.user_id == bindparam("p_user"),
+                       _EVENTS.c.message_id == bindparam("p_message"))
+
 _REMEMBER = (
     update(_EVENTS)
     .where(_EVENTS.c.channel == bindparam("p_channel"), _EVENTS.c.user_id == bindparam("p_user"),
@@ -63,7 +80,7 @@ def _upsert_statement(dialect: str, check: ColumnElement[bool] | None) -> Any:
         index_elements=[_CONVERSATIONS.c.channel, _CONVERSATIONS.c.user_id],
         set_={"version": _CONVERSATIONS.c.version},
     ).returning(_CONVERSATIONS.c.state, _CONVERSATIONS.c.data, _CONVERSATIONS.c.version,
-                (check if check is not None else literal(None)).label("checked"))
+                (check if check is not None else literal(None)).label("checked"), _SEEN.label("seen"))
 
 
 _SAVE = (
@@ -97,6 +114,14 @@ class SqlConversationStore:
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow()}
         return await self._sql.first(_claim_statement(self._sql.dialect), params) is not None
 
+    async def record_event(self, user: UserRef, message_id: str, replies: list[Reply]) -> bool:
+        """Record a processed event's key with what it answered, in the same transaction as its effects (one
+        statement, where claim_event and remember_replies take two); False when the key was recorded already
+        (by a transaction that committed after load_for_update looked: the caller rolls back)."""
+        params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow(),
+                  "p_replies": [_reply_json(r) for r in replies]}
+        return await self._sql.first(_record_statement(self._sql.dialect), params) is not None
+
     async def remember_replies(self, user: UserRef, message_id: str, replies: list[Reply]) -> None:
         """Keep what a processed event answered, in the same transaction as its effects."""
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id,
@@ -113,22 +138,26 @@ class SqlConversationStore:
         return [_reply_of(r) for r in stored or []]
 
     async def load_for_update(
-        self, user: UserRef, initial_state: str, check: ColumnElement[bool] | None = None
+        self, user: UserRef, initial_state: str, check: ColumnElement[bool] | None = None,
+        message_id: str | None = None,
     ) -> StoredConversation:
         """The user's conversation, created if new, locked until the transaction ends (PostgreSQL).
 
         One statement: an upsert whose conflict branch rewrites nothing but takes the row lock (as FOR UPDATE
         would) and returns the row, new or old; and `check` (a boolean SQL expression, e.g. an EXISTS) read in
         the same round trip into `checked`. `check` is a constant built once, and its bind parameters are
-        p_channel, p_user and p_now (see SqlOutbox.PENDING_FOR_USER).
+        p_channel, p_user and p_now (see SqlOutbox.PENDING_FOR_USER). `seen`: whether event `message_id` was
+        processed, as of the statement's start (on PostgreSQL one committed while it waited for the row lock
+        is not seen: record_event then says so).
         """
         statement = _upsert_statement(self._sql.dialect, check)
-        params = {"p_channel": user.channel, "p_user": user.user_id, "p_state": initial_state, "p_now": utcnow()}
+        params = {"p_channel": user.channel, "p_user": user.user_id, "p_state": initial_state, "p_now": utcnow(),
+                  "p_message": message_id}
         row = await self._sql.first(statement, params)
         if row is None:
             raise RuntimeError("the conversation upsert returned no row")
         checked = None if row["checked"] is None else bool(row["checked"])
-        return StoredConversation(row["state"], dict(row["data"] or {}), row["version"], checked)
+        return StoredConversation(row["state"], dict(row["data"] or {}), row["version"], checked, bool(row["seen"]))
 
     async def peek(self, user: UserRef) -> StoredConversation | None:
         query = select(ConversationRow.state, ConversationRow.data, ConversationRow.version).where(

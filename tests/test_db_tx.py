@@ -7,15 +7,16 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import NestedTransaction, Tx, is_sqlite, make_engine, make_sessions, write_transaction
 from core.messages import UserRef
-from flows.store import SqlConversationStore
-from tickets.models import DeflectionRow
+from flows.store import _REMEMBER, SqlConversationStore
+from tickets.models import DeflectionRow, TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
 
 USER = UserRef("telegram", "42")
@@ -82,6 +83,43 @@ async def test_a_failed_transaction_leaves_nothing_of_the_store_or_the_session(
         assert await SqlConversationStore(tx).claim_event(USER, "m1")  # not claimed before
         assert await SqlTicketStore(tx).recent() == []
         assert Tx.of(tx) is tx and Tx.of(tx.session).session is tx.session
+
+
+# every ticket of user p_user described anew: on SQLite the full-text index's triggers write two rows more for
+# each ticket (core/migrations 0014), which a count of the connection's changes would include
+_REDESCRIBE = (update(cast(Table, TicketRow.__table__)).where(TicketRow.user_id == bindparam("p_user"))
+               .values(description=bindparam("p_text")))
+
+
+async def test_rowcount_is_the_rows_the_statement_changed_on_every_backend(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with write_transaction(sessions) as tx:
+        for _ in range(2):
+            await SqlTicketStore(tx).file(_draft())
+        assert await tx.rowcount(_REDESCRIBE, {"p_user": USER.user_id, "p_text": "bill upload still fails"}) == 2
+        assert await tx.rowcount(_REDESCRIBE, {"p_user": "nobody", "p_text": "x"}) == 0
+        await SqlConversationStore(tx).claim_event(USER, "m1")
+        assert await tx.rowcount(_REMEMBER, {"p_channel": USER.channel, "p_user": USER.user_id,
+                                             "p_message": "m1", "p_replies": []}) == 1
+    async with sessions() as session:
+        assert {t.description for t in await SqlTicketStore(session).recent()} == {"bill upload still fails"}
+
+
+async def test_a_tx_kept_across_its_sessions_transactions_runs_in_each_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        tx = Tx(session)
+        async with session.begin():
+            assert await SqlConversationStore(tx).claim_event(USER, "m1")
+        with pytest.raises(RuntimeError):
+            async with session.begin():
+                assert await SqlConversationStore(tx).claim_event(USER, "m2")
+                raise RuntimeError("rolled back")
+        async with session.begin():  # the first was committed, the second rolled back with its transaction
+            assert not await SqlConversationStore(tx).claim_event(USER, "m1")
+            assert await SqlConversationStore(tx).claim_event(USER, "m2")
 
 
 async def test_the_loop_keeps_serving_while_another_process_holds_the_write_lock(database_url: str) -> None:

@@ -32,6 +32,13 @@ _STATUS_FOR_UPDATE = (
     .where(TicketRow.number == bindparam("p_number")).with_for_update()
 )
 _ADD_MESSAGE = insert_every_column(cast(Table, TicketMessageRow.__table__))
+# the kind of the newest exchange (the team's reply or the user's message) on ticket p_number: asked on the
+# turns of a user with an open ticket, so built once
+_LAST_EXCHANGE = (
+    select(TicketMessageRow.kind).join(TicketRow, TicketRow.id == TicketMessageRow.ticket_id)
+    .where(TicketRow.number == bindparam("p_number"), TicketMessageRow.kind.in_(("reply", "user")))
+    .order_by(TicketMessageRow.id.desc()).limit(1)
+)
 PRIORITIES = ("P1", "P2", "P3", "P4")
 MERGE_HOPS = 5  # a merged ticket's follow-ups go to its survivor (merging into a merged ticket is refused)
 SLA_STATUSES = ("on_time", "at_risk", "breached")
@@ -302,12 +309,8 @@ class SqlTicketDesk:
 
     async def asked_user_last(self, number: str) -> bool:
         """The newest exchange on the ticket is the team's reply to the user, not yet answered."""
-        query = (
-            select(TicketMessageRow.kind).join(TicketRow, TicketRow.id == TicketMessageRow.ticket_id)
-            .where(TicketRow.number == number.upper(), TicketMessageRow.kind.in_(("reply", "user")))
-            .order_by(TicketMessageRow.id.desc()).limit(1)
-        )
-        return await self._session.scalar(query) == "reply"
+        newest = await self._sql.first(_LAST_EXCHANGE, {"p_number": number.upper()})
+        return newest is not None and newest["kind"] == "reply"
 
     async def withdraw_user_message(self, number: str, user_id: str, text: str) -> bool:
         """Take back the user's newest message on the ticket when they say it was about a new problem; the

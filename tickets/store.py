@@ -54,6 +54,7 @@ def _users_latest(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 _LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
+_BY_NUMBER = select(*TicketRow.__table__.columns).where(TicketRow.number == bindparam("p_number"))
 _TICKETS = cast(Table, TicketRow.__table__)
 # Filing, a conversation turn's: every column is given, from the draft and
 # _AT_FILING; numbered once the database has given the row its id.
@@ -115,7 +116,7 @@ class SqlTicketStore:
         return ticket
 
     async def get(self, number: str) -> Ticket:
-        row = await self._session.scalar(select(TicketRow).where(TicketRow.number == number.upper()))
+        row = await self._sql.first(_BY_NUMBER, {"p_number": number.upper()})
         if row is None:
             raise NotFound(f"no ticket {number}")
         return ticket_of(row)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator, create_engine, event, text
+from sqlalchemy import JSON, Connection, DateTime, Dialect, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,8 +24,8 @@ from core.json_columns import SQLITE_JSON
 
 __all__ = ["ASYNCIO_DRIVERS", "BLOCKING_DRIVERS", "Base", "GuardedSession", "JsonType", "NestedTransaction", "Tx",
            "UtcDateTime", "async_url", "copy_sqlite_file", "insert_every_column", "is_row_id", "is_sqlite",
-           "make_engine", "make_read_engine", "make_sessions", "private_sqlite_file", "scan", "sqlite_library_version",
-           "sync_url", "upgrade", "utcnow", "with_driver", "write_transaction"]
+           "make_blocking_engine", "make_engine", "make_read_engine", "make_sessions", "private_sqlite_file", "scan",
+           "sqlite_library_version", "sync_url", "upgrade", "utcnow", "with_driver", "write_transaction"]
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _sqlite_connect = _sqlite_pragmas  # blocking connections (migrations, tools) get the same
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin_with(statement: str) -> Callable[[Connection], None]:
+    """A "begin" listener starting each transaction with `statement`: on aiosqlite in one call to its thread
+    (its execute_fetchall, through SQLAlchemy's public run_async for driver calls made from events), where
+    SQLAlchemy's cursor takes three (open, execute, close); on a blocking driver, as any statement."""
+
+    def begin(conn: Connection) -> None:
+        driver = conn.connection.dbapi_connection
+        if isinstance(driver, AdaptedConnection):
+            driver.run_async(lambda aio: aio.execute_fetchall(statement))
+        else:
+            conn.exec_driver_sql(statement)
+
+    return begin
+
+
+_sqlite_begin = _begin_with("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -123,8 +138,7 @@ def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_deferred(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+_sqlite_begin_deferred = _begin_with("BEGIN")
 
 
 def make_read_engine(url: str, connections: int = 3) -> AsyncEngine | None:
@@ -148,6 +162,17 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions of `engine`; one opened by a task that has one of this engine open already raises
     NestedTransaction at once (core.db.tx)."""
     return async_sessionmaker(engine, expire_on_commit=False, class_=GuardedSession)
+
+
+def make_blocking_engine(url: str, **kwargs: Any) -> Engine:
+    """A blocking engine for `url` (tools, and benchmarks' baselines: bench.turns): on SQLite with the same
+    pragmas as make_engine's and each transaction begun as BEGIN IMMEDIATE. Its `raw_connection()` is the
+    driver's own connection (sqlite3 or psycopg), for measuring the driver alone."""
+    engine = create_engine(sync_url(url), **(SQLITE_JSON if is_sqlite(url) else {}), **kwargs)
+    if is_sqlite(url):
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def upgrade(url: str) -> None:

@@ -15,7 +15,9 @@ from functools import cache
 from typing import Any
 
 import aiosqlite
+from sqlalchemy import literal_column
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from core.json_columns import json_text, json_value
@@ -76,9 +78,9 @@ class DirectStatement:
         return [self._converted(row) for row in rows]
 
     async def rowcount(self, conn: aiosqlite.Connection, values: Mapping[str, Any]) -> int:
-        """The rows an INSERT, UPDATE or DELETE changed."""
-        async with conn.execute(self.sql, self.parameters(values)) as cursor:
-            return cursor.rowcount
+        """The rows an INSERT, UPDATE or DELETE changed: one call to the driver's thread, as the statement
+        returns a row for each (`counted`), where a cursor's rowcount would take a second call to close it."""
+        return len(list(await conn.execute_fetchall(self.sql, self.parameters(values))))  # a list already
 
     def _converted(self, row: Any) -> dict[str, Any]:
         return {key: (value if process is None else process(value))
@@ -88,4 +90,17 @@ class DirectStatement:
 @cache
 def direct(statement: ExecutableReturnsRows) -> DirectStatement:
     """`statement` compiled for direct use; for statements built once (a module's constants)."""
+    return DirectStatement(statement)
+
+
+@cache
+def counted(statement: Any) -> DirectStatement:
+    """An INSERT, UPDATE or DELETE compiled to return a row for each row it changes (its own RETURNING, or
+    RETURNING 1), for DirectStatement.rowcount. SQLite counts the rows RETURNING yields as its changes()
+    does: the statement's own rows, never a trigger's (where the connection's total_changes would count
+    the full-text index's rows that the tickets' triggers write)."""
+    if not isinstance(statement, UpdateBase):
+        raise TypeError(f"rowcount is for INSERT, UPDATE or DELETE, not {type(statement).__name__}")
+    if not list(statement.exported_columns):
+        statement = statement.returning(literal_column("1"))
     return DirectStatement(statement)
