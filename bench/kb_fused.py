@@ -108,7 +108,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--cache", type=Path, help="entry-vector cache to use (default: a fresh one)")
+    parser.add_argument("--e5-tokens", type=int, help="cut e5's queries to this many tokens (default: as shipped)")
     args = parser.parse_args()
+    if args.e5_tokens:
+        from kb.encoders import QUERY_TOKENS
+
+        QUERY_TOKENS["e5"] = args.e5_tokens
     figures = measure(args.threads, args.cache)
     shown = json.dumps(figures, indent=2)
     print(shown)
