@@ -1,8 +1,12 @@
 """The fused matcher on the shipped knowledge base: load time with cached entry vectors, match latency per
 script (one query at a time), and the process's resident memory with every encoder loaded.
 
-Prints JSON and never asserts. Run: .venv/bin/python -m bench.kb_fused [--threads 2] [--out FILE]
-(docs/matching.md records its figures; the quality figures come from `helpdesk kb bench` and `kb eval`).
+Latency per script: wall time (what a user waits) and the thread's CPU time (steadier on a shared machine),
+beside the lexical-only matcher on the same queries in the same run (the baseline), for the KB's own
+phrasings ("short") and for messages of four phrasings run together ("long", ~40-60 tokens: what a cap on
+a query's tokens bounds). Prints JSON and never asserts.
+Run: .venv/bin/python -m bench.kb_fused [--threads 2] [--cache DIR] [--out FILE]
+(docs/matching.md and bench/README.md record its figures; quality comes from `helpdesk kb eval --leave-one-out`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.encoders import load_encoders
-from kb.loader import load_knowledge_base
+from kb.loader import KnowledgeBase, load_knowledge_base
 from kb.matcher import LexicalMatcher
 from kb.normalize import script_of
 
@@ -36,8 +40,39 @@ def _percentiles(millis: Sequence[float]) -> dict[str, float]:
     return {"p50": round(cuts[49], 2), "p99": round(cuts[98], 2), "max": round(max(millis), 2), "n": len(millis)}
 
 
+def _timed(matcher: LexicalMatcher, queries: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Wall and CPU milliseconds of propose() per query, after a warm-up of five."""
+    for text in queries[:5]:
+        matcher.propose(text + " .")
+    wall, cpu = [], []
+    for text in queries:
+        begin, begin_cpu = time.perf_counter(), time.thread_time()
+        matcher.propose(text)
+        cpu.append((time.thread_time() - begin_cpu) * 1000)
+        wall.append((time.perf_counter() - begin) * 1000)
+    return {"wall": _percentiles(wall), "cpu": _percentiles(cpu)}
+
+
+def _queries(kb: KnowledgeBase) -> dict[str, dict[str, list[str]]]:
+    """Per script: the first three phrasings of each entry in each language (with " ?": not a vector the
+    encoders remember), and messages of four phrasings of one script run together."""
+    texts: dict[str, list[str]] = {}
+    for entry in kb.entries:
+        for lang in ("en", "or", "hi"):
+            for text in entry.phrasings(lang)[:3]:
+                texts.setdefault(script_of(text), []).append(text)
+    return {
+        script: {
+            "short": [text + " ?" for text in found],
+            "long": [" ".join(found[at : at + 4]) for at in range(len(found) - 3)],
+        }
+        for script, found in texts.items()
+    }
+
+
 def measure(threads: int, cache_dir: Path | None = None) -> dict[str, object]:
     before = _rss_mb()
+    load_average = [round(x, 2) for x in os.getloadavg()]
     start = time.perf_counter()
     encoders = load_encoders(threads)
     load_encoders_s = time.perf_counter() - start
@@ -50,21 +85,11 @@ def measure(threads: int, cache_dir: Path | None = None) -> dict[str, object]:
         start = time.perf_counter()
         matcher = LexicalMatcher(kb, encoders=encoders, cache=cache)
         cached_load_s = time.perf_counter() - start
-    texts: dict[str, list[str]] = {}
-    for entry in kb.entries:
-        for lang in ("en", "or", "hi"):
-            for text in entry.phrasings(lang)[:3]:
-                texts.setdefault(script_of(text), []).append(text)
-    latency = {}
-    for script, queries in texts.items():
-        for text in queries[:5]:  # warm-up
-            matcher.propose(text)
-        millis = []
-        for text in queries:
-            begin = time.perf_counter()
-            matcher.propose(text + " ?")  # not the cached query vector of the warm-up
-            millis.append((time.perf_counter() - begin) * 1000)
-        latency[script] = _percentiles(millis)
+    lexical = LexicalMatcher(kb)
+    latency: dict[str, object] = {}
+    for script, kinds in _queries(kb).items():
+        for kind, queries in kinds.items():
+            latency[f"{script} {kind}"] = {"fused": _timed(matcher, queries), "lexical": _timed(lexical, queries)}
     return {
         "threads": threads,
         "encoders": sorted({e.name for e in encoders.all()}),
@@ -74,7 +99,7 @@ def measure(threads: int, cache_dir: Path | None = None) -> dict[str, object]:
         "kb_load_with_cached_vectors_s": round(cached_load_s, 3),
         "latency_ms": latency,
         "rss_mb": {"before": round(before, 1), "after": round(_rss_mb(), 1)},
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "load_average": {"start": load_average, "end": [round(x, 2) for x in os.getloadavg()]},
     }
 
 
@@ -83,7 +108,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--cache", type=Path, help="entry-vector cache to use (default: a fresh one)")
+    parser.add_argument("--e5-tokens", type=int, help="cut e5's queries to this many tokens (default: as shipped)")
     args = parser.parse_args()
+    if args.e5_tokens:
+        from kb.encoders import QUERY_TOKENS
+
+        QUERY_TOKENS["e5"] = args.e5_tokens
     figures = measure(args.threads, args.cache)
     shown = json.dumps(figures, indent=2)
     print(shown)

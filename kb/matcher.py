@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.encoded import EncodedIndex, cached_vectors, encode_and_cache
+from kb.encoded import EncodedIndex, cached_vectors, encode_and_cache, in_background
 from kb.encoders import Encoder, Encoders, FloatArray
 from kb.index import LexicalIndex, Weights
 from kb.loader import KnowledgeBase, gc_paused
@@ -230,9 +230,7 @@ class LexicalMatcher:
         if not missing:
             return
         if self.background:
-            worker = threading.Thread(target=self._encode_missing, args=(state, missing), daemon=True, name="kb-encode")
-            self._worker = worker
-            worker.start()
+            self._worker = in_background(self._encode_missing, state, missing, name="kb-encode")
         else:
             self._encode_missing(state, missing)
 
