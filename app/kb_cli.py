@@ -17,8 +17,7 @@ from core.settings import Settings
 from kb.encoded import CACHE_FOLDER
 from kb.encoders import Encoders, load_encoders
 from kb.loader import KnowledgeBase, load_knowledge_base
-from kb.matcher import LexicalMatcher
-from kb.normalize import SCRIPTS
+from kb.matcher import ROUTE_NAMES, LexicalMatcher
 from kb.semantic import DEFAULT_FILE, StaticVectors
 
 if TYPE_CHECKING:  # the evaluation, benchmark and table code loads with the commands that use it (a quick match)
@@ -168,7 +167,7 @@ def eval_command(
     kb = _load(ctx, directory)
     table = _vectors(ctx, vectors, lexical_only)
     matcher = _build(ctx, kb, table, encoders)
-    thresholds = {script: matcher.threshold_for(script) for script in SCRIPTS}
+    thresholds = {script: matcher.threshold_for(script) for script in ROUTE_NAMES}
     with _progress(len(cases), "matching the cases") as advance:
         outcomes = run_cases(matcher, cases, advance)
     figures = by_script(outcomes, thresholds, len(kb.entries))
@@ -218,7 +217,8 @@ def bench_command(
         _print_table(bench.name, figures)
         for script, policy in policies.items():
             typer.echo(f"{script}: chosen on validation: threshold {policy.threshold:.4f}, "
-                       f"disagree margin {policy.disagree_margin}, clear margin {policy.clear_margin}")  # fmt: skip
+                       f"disagree margin {policy.disagree_margin}, crowd margin {policy.crowd_margin}, "
+                       f"clear margin {policy.clear_margin}")  # fmt: skip
 
 
 @kb_app.command("tune")

@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kb.encoders import Encoders
 from kb.evaluate import Case, Metrics, Policy, by_script, choose_policies, choose_threshold, run_cases
 from kb.loader import KnowledgeBase, Source
-from kb.matcher import LexicalMatcher
-from kb.normalize import SCRIPTS
+from kb.matcher import ROUTE_NAMES, LexicalMatcher
 from kb.schema import Entry
 from kb.semantic import StaticVectors
 
@@ -91,13 +90,13 @@ def run_bench(
     encoders = encoders or Encoders({})
     kb = bench.knowledge_base()
     matcher = LexicalMatcher(kb, vectors=None if encoders.by_script else vectors, encoders=encoders)
-    thresholds: dict[str, float] = {script: matcher.threshold_for(script) for script in SCRIPTS}
+    thresholds: dict[str, float] = {script: matcher.threshold_for(script) for script in ROUTE_NAMES}
     chosen = choose_policies(run_cases(matcher, bench.validation, progress)) if bench.validation else {}
     thresholds |= {script: policy.threshold for script, policy in chosen.items()}
     if policies is not None:
         policies.update(chosen)
     outcomes = [
-        replace(o, raise_=chosen[o.script].disagree_margin if o.agree is False else 0.0) if o.script in chosen else o
+        replace(o, raise_=chosen[o.script].rise(o)) if o.script in chosen else o
         for o in run_cases(matcher, bench.queries, progress)
     ]
     return by_script(outcomes, thresholds, entries=len(bench.entries))

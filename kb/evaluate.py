@@ -13,8 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import InvalidContent, Problem
-from kb.matcher import LexicalMatcher
-from kb.normalize import SCRIPTS
+from kb.matcher import ROMANISED, ROUTE_NAMES, LexicalMatcher
 from kb.yamlsource import read_yaml
 
 
@@ -38,7 +37,8 @@ class Outcome:
     script: str = "latin"
     margin: float = 1.0  # the best entry's lead over the second
     agree: bool | None = None  # whether lexical and semantic evidence agree on the best entry (None: no semantic)
-    raise_: float = 0.0  # how much the bar rose for this case (lexical and semantic disagree)
+    raise_: float = 0.0  # how much the bar rose for this case (lexical and semantic disagree, a crowd)
+    crowded: bool = False  # whether kb.matcher.CROWD entries scored close to the best
 
     @property
     def evidence(self) -> float:
@@ -92,8 +92,10 @@ def run_cases(
         millis = (time.perf_counter() - start) * 1000
         score = ranked[0][1] if ranked else 0.0
         ids = tuple(entry.id for entry, _ in ranked)
-        rise = matcher.margins(reasons.script)[1] if reasons.agree is False else 0.0
-        outcomes.append(Outcome(case, ids, score, millis, reasons.script, reasons.margin, reasons.agree, rise))
+        rise = max(0.0, reasons.threshold - matcher.threshold_for(reasons.script))
+        outcomes.append(
+            Outcome(case, ids, score, millis, reasons.script, reasons.margin, reasons.agree, rise, reasons.crowded)
+        )
         if progress:
             progress()
     return outcomes
@@ -164,7 +166,7 @@ def by_script(outcomes: Sequence[Outcome], thresholds: Thresholds, entries: int)
     """The figures of each script's cases (scripts without any are left out), and of all as "all"."""
     table = {
         script: metrics(found, _at(thresholds, script), entries)
-        for script in SCRIPTS
+        for script in ROUTE_NAMES
         if (found := [o for o in outcomes if o.script == script])
     }
     table["all"] = metrics(outcomes, thresholds, entries)
@@ -174,7 +176,9 @@ def by_script(outcomes: Sequence[Outcome], thresholds: Thresholds, entries: int)
 def choose_thresholds(outcomes: Sequence[Outcome]) -> dict[str, float]:
     """A threshold per script, each chosen on that script's cases only."""
     return {
-        script: choose_threshold(found) for script in SCRIPTS if (found := [o for o in outcomes if o.script == script])
+        script: choose_threshold(found)
+        for script in ROUTE_NAMES
+        if (found := [o for o in outcomes if o.script == script])
     }
 
 
@@ -220,28 +224,38 @@ def expand_paths(spec: str) -> list[Path]:
 
 @dataclass(frozen=True)
 class Policy:
-    """A script's abstain policy chosen on validation outcomes (kb.matcher.Route's last three fields)."""
+    """A route's abstain policy chosen on validation outcomes (kb.matcher.Route's threshold and margins)."""
 
     threshold: float
     disagree_margin: float
     clear_margin: float
+    crowd_margin: float = 0.0
+
+    def rise(self, outcome: Outcome) -> float:
+        """How far this policy raises the bar for the outcome's case."""
+        disagree = self.disagree_margin if outcome.agree is False else 0.0
+        return disagree + (self.crowd_margin if outcome.crowded else 0.0)
 
 
 DISAGREE_STEPS = tuple(round(0.02 * i, 2) for i in range(16))  # 0 .. 0.30
+CROWD_STEPS = tuple(round(0.05 * i, 2) for i in range(7))  # 0 .. 0.30
 CLEAR_PRECISION = 0.9  # one answer alone when at least this share of validation cases so clear were right
 
 
 def choose_policy(outcomes: Sequence[Outcome]) -> Policy:
-    """Threshold and disagreement rise together (best overall accuracy, the smaller rise on a tie), then the
-    smallest clear margin above which the best entry was right for CLEAR_PRECISION of in-scope cases."""
-    best: tuple[tuple[int, float], float, float] | None = None
+    """Threshold, disagreement rise and crowd rise together (best overall accuracy, the smaller rises on a
+    tie), then the smallest clear margin above which the best entry was right for CLEAR_PRECISION of
+    in-scope cases."""
+    best: tuple[tuple[int, float], float, float, float] | None = None
     for rise in DISAGREE_STEPS:
-        shifted = [replace(o, raise_=rise if o.agree is False else 0.0) for o in outcomes]
-        threshold = choose_threshold(shifted)
-        right = sum(o.is_right(threshold) for o in shifted)
-        key = (right, -rise)
-        if best is None or key > best[0]:
-            best = (key, threshold, rise)
+        for crowd in CROWD_STEPS if any(o.crowded for o in outcomes) else (0.0,):
+            trial = Policy(0.0, rise, 0.0, crowd)
+            shifted = [replace(o, raise_=trial.rise(o)) for o in outcomes]
+            threshold = choose_threshold(shifted)
+            right = sum(o.is_right(threshold) for o in shifted)
+            key = (right, -(rise + crowd))
+            if best is None or key > best[0]:
+                best = (key, threshold, rise, crowd)
     assert best is not None
     inside = sorted((o for o in outcomes if o.case.expected and o.top), key=lambda o: -o.margin)
     clear, hits = 1.0, 0
@@ -250,11 +264,19 @@ def choose_policy(outcomes: Sequence[Outcome]) -> Policy:
         tied = count < len(inside) and inside[count].margin == outcome.margin  # all of a margin count together
         if not tied and hits / count >= CLEAR_PRECISION:
             clear = outcome.margin
-    return Policy(best[1], best[2], round(clear, 4))
+    return Policy(best[1], best[2], round(clear, 4), best[3])
+
+
+FEWEST_CASES = 30  # a route with fewer validation cases takes the policy chosen on its whole script's
 
 
 def choose_policies(outcomes: Sequence[Outcome]) -> dict[str, Policy]:
-    """A policy per script, each chosen on that script's cases only."""
-    return {
-        script: choose_policy(found) for script in SCRIPTS if (found := [o for o in outcomes if o.script == script])
+    """A policy per route, each chosen on that route's cases only; romanised questions, when too few to
+    choose on (a benchmark in English), take the policy chosen on every Latin-script case."""
+    chosen = {
+        script: choose_policy(found) for script in ROUTE_NAMES if (found := [o for o in outcomes if o.script == script])
     }
+    romanised = [o for o in outcomes if o.script == ROMANISED]
+    if romanised and len(romanised) < FEWEST_CASES:
+        chosen[ROMANISED] = choose_policy([o for o in outcomes if o.script in ("latin", ROMANISED)])
+    return chosen

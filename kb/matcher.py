@@ -53,6 +53,9 @@ class Route:
     centre: bool = False  # cosines after taking the knowledge base's mean vector away (kb.encoded)
     clear_margin: float | None = None  # this script's Abstain.clear_margin (None: the matcher's)
     disagree_margin: float | None = None  # this script's Abstain.disagree_margin (None: the matcher's)
+    crowd_margin: float | None = None  # this script's Abstain.crowd_margin (None: the matcher's)
+    hub: float = 0.0  # an entry's cosine less this share of its mean cosine to its `hub_k` nearest entries
+    hub_k: int = 10
 
     def combine(self, lexical: float, cosine: float) -> float:
         semantic = min(1.0, max(0.0, (cosine - self.floor) / (1.0 - self.floor)))
@@ -60,14 +63,23 @@ class Route:
 
 
 # Latin: MiniLM; Odia and Devanagari: e5 (kb/encoders.py ROUTES). See docs/matching.md for the figures.
+# "romanised": a Latin-script query most of whose words MiniLM does not know as English (Hindi or Odia typed
+# in Latin letters): the same encoder, its weight scaled by that share, and a policy of its own.
 ROUTES: dict[str, Route] = {
     # Threshold, disagreement rise and clear margin: bench/kb_indic_thresholds.py on the odd half of
     # leave-one-phrasing-out plus kb/tuning/*-oos.yaml (bench/results/kb_matching/latin-policy.json and
     # indic-thresholds.json). Odia and Devanagari: weight and floor as ENCODERS.md, best_share chosen on that half.
-    "latin": Route(weight=0.8, floor=0.0, threshold=0.25, clear_margin=0.062, disagree_margin=0.0),
+    # Latin hub 0.8 (k 10): chosen on CLINC150's validation rows (cross-validated, docs/matching.md).
+    "latin": Route(weight=0.8, floor=0.0, threshold=0.25, clear_margin=0.062, disagree_margin=0.0, hub=0.8),
+    "romanised": Route(weight=0.8, floor=0.0, threshold=0.2, clear_margin=0.062, disagree_margin=0.0),
     "odia": Route(0.9, 0.6, 0.667, every_language=True, best_share=0.3, clear_margin=0.0006, disagree_margin=0.02),
     "devanagari": Route(0.9, 0.6, 0.654, every_language=True, best_share=0.3, clear_margin=0.0006, disagree_margin=0),
 }
+
+
+ROUTE_NAMES = ("latin", "romanised", "odia", "devanagari")
+ROMANISED_BELOW = 0.5  # a Latin query whose share of English words (Encoder.coverage) is below this is romanised
+CROWD = 4  # when this many entries score within `Abstain.close` of each other, none of them stands out
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ class Abstain:
     clear_margin: float = 0.08  # the best entry leads the second by this much: offer it alone
     close: float = 0.08  # entries within this of the best are offered with it (up to the limit)
     disagree_margin: float = 0.0  # lexical and semantic evidence disagree: the bar rises by this much
+    crowd_margin: float = 0.0  # CROWD entries or more are close: the bar rises by this much
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,7 @@ class _State:
     texts: Mapping[str, tuple[list[str], list[int]]]  # per script: the texts an encoder embeds, their docs
     every: Mapping[str, tuple[list[str], list[int]]]  # per script: every language's texts of its entries
     encoded: Mapping[str, EncodedIndex]  # per script, when its encoder's vectors are ready
+    hubs: Mapping[str, FloatArray]  # per script with a route's `hub`: each entry's penalty on its cosine
 
 
 def _build(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
@@ -146,7 +160,7 @@ def _indexed(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None)
         texts[script] = ([text for _, text in pairs], [doc_of[position] for position, _ in pairs])
         mine = [(doc_of[position], text) for position, text in everything if position in doc_of]
         every[script] = ([text for _, text in mine], [doc for doc, _ in mine])
-    return _State(kb, normalizer, scripts, semantic, texts, every, {})
+    return _State(kb, normalizer, scripts, semantic, texts, every, {}, {})
 
 
 def _phrasing(words: list[str]) -> tuple[list[str], str]:
@@ -265,9 +279,12 @@ class LexicalMatcher:
         """Add entry vectors to `state` if it is still the current one (a newer reload wins)."""
         if not ready:
             return
+        hubs = {script: _hubness(found.centroids, route.hub, route.hub_k) for script, found in ready.items()
+                if (route := self.routes.get(script)) is not None and route.hub}  # fmt: skip
         with self._lock:
             if self._state.kb is state.kb:
-                self._state = replace(self._state, encoded={**self._state.encoded, **ready})
+                current = self._state
+                self._state = replace(current, encoded={**current.encoded, **ready}, hubs={**current.hubs, **hubs})
 
     def wait_encoded(self, timeout: float | None = None) -> bool:
         """Block until background encoding ends (for the CLI and benchmarks); True when it did."""
@@ -282,12 +299,21 @@ class LexicalMatcher:
         return sorted(self._state.encoded)
 
     # -- scoring ---------------------------------------------------------------------------------------
+    def _route(self, name: str) -> Route | None:
+        """The route of a script or of `romanised`, when its encoder's vectors are ready."""
+        if _script(name) not in self._state.encoded:
+            return None
+        return self.routes.get(name) or (self.routes.get("latin") if name == ROMANISED else None)
+
     def threshold_for(self, script: str) -> float:
-        """The abstain threshold of a script: the one set, else its route's when its encoder is ready."""
+        """The abstain threshold of a route (a script, or `romanised`): the one set, else its route's when its
+        encoder is ready."""
         if self._fixed is not None:
             return self._fixed
-        if script in self._state.encoded and script in self.routes:
-            return self.routes[script].threshold
+        route = self._route(script)
+        if route is not None:
+            return route.threshold
+        script = _script(script)
         if self.vectors is not None and script != "latin":
             return DEFAULT_THRESHOLD * LEXICAL_TO_FUSED
         return self.threshold
@@ -308,7 +334,11 @@ class LexicalMatcher:
         words = state.normalizer.words(text)
         encoded = state.encoded.get(name)
         if encoded is not None and name in self.routes:
-            scored = self._encoded(state, name, encoded, self.routes[name], text, words, depth)
+            coverage = encoded.encoder.coverage(text)
+            if name == "latin" and coverage < ROMANISED_BELOW and ROMANISED in self.routes:
+                name = ROMANISED
+            route = self.routes[name]
+            scored = self._encoded(state, _script(name), encoded, route, text, words, depth, coverage)
         elif name == "latin" and state.semantic is not None:
             scored = [_Scored(d, s, s, None) for d, s in self._fused(state, state.semantic, words, depth)]
         else:
@@ -344,16 +374,27 @@ class LexicalMatcher:
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))
 
     def _encoded(
-        self, state: _State, name: str, encoded: EncodedIndex, route: Route, text: str, words: list[str], limit: int
+        self,
+        state: _State,
+        name: str,
+        encoded: EncodedIndex,
+        route: Route,
+        text: str,
+        words: list[str],
+        limit: int,
+        coverage: float,
     ) -> list[_Scored]:
         """Lexical candidates and the entries nearest in meaning, each scored on both."""
         terms, flat = _phrasing(words)
         cosines = encoded.cosines(encoded.query(text))
+        hub = state.hubs.get(name)
+        if hub is not None and len(hub) == len(cosines):  # an entry close to many others says less
+            cosines = cosines - hub
         count = min(route.nearest, len(cosines))
         nearest = [int(i) for i in np.argpartition(-cosines, count - 1)[:count]] if count else []
         lexical = self._lexical(state, name, terms, flat, limit, nearest) or [(doc, 0.0) for doc in nearest]
         pairs = [(doc, lex, float(cosines[doc])) for doc, lex in lexical]
-        route = replace(route, weight=route.weight * encoded.encoder.coverage(text))  # trust what it knows
+        route = replace(route, weight=route.weight * coverage)  # trust the encoder as far as it knows the words
         scored = [_Scored(doc, route.combine(lex, cosine), lex, cosine) for doc, lex, cosine in pairs]
         scored.sort(key=lambda item: (-item.score, item.doc))
         return scored
@@ -405,34 +446,65 @@ class LexicalMatcher:
         ranked, reasons = self._assess(text, audience, max(limit, 2), frozenset())
         return [(entry, round(scored.score, 4)) for entry, scored in ranked[:limit]], reasons
 
+    def abstain_for(self, script: str) -> Abstain:
+        """A route's clear margin and the rises of its bar (its own where set, else the matcher's)."""
+        route, policy = self._route(script), self.policy
+        if route is None:
+            return policy
+        return replace(
+            policy,
+            clear_margin=policy.clear_margin if route.clear_margin is None else route.clear_margin,
+            disagree_margin=policy.disagree_margin if route.disagree_margin is None else route.disagree_margin,
+            crowd_margin=policy.crowd_margin if route.crowd_margin is None else route.crowd_margin,
+        )
+
     def margins(self, script: str) -> tuple[float, float]:
         """The script's clear margin and the rise of its bar when lexical and semantic evidence disagree."""
-        route = self.routes.get(script) if script in self._state.encoded else None
-        clear = route.clear_margin if route and route.clear_margin is not None else self.policy.clear_margin
-        disagree = route.disagree_margin if route and route.disagree_margin is not None else self.policy.disagree_margin
-        return clear, disagree
+        policy = self.abstain_for(script)
+        return policy.clear_margin, policy.disagree_margin
 
     def _assess(
         self, text: str, audience: str | None, limit: int, exclude: Collection[str]
     ) -> tuple[list[tuple[Entry, _Scored]], Reasons]:
-        script, ranked = self._ranked(text, audience, limit, exclude)
+        script, ranked = self._ranked(text, audience, max(limit, CROWD), exclude)
         threshold = self.threshold_for(script)
         if not ranked:
             return ranked, Reasons(script, 0.0, 0.0, threshold, None, "nothing")
-        clear, disagree = self.margins(script)
+        policy = self.abstain_for(script)
         best = ranked[0][1]
         second = ranked[1][1].score if len(ranked) > 1 else 0.0
         margin = best.score - second
         agree = _agree(ranked) if best.cosine is not None else None
-        bar = threshold + (disagree if agree is False else 0.0)
-        decision = "below-threshold" if best.score < bar else "clear" if margin >= clear else "close"
-        return ranked, Reasons(script, round(best.score, 4), round(margin, 4), round(bar, 4), agree, decision)
+        crowded = len(ranked) >= CROWD and best.score - ranked[CROWD - 1][1].score < policy.close
+        rise = (policy.disagree_margin if agree is False else 0.0) + (policy.crowd_margin if crowded else 0.0)
+        bar = threshold + rise
+        decision = "below-threshold" if best.score < bar else "clear" if margin >= policy.clear_margin else "close"
+        reasons = Reasons(script, round(best.score, 4), round(margin, 4), round(bar, 4), agree, decision, crowded)
+        return ranked[:limit], reasons
 
 
 FaqMatcher = LexicalMatcher  # the name says more now that it is not only lexical
 
 
 KNOWN_SHARE = 0.5  # an entry's phrasing joins its centroid when the encoder knows this share of its words
+
+
+def _script(route: str) -> str:
+    """The script a route's queries are written in."""
+    return "latin" if route == ROMANISED else route
+
+
+def _hubness(centroids: FloatArray, share: float, k: int) -> FloatArray:
+    """`share` of each entry's mean cosine to its `k` nearest other entries: the part of a query's cosine to it
+    that any query near that crowd of entries gets (hubness reduction, as CSLS does for word translation)."""
+    similar = centroids @ centroids.T
+    np.fill_diagonal(similar, -1.0)
+    k = max(1, min(k, len(centroids) - 1))
+    if len(centroids) < 2:
+        return np.zeros(len(centroids), dtype=np.float32)
+    nearest = np.partition(similar, -k, axis=1)[:, -k:]
+    penalty: FloatArray = (share * nearest.mean(axis=1)).astype(np.float32)
+    return penalty
 
 
 def _known(encoder: Encoder, texts: list[str], docs: list[int]) -> tuple[list[str], list[int]]:

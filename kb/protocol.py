@@ -32,9 +32,11 @@ class MatchResult:
 
 @dataclass(frozen=True)
 class Reasons:
-    """Why the matcher offered what it did: the script, the best score, its lead over the second entry,
-    the threshold it had to reach, whether lexical and semantic evidence agreed (None: no semantic evidence)
-    and the decision (`clear`: one answer; `close`: a few close ones; `below-threshold`, `nothing`: none).
+    """Why the matcher offered what it did: the route (the script, or `romanised` for Hindi or Odia typed in
+    Latin letters), the best score, its lead over the second entry, the threshold it had to reach (raised
+    when lexical and semantic evidence disagree, or when many entries crowd close to the best), whether
+    lexical and semantic evidence agreed (None: no semantic evidence), the decision (`clear`: one answer;
+    `close`: a few close ones; `below-threshold`, `nothing`: none) and whether the best entry was crowded.
     """
 
     script: str
@@ -43,6 +45,7 @@ class Reasons:
     threshold: float
     agree: bool | None
     decision: str
+    crowded: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,9 @@ def test_bench_as_json_uses_the_shared_keys() -> None:
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert set(shown["scripts"]) == {"latin"}  # and the same figures for each script of the queries
-    assert set(shown["chosen_on_validation"]["latin"]) == {"threshold", "disagree_margin", "clear_margin"}
+    assert set(shown["chosen_on_validation"]["latin"]) == {
+        "threshold", "disagree_margin", "clear_margin", "crowd_margin"
+    }
     assert set(shown) - {"scripts", "chosen_on_validation"} == {
         "top1", "top3", "inscope_accuracy", "oos_recall", "overall_accuracy", "threshold", "latency_ms",
         "entries", "queries",

@@ -101,3 +101,20 @@ def test_the_policy_raises_the_bar_where_disagreement_went_wrong_and_finds_the_c
                        policy.disagree_margin if o.agree is False else 0.0) for o in outcomes]  # fmt: skip
     assert policy.disagree_margin == 0.12 and sum(o.is_right(policy.threshold) for o in shifted) == 14
     assert policy.clear_margin == 0.02  # from it up, the best entry was right for at least 90% of cases
+
+
+def test_the_policy_raises_the_bar_for_a_crowd_of_close_entries_where_crowds_went_wrong() -> None:
+    def case(expected: str | None, top: str, score: float, crowded: bool) -> Outcome:
+        return Outcome(Case("text", expected), (top,), score, 1.0, "latin", 0.01, True, crowded=crowded)
+
+    outcomes = [
+        *(case("a", "a", 0.55, False) for _ in range(6)),  # right, standing out, scoring lower
+        *(case(None, "b", 0.6, True) for _ in range(4)),  # in-domain but unanswerable: many entries alike
+        case("a", "a", 0.75, True),  # a crowded case that was right, scoring higher
+    ]
+    policy = choose_policy(outcomes)
+    assert policy.crowd_margin > 0 and policy.disagree_margin == 0
+    assert sum(o.is_right(policy.threshold) for o in outcomes if not o.crowded) == 6
+    assert all(not o.is_right(policy.threshold) for o in outcomes if o.case.expected is None), "bar without rise"
+    risen = [Outcome(o.case, o.ranked, o.score, 1.0, "latin", 0.01, True, policy.rise(o), o.crowded) for o in outcomes]
+    assert sum(o.is_right(policy.threshold) for o in risen) == len(outcomes)

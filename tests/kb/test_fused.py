@@ -209,3 +209,35 @@ def test_disagreeing_evidence_raises_the_bar(good_kb: KnowledgeBase) -> None:
     assert raised is not None
     assert raised.threshold == pytest.approx(0.3 + (0.9 if raised.agree is False else 0.0))
     assert strict.margins("latin") == (0.0, 0.9) and strict.margins("odia") == (Abstain().clear_margin, 0.0)
+
+
+def test_a_romanised_question_is_judged_by_its_own_bar_and_answered(good_kb: KnowledgeBase) -> None:
+    routes = {**ROUTES, "latin": Route(0.7, 0.0, 0.99), "romanised": Route(0.7, 0.0, 0.2)}
+    matcher = LexicalMatcher(good_kb, encoders=Encoders({"latin": ConceptEncoder()}), routes=routes)
+    romanised = matcher.propose("password bhul gaya mera")  # few words the (stand-in) English encoder knows
+    assert romanised.reasons is not None and romanised.reasons.script == "romanised"
+    assert not romanised.abstain and [hit.entry_id for hit in romanised.hits] == ["forgot-password"]
+    english = matcher.propose("forgot my login password")
+    assert english.reasons is not None and english.reasons.script == "latin" and english.abstain
+    assert matcher.threshold_for("romanised") == 0.2 and matcher.threshold_for("latin") == 0.99
+
+
+def test_a_crowd_of_close_entries_raises_the_bar(good_kb: KnowledgeBase) -> None:
+    text = "forgot my login password"
+    crowd = Abstain(close=1.0, crowd_margin=0.9)  # every entry counts as close: the best does not stand out
+    strict = fused(good_kb, ConceptEncoder(), ConceptEncoder(), abstain=crowd).propose(text)
+    assert strict.reasons is not None and strict.reasons.crowded
+    assert strict.abstain and strict.reasons.threshold == pytest.approx(0.3 + 0.9)
+    plain = fused(good_kb, ConceptEncoder(), ConceptEncoder(), abstain=Abstain(close=1.0)).propose(text)
+    assert not plain.abstain
+
+
+def test_an_entry_close_to_many_others_counts_less_in_meaning(good_kb: KnowledgeBase) -> None:
+    text = "forgot my login password"
+    plain = fused(good_kb, ConceptEncoder(), ConceptEncoder())
+    hub = {**ROUTES, "latin": Route(0.7, 0.0, 0.3, hub=0.5, hub_k=2)}
+    reduced = LexicalMatcher(good_kb, encoders=Encoders({"latin": ConceptEncoder()}), routes=hub)
+    before, after = plain.rank(text, limit=5), reduced.rank(text, limit=5)
+    assert before[0][0].id == after[0][0].id == "forgot-password"
+    assert all(a[1] <= b[1] for a, b in zip(sorted(after, key=lambda p: p[0].id),
+                                            sorted(before, key=lambda p: p[0].id), strict=True))  # fmt: skip
