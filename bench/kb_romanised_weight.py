@@ -1,0 +1,58 @@
+"""Choosing the romanised route's semantic weight (kb.matcher.ROUTES["romanised"].weight) on validation only:
+leave-one-phrasing-out outcomes of the shipped knowledge base's romanised phrasings of odd position plus the
+romanised rows of kb/tuning/*-oos.yaml, each weight with the abstain policy chosen for it on the same rows;
+the weight with the best overall accuracy wins (the smaller on a tie). kb/eval/romanised.yaml is never read.
+
+Prints JSON. Run: .venv/bin/python -m bench.kb_romanised_weight [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from kb.encoders import load_encoders
+from kb.evaluate import Outcome, choose_policy, load_cases, run_cases
+from kb.loader import load_knowledge_base
+from kb.loo import held_out, remembering
+from kb.matcher import ROMANISED, ROMANISED_BELOW, ROUTES, LexicalMatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    kb = load_knowledge_base(ROOT / "kb" / "content")
+    encoders = remembering(load_encoders(1, ["minilm"]))
+    minilm = encoders.by_script["latin"]
+    rows = [case for path in sorted((ROOT / "kb" / "tuning").glob("*-oos.yaml")) for case in load_cases(path)]
+    romanised = [c for c in rows if c.text.isascii() and minilm.coverage(c.text) < ROMANISED_BELOW]
+    cases = [(smaller, case) for position, (smaller, case) in enumerate(held_out(kb))
+             if position % 2 and case.lang is None and minilm.coverage(case.text) < ROMANISED_BELOW]  # fmt: skip
+    shown: dict[str, object] = {"validation_rows": len(cases) + len(romanised)}
+    for weight in WEIGHTS:
+        routes = {**ROUTES, ROMANISED: replace(ROUTES[ROMANISED], weight=weight)}
+        outcomes: list[Outcome] = []
+        for smaller, case in cases:
+            outcomes += run_cases(LexicalMatcher(smaller, encoders=encoders, routes=routes), [case])
+        outcomes += run_cases(LexicalMatcher(kb, encoders=encoders, routes=routes), romanised)
+        outcomes = [o for o in outcomes if o.script == ROMANISED]
+        policy = choose_policy(outcomes)
+        risen = [replace(o, raise_=policy.rise(o)) for o in outcomes]
+        right = sum(o.is_right(policy.threshold) for o in risen)
+        top1 = [o.top == o.case.expected for o in outcomes if o.case.expected]
+        shown[f"weight {weight}"] = {"overall": round(right / len(outcomes), 4), "n": len(outcomes),
+                                     "top1": round(sum(top1) / len(top1), 4), "policy": policy.__dict__}  # fmt: skip
+    text = json.dumps(shown, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
