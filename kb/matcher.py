@@ -338,7 +338,11 @@ class LexicalMatcher:
             if name == "latin" and coverage < ROMANISED_BELOW and ROMANISED in self.routes:
                 name = ROMANISED
             route = self.routes[name]
-            scored = self._encoded(state, _script(name), encoded, route, text, words, depth, coverage)
+            if route.weight > 0:
+                scored = self._encoded(state, _script(name), encoded, route, text, words, depth, coverage)
+            else:  # this route leans on lexical evidence alone: the encoder is not asked
+                terms, flat = _phrasing(words)
+                scored = [_Scored(d, s, s, None) for d, s in self._lexical(state, "latin", terms, flat, depth)]
         elif name == "latin" and state.semantic is not None:
             scored = [_Scored(d, s, s, None) for d, s in self._fused(state, state.semantic, words, depth)]
         else:

@@ -241,3 +241,14 @@ def test_an_entry_close_to_many_others_counts_less_in_meaning(good_kb: Knowledge
     assert before[0][0].id == after[0][0].id == "forgot-password"
     assert all(a[1] <= b[1] for a, b in zip(sorted(after, key=lambda p: p[0].id),
                                             sorted(before, key=lambda p: p[0].id), strict=True))  # fmt: skip
+
+
+def test_a_romanised_question_on_a_lexical_route_is_not_encoded(good_kb: KnowledgeBase) -> None:
+    encoder = ConceptEncoder()
+    routes = {**ROUTES, "romanised": Route(0.0, 0.0, 0.2)}
+    matcher = LexicalMatcher(good_kb, encoders=Encoders({"latin": encoder}), routes=routes)
+    result = matcher.propose("password bhul gaya mera")
+    assert [hit.entry_id for hit in result.hits] == ["forgot-password"] and not result.abstain
+    assert "password bhul gaya mera" not in encoder.seen  # no encoder time spent on what it cannot read
+    matcher.propose("forgot my login password")
+    assert "forgot my login password" in encoder.seen
