@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from tickets.problems import SqlProblems
 from tickets.store import DueFunction, SqlTicketStore
 
 log = logging.getLogger(__name__)
+PREPARED_WORDS = 3  # fewer words are a name, a number or a command more often than a problem
 
 TRANSCRIPT_LIMIT = 300  # entries kept per problem; a ticket carries at most this many
 CHOICE_TEXT_LIMIT = 200  # longer text is never a menu answer
@@ -137,6 +139,10 @@ class Engine:
     async def handle(self, inbound: Inbound, *, replay: bool = False) -> list[Reply]:
         """Apply one event; a message id seen before changes nothing and yields no replies, or with `replay`
         the replies it yielded the first time (for a client retrying after a lost response)."""
+        if inbound.text and len(inbound.text.split()) >= PREPARED_WORDS:
+            # a problem in words: its query vector is made in a thread before the turn, so encoding holds up
+            # neither the event loop nor the database's writer (the match inside the turn then only scores)
+            await asyncio.to_thread(self._matcher.prepare, inbound.text)
         async with self._locks.hold(inbound.user):
             try:
                 async with write_transaction(self._sessions) as tx:

@@ -322,6 +322,26 @@ class LexicalMatcher:
         """The best entries for `text` with their confidence, best first, ignoring the threshold."""
         return [(entry, round(scored.score, 4)) for entry, scored in self._ranked(text, audience, limit)[1]]
 
+    def prepare(self, text: str) -> None:
+        """Encode `text` as a query now when its route asks an encoder (kb.encoders.Recent keeps the vector):
+        an e5 query costs ~2 ms of CPU a token, so a turn calls this in a thread before it takes the database,
+        and the match inside the turn only scores."""
+        state = self._state
+        name = script_of(text)
+        encoded = state.encoded.get(name)
+        if encoded is None or name not in self.routes:
+            return
+        if self.routes[self._route_of(name, encoded, text)[0]].weight > 0:
+            encoded.query(text)
+
+    def _route_of(self, script: str, encoded: EncodedIndex, text: str) -> tuple[str, float]:
+        """The route a query of `script` takes (a Latin query in few English words: the romanised one), and
+        the encoder's coverage of its words."""
+        coverage = encoded.encoder.coverage(text)
+        if script == "latin" and coverage < ROMANISED_BELOW and ROMANISED in self.routes:
+            return ROMANISED, coverage
+        return script, coverage
+
     def _ranked(
         self, text: str, audience: str | None, limit: int, exclude: Collection[str] = ()
     ) -> tuple[str, list[tuple[Entry, _Scored]]]:
@@ -334,9 +354,7 @@ class LexicalMatcher:
         words = state.normalizer.words(text)
         encoded = state.encoded.get(name)
         if encoded is not None and name in self.routes:
-            coverage = encoded.encoder.coverage(text)
-            if name == "latin" and coverage < ROMANISED_BELOW and ROMANISED in self.routes:
-                name = ROMANISED
+            name, coverage = self._route_of(name, encoded, text)
             route = self.routes[name]
             if route.weight > 0:
                 scored = self._encoded(state, _script(name), encoded, route, text, words, depth, coverage)

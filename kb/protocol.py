@@ -71,3 +71,8 @@ class Matcher(Protocol):
         audience: str | None = None,
         exclude: Collection[str] = (),
     ) -> Proposal: ...
+
+    def prepare(self, text: str) -> None:
+        """Do now, on the caller's thread, the slow part of matching `text` later (a sentence encoder's query
+        vector); the match itself then only scores. Called off the event loop before a turn starts."""
+

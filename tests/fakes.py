@@ -43,6 +43,9 @@ class KeywordMatcher:
         hits = tuple(hit for hit in found.hits if hit.entry_id not in exclude)[:limit]
         return Proposal(hits, abstain=not hits)
 
+    def prepare(self, text: str) -> None:
+        """Keyword matching has nothing slow to do ahead."""
+
 
 def password_matcher() -> KeywordMatcher:
     return KeywordMatcher(
