@@ -12,10 +12,7 @@ from dataclasses import dataclass, field, replace
 from bot.email_form import CASE_LETTERS, LETTERS, Answers
 from core import ticket_choices as tc
 from core.channel import ChatEngine
-from core.messages import REFUSED, Attachment, Inbound, Reply, UserRef
-from flows.form import field_of
-from flows.questions import QUESTIONS
-from flows.states import IDLE, S
+from core.messages import ANSWER, REFUSED, Attachment, Awaits, Inbound, Reply, UserRef, Waiting
 
 MAX_STEPS = 14
 SHORT_ANSWER_WORDS = 3
@@ -61,12 +58,12 @@ class Walk:
         if first is not None:
             self.turn.answers.bare = None
         for step in range(MAX_STEPS):
-            state = await self.engine.state_of(self.user)
-            inbound = Inbound(self.user, choice=first) if first is not None else self._next(state)
+            waiting = await self.engine.waiting_for(self.user)
+            inbound = Inbound(self.user, choice=first) if first is not None else self._next(waiting)
             first = None
             if inbound is None:
                 break
-            if step and state in QUESTIONS and replies:
+            if step and replies and ANSWER in replies[-1].meta:
                 replies.pop()  # the question this step answers: asked and answered within this one mail
             out = await self.engine.handle(replace(inbound, message_id=f"mail:{self.turn.key}#{step}"), replay=True)
             self.turn.steps += 1
@@ -89,34 +86,33 @@ class Walk:
         attachments, self.turn.attachments = self.turn.attachments, ()
         return Inbound(self.user, text=text, attachments=attachments, language_hint=hint)
 
-    def _next(self, state: str | None) -> Inbound | None:
-        turn, letters = self.turn, self.turn.answers.letters
-        if state in (None, S.NEW):
+    def _next(self, waiting: Waiting) -> Inbound | None:
+        turn, letters, awaits = self.turn, self.turn.answers.letters, waiting.awaits
+        if awaits is Awaits.GREETING:
             return Inbound(self.user, text=turn.description or "hello", language_hint=turn.language)
         if turn.switch_language:
             turn.switch_language = False
             return Inbound(self.user, text="language")  # the command; the next step picks the mail's language
-        if state == S.AWAITING_LANGUAGE:
+        if awaits is Awaits.LANGUAGE:
             return Inbound(self.user, choice=turn.language)
-        if (asks := field_of(state)) in LETTERS:
-            letter = LETTERS[asks]
+        if waiting.field in LETTERS:
+            letter = LETTERS[waiting.field]
             if letter in letters:
                 return self._text(letters.pop(letter))
             return self._text(self._bare()) if short(turn.answers.bare) else None
-        if state == S.AWAITING_PROBLEM:
+        if awaits is Awaits.PROBLEM:
             return self._description()
-        if state in (S.OFFERING_FAQ, S.OFFERING_PROBLEM):
+        if awaits is Awaits.OFFER:
             if short(turn.answers.bare):
                 return self._text(self._bare())
             ids = {c["id"] for c in turn.thread_choices}
-            skip = "none" if state == S.OFFERING_FAQ else "different_issue"
-            wants_ticket = skip in ids and bool(CASE_LETTERS & set(letters))
-            return Inbound(self.user, choice=skip) if wants_ticket else None
-        if state == S.CONFIRMING:
-            return Inbound(self.user, choice="confirm") if turn.steps else self._text(self._bare())
-        if state == S.ASKING_FOLLOWUP and turn.ticket and not turn.added:
+            wants_ticket = waiting.goes_on in ids and bool(CASE_LETTERS & set(letters))
+            return Inbound(self.user, choice=waiting.goes_on) if wants_ticket else None
+        if awaits is Awaits.CONFIRMATION:
+            return Inbound(self.user, choice=waiting.goes_on) if turn.steps else self._text(self._bare())
+        if awaits is Awaits.FOLLOWUP and turn.ticket and not turn.added:
             turn.added = True
             return Inbound(self.user, choice=tc.TicketChoice(tc.ADD, turn.ticket).id)
-        if state in IDLE:
+        if awaits is Awaits.IDLE:
             return self._description()
         return self._text(self._bare()) if short(turn.answers.bare) else None

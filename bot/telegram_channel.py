@@ -45,7 +45,7 @@ class TelegramChannel:
         self._sender: TelegramSender | None = None
         self.wake = asyncio.Event()  # set by the webhook when it stored a new update
         store = AttachmentStore(settings.attachments_dir, settings.attachments_max_bytes)
-        self.group = group_of(settings, sessions, due)  # the operators' supergroup, if configured
+        self.group = group_of(settings, sessions, engine.event_keys, due)  # the operators' supergroup, if configured
         self.adapter = TelegramAdapter(engine, settings=settings, sessions=sessions, attachments=store,
                                        group=self.group)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,11 +21,11 @@ from telegram.error import TelegramError
 
 from bot.telegram_models import TelegramTopicRow
 from bot.telegram_text import split_text
+from core.channel import EventKeys
 from core.db import utcnow
 from core.errors import HelpdeskError
 from core.messages import UserRef
 from core.settings import Settings
-from flows.store import SqlConversationStore
 from tickets.desk import SqlTicketDesk
 from tickets.sla import DueFunction
 from tickets.ticket import Ticket
@@ -52,11 +53,14 @@ def summary(ticket: Ticket) -> str:
 
 class OperatorsGroup:
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 due: DueFunction | None = None) -> None:
+                 event_keys: Callable[[AsyncSession], EventKeys], due: DueFunction | None = None) -> None:
+        """`event_keys`: where the operators' messages are recorded, so a retried update acts once
+        (`ChatEngine.event_keys`)."""
         assert settings.telegram_operators_chat is not None
         self.chat_id = settings.telegram_operators_chat
         self._settings = settings
         self._sessions = sessions
+        self._event_keys = event_keys
         self._due = due
 
     # -- tickets -> topics -----------------------------------------------------------------------------
@@ -112,7 +116,7 @@ class OperatorsGroup:
                 number = await session.scalar(
                     select(TelegramTopicRow.ticket_number).where(TelegramTopicRow.thread_id == thread))
                 key = UserRef("telegram_group", str(self.chat_id))
-                if number is None or not await SqlConversationStore(session).claim_event(key, f"m{message.message_id}"):
+                if number is None or not await self._event_keys(session).claim_event(key, f"m{message.message_id}"):
                     return
                 said = await self._act(SqlTicketDesk(session, self._settings, self._due), number, operator,
                                        message.text)
@@ -155,7 +159,9 @@ class OperatorsGroup:
 
 
 def group_of(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-             due: DueFunction | None) -> OperatorsGroup | None:
-    return OperatorsGroup(settings, sessions, due) if settings.telegram_operators_chat is not None else None
+             event_keys: Callable[[AsyncSession], EventKeys], due: DueFunction | None) -> OperatorsGroup | None:
+    if settings.telegram_operators_chat is None:
+        return None
+    return OperatorsGroup(settings, sessions, event_keys, due)
 
 

@@ -23,10 +23,11 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.messages import Inbound, Reply, UserRef
+from core.messages import Inbound, Reply, UserRef, Waiting
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """A background job of a channel: runs until the event is set."""
@@ -51,8 +52,25 @@ class ChatEngine(Protocol):
         """The state the user's conversation waits in, or None for a user never seen."""
         ...
 
+    async def waiting_for(self, user: UserRef) -> Waiting:
+        """What the user's conversation waits for (a greeting for a user never seen)."""
+        ...
+
     async def render_for(self, user: UserRef, kind: str, payload: dict[str, Any]) -> Reply:
         """An outbox item as this user sees it, in their language, with its choices (push channels)."""
+        ...
+
+    def event_keys(self, session: AsyncSession) -> EventKeys:
+        """The keys of events a channel acts on itself, recorded in the caller's transaction."""
+        ...
+
+
+class EventKeys(Protocol):
+    """Where a channel records the keys of events it handles without the engine (the operators' group's
+    messages), in the same transaction as their effects: a retried event is applied once."""
+
+    async def claim_event(self, user: UserRef, message_id: str) -> bool:
+        """Record the event's key; False when it was recorded already (the event is a repeat)."""
         ...
 
 

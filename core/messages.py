@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 REFUSED = "refused"
 """`Reply.meta` key on an answer to an event that was not applied (rate limited...); its value says why."""
@@ -69,6 +70,30 @@ for the user, and a channel that asks several questions at once (the e-mail form
 PROFILE = "profile."
 """The prefix of the fields asked once, when a user first writes, and remembered (language, role, ULB)."""
 ULB_FIELD = f"{PROFILE}ulb"
+
+
+class Awaits(StrEnum):
+    """What a conversation waits for, in terms any channel understands (`Waiting.awaits`)."""
+
+    GREETING = "greeting"  # nothing yet: the next message starts the conversation
+    LANGUAGE = "language"  # the language to speak
+    FIELD = "field"  # a menu's answer, kept in a profile or case field (`Waiting.field`)
+    PROBLEM = "problem"  # the problem in the user's words
+    OFFER = "offer"  # answers offered for the problem; `Waiting.goes_on` declines them all
+    CONFIRMATION = "confirmation"  # the summary; `Waiting.goes_on` files the ticket
+    FOLLOWUP = "followup"  # whether a message belongs to the ticket just filed
+    IDLE = "idle"  # between problems: the next words start a new one
+    OTHER = "other"  # another question (is it fixed, a rating...), answered by text or a choice
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a user's conversation waits for (`ChatEngine.waiting_for`), for a channel that answers for the user
+    (the e-mail walk feeds one mail's answers to the questions in turn) without knowing the flow's states."""
+
+    awaits: Awaits
+    field: str | None = None  # the field the answer fills (the ASKS of the question), if any
+    goes_on: str | None = None  # the id of the choice that goes on toward a ticket (OFFER, CONFIRMATION)
 
 
 @dataclass(frozen=True)

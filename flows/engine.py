@@ -16,7 +16,7 @@ from transitions.extensions.asyncio import AsyncMachine
 from core import ticket_choices
 from core.db import Tx, write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
-from core.messages import LANGUAGE, REFUSED, Attachment, Inbound, Reply, UserRef
+from core.messages import LANGUAGE, REFUSED, Attachment, Inbound, Reply, UserRef, Waiting
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from flows.conversation import Conversation, FlowContext
@@ -25,7 +25,7 @@ from flows.input import Option, command_of, is_greeting, resolve
 from flows.locks import UserLocks
 from flows.memory import Case, Memory
 from flows.ports import Knowledge
-from flows.questions import QUESTIONS, resolution_choices
+from flows.questions import QUESTIONS, resolution_choices, waiting_in
 from flows.states import IDLE, S
 from flows.store import SqlConversationStore
 from kb.protocol import Matcher
@@ -244,6 +244,15 @@ class Engine:
         async with self._sessions() as session:
             stored = await SqlConversationStore(session).peek(user)
             return stored.state if stored else None
+
+    async def waiting_for(self, user: UserRef) -> Waiting:
+        """What the user's conversation waits for, in the channel contract's terms (core.messages.Waiting)."""
+        return waiting_in(await self.state_of(user))
+
+    @staticmethod
+    def event_keys(session: AsyncSession) -> SqlConversationStore:
+        """The conversations' record of processed events, for events a channel handles itself."""
+        return SqlConversationStore(session)
 
     async def _apply(self, conv: Conversation, inbound: Inbound) -> None:
         if conv.state not in STATES:

@@ -8,12 +8,12 @@ from typing import Protocol
 
 from core import ticket_choices as tc
 from core.i18n import LANGUAGES, OPERATOR_LANGUAGE, Catalog
-from core.messages import ANSWER, ASKS, CHOICE, LANGUAGE, PROFILE, TEXT, ULB_FIELD, Choice, Reply
+from core.messages import ANSWER, ASKS, CHOICE, LANGUAGE, PROFILE, TEXT, ULB_FIELD, Awaits, Choice, Reply, Waiting
 from core.modules import MENU_MODULES
 from core.settings import Settings
 from flows.input import Option
 from flows.memory import Case, Memory
-from flows.states import S
+from flows.states import IDLE, S
 from flows.words import LANGUAGE_NAMES, NO_WORDS, YES_WORDS, all_words
 from tickets.priority import CATEGORIES, IMPACTS, Priority
 
@@ -55,6 +55,12 @@ class Question:
     options: Callable[[Asked], list[Option]] | None = None
     parts: Callable[[Asked], list[str]] | None = None  # the prompt in pieces (Reply.parts)
     free_text: bool = False  # words that are none of the options answer it too (trigger "text")
+    awaits: Awaits | None = None  # what a channel is told it waits for (by default FIELD if it fills one)
+    goes_on: str | None = None  # the id of its option that goes on toward a ticket (Waiting.goes_on)
+
+    def waiting(self) -> Waiting:
+        awaits = self.awaits or (Awaits.FIELD if self.field is not None else Awaits.OTHER)
+        return Waiting(awaits, self.field, self.goes_on)
 
     def ask(self, conv: Asked) -> Reply:
         offered = self.options(conv) if self.options else []
@@ -220,21 +226,33 @@ def _comment_options(conv: Asked) -> list[Option]:
 
 
 QUESTIONS: dict[str, Question] = {
-    S.AWAITING_LANGUAGE: Question(f"{PROFILE}language", lambda c: c.t("ask.language"), _languages),
+    S.AWAITING_LANGUAGE: Question(f"{PROFILE}language", lambda c: c.t("ask.language"), _languages,
+                                  awaits=Awaits.LANGUAGE),
     S.AWAITING_ROLE: Question(f"{PROFILE}role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
     S.AWAITING_ULB: Question(ULB_FIELD, lambda c: c.t("ask.ulb"), _ulbs),
-    S.AWAITING_PROBLEM: Question("case.description", _problem_prompt),
-    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq, _faq_parts),
-    S.OFFERING_PROBLEM: Question(None, _problem_offer, _problem_options),
+    S.AWAITING_PROBLEM: Question("case.description", _problem_prompt, awaits=Awaits.PROBLEM),
+    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq, _faq_parts, awaits=Awaits.OFFER, goes_on="none"),
+    S.OFFERING_PROBLEM: Question(None, _problem_offer, _problem_options, awaits=Awaits.OFFER,
+                                 goes_on="different_issue"),
     S.AWAITING_MODULE: Question("case.module", lambda c: c.t("ask.module"), _keyed("module", MENU_MODULES)),
     S.AWAITING_CATEGORY: Question("case.category", lambda c: c.t("ask.category"),
                                   _keyed("category", CATEGORIES)),
     S.AWAITING_IMPACT: Question("case.impact", lambda c: c.t("ask.impact"), _keyed("impact", IMPACTS)),
     S.AWAITING_WORKAROUND: Question("case.workaround", lambda c: c.t("ask.workaround"), _yes_no),
-    S.CONFIRMING: Question(None, _summary, _confirm_options),
-    S.ASKING_FOLLOWUP: Question(None, _followup_prompt, _followup_options),
+    S.CONFIRMING: Question(None, _summary, _confirm_options, awaits=Awaits.CONFIRMATION, goes_on="confirm"),
+    S.ASKING_FOLLOWUP: Question(None, _followup_prompt, _followup_options, awaits=Awaits.FOLLOWUP),
     S.ASKING_FIXED: Question(None, _fixed_prompt, _fixed_options),
     S.ASKING_RATING: Question(None, lambda c: c.t("feedback.rate"), _ratings),
     S.ASKING_COMMENT: Question(None, lambda c: c.t("feedback.ask_comment"), _comment_options,
                                free_text=True),
 }
+
+
+def waiting_in(state: str | None) -> Waiting:
+    """What a conversation in `state` (None: never started) waits for, as the channel contract says it."""
+    if state is None or state == S.NEW:
+        return Waiting(Awaits.GREETING)
+    if state in IDLE:
+        return Waiting(Awaits.IDLE)
+    question = QUESTIONS.get(state)
+    return question.waiting() if question is not None else Waiting(Awaits.OTHER)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.messages import ASKS, PROFILE, ULB_FIELD
+from core.messages import ASKS, PROFILE, ULB_FIELD, Awaits, Waiting
 from tests.fakes import ScriptedChat
 
 GREETING = {"en": "Hello!", "or": "ନମସ୍କାର", "hi": "नमस्ते"}
@@ -49,3 +49,31 @@ async def test_each_question_names_the_field_its_answer_fills_so_a_channel_can_a
     assert chat.last[-1].meta[ASKS] == ULB_FIELD
     await chat.send_choice("od.jatni")
     assert chat.last[-1].meta[ASKS] == "case.description"
+
+
+async def test_a_channel_told_what_the_conversation_waits_for_files_a_ticket_without_its_states(
+    chat: ScriptedChat,
+) -> None:
+    async def waiting() -> Waiting:
+        return await chat.engine.waiting_for(chat.user)
+
+    assert await waiting() == Waiting(Awaits.GREETING)
+    await chat.send("hello")
+    assert (await waiting()).awaits is Awaits.LANGUAGE
+    await chat.send_choice("en")
+    assert await waiting() == Waiting(Awaits.FIELD, f"{PROFILE}role")
+    await chat.pick("Junior")
+    await chat.pick("Jatni")
+    assert (await waiting()).awaits is Awaits.PROBLEM
+    await chat.send("forgot password")
+    offer = await waiting()
+    assert offer.awaits is Awaits.OFFER and offer.goes_on in {c.id for c in chat.last[-1].choices}
+    await chat.send_choice(offer.goes_on or "")
+    assert await waiting() == Waiting(Awaits.FIELD, "case.module")
+    for label in ("Bills", "not working", "only for me", "No"):
+        await chat.pick(label)
+    summary = await waiting()
+    assert summary.awaits is Awaits.CONFIRMATION
+    await chat.send_choice(summary.goes_on or "")
+    assert chat.ticket is not None
+    assert await waiting() == Waiting(Awaits.IDLE)
