@@ -4,7 +4,9 @@ SQLite: the template is a file; a test's database is a byte copy of it (WAL chec
 file holds everything). PostgreSQL: the session's own database is migrated once; before each test every table
 is emptied and every sequence restarted in one transaction. Measured on this machine (2 cores, shared), per
 test: migrating afresh 4.3 s, CREATE DATABASE ... TEMPLATE plus DROP 2.4 s, TRUNCATE of every table 1.8 s,
-DELETE of every table 0.3 s; so DELETE it is.
+DELETE of every table 0.3 s; so DELETE it is. Sent as one batch of statements on one plain psycopg connection
+(no SQLAlchemy engine, one round trip instead of one a table): 0.10 s against 1.10 s statement by statement, both
+measured back to back at load 17.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import MetaData, Table, create_engine, text
+from sqlalchemy.engine import make_url
 
 from core.db import sync_url, upgrade
 
@@ -37,16 +41,22 @@ def copy_sqlite(template: Path, path: Path) -> str:
 def empty_postgres(url: str) -> None:
     """Every table of the migrated database at `url` emptied (but alembic_version) and its sequences restarted,
     so a test sees exactly what a fresh migration leaves (the migrations insert no rows)."""
-    engine = create_engine(sync_url(url))
-    try:
-        tables, sequences = _contents(url)
-        with engine.begin() as conn:
-            for table in tables:
-                conn.execute(table.delete())
-            for name in sequences:
-                conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
-    finally:
-        engine.dispose()
+    with psycopg.connect(_libpq_url(url)) as conn:  # commits the batch on leaving, or rolls it back on an error
+        conn.execute(_emptying(url))
+
+
+@functools.cache
+def _emptying(url: str) -> bytes:
+    """The statements that empty the database at `url`, as one batch (psycopg sends a query without parameters
+    as it is, several statements included)."""
+    tables, sequences = _contents(url)
+    deletes = [f'DELETE FROM "{table.name}";' for table in tables]  # noqa: S608 (our own table names)
+    restarts = [f'ALTER SEQUENCE "{name}" RESTART;' for name in sequences]
+    return "\n".join(deletes + restarts).encode()
+
+
+def _libpq_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @functools.cache
