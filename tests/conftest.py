@@ -19,7 +19,7 @@ from core.settings import Settings
 from flows.engine import Engine
 from tests.databases import copy_sqlite, empty_postgres, migrated_postgres, migrated_sqlite
 from tests.fakes import KeywordMatcher, ScriptedChat, password_matcher
-from tests.tiers import group_browser_modules, mark_tiers
+from tests.tiers import mark_tiers
 
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
 # The sentence encoders take seconds to load and to encode the shipped knowledge base: the suite matches
@@ -28,10 +28,8 @@ os.environ.setdefault("HELPDESK_SEMANTIC", "false")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mark_tiers(items)
-    group_browser_modules(items)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tiers import TIMEOUT_S, group_browser_modules
+from tests.tiers import TIMEOUT_S
 
 
 def tiers_of(node: pytest.Item) -> list[str]:
@@ -56,14 +56,3 @@ def test_a_database_test_starts_on_a_migrated_database_with_no_tickets(database_
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     finally:
         engine.dispose()
-
-
-def test_a_browser_test_is_grouped_with_its_module_so_one_worker_starts_its_chromium_and_server(
-    request: pytest.FixtureRequest,
-) -> None:
-    group_browser_modules([request.node])
-    assert request.node.get_closest_marker("xdist_group") is None  # a unit test goes to whichever worker is free
-    request.node.add_marker(pytest.mark.browser)
-    group_browser_modules([request.node])
-    group = request.node.get_closest_marker("xdist_group")
-    assert group is not None and group.args == ("test_tiers",)

@@ -66,13 +66,3 @@ def mark_tiers(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, tier))
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(TIMEOUT_S[tier]))
-
-
-def group_browser_modules(items: list[pytest.Item]) -> None:
-    """Puts each browser module's tests in one xdist group: under `--dist loadgroup` (`make test`) they run on
-    one worker, which starts the module's Chromium and server (module-scoped fixtures) once, where `--dist load`
-    would start them again on every worker that gets one of its tests."""
-    for item in items:
-        if item.get_closest_marker("browser") and item.get_closest_marker("xdist_group") is None:
-            module = item.path.resolve().relative_to(TESTS).with_suffix("")
-            item.add_marker(pytest.mark.xdist_group(".".join(module.parts)))
