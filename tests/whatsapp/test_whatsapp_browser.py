@@ -20,7 +20,7 @@ from app.wiring import build_services
 from core.settings import Settings
 from tests.jsonchat import helpdesk_env
 from tests.serving import serving
-from tests.web.conftest import add_user, browser, kb_copy, new_page, shoot, sign_in  # noqa: F401 (fixture)
+from tests.web.conftest import add_user, browser, close_pages, kb_copy, new_page, shoot, sign_in  # noqa: F401 (fixture)
 from tests.web.test_browser import _png as png
 from tests.whatsapp.conftest import VERIFY_TOKEN
 from tests.whatsapp.fake_cloud_api import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERSION, WABA_ID, FakeCloudApi
@@ -53,15 +53,17 @@ async def _file(settings: Settings) -> str:
 
 
 @pytest.fixture
-def server(fake: FakeCloudApi, settings: Settings, tmp_path: Path) -> Iterator[str]:
+def server(fake: FakeCloudApi, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     env = helpdesk_env(settings.database_url or "", settings.data_dir) | {
         "HELPDESK_KB_DIR": str(kb_copy(tmp_path)), "HELPDESK_WHATSAPP_TOKEN": TOKEN,
         "HELPDESK_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "HELPDESK_WHATSAPP_APP_SECRET": APP_SECRET,
         "HELPDESK_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "HELPDESK_WHATSAPP_API_URL": f"{fake.url}/{VERSION}",
         "HELPDESK_WHATSAPP_BUSINESS_ACCOUNT_ID": WABA_ID}
     add_user(env, "meera", "operator")
+    pages = request.getfixturevalue("browser")
     with serving(env) as url:
         yield url
+        close_pages(pages)
 
 
 def push(server: str, fake: FakeCloudApi, body: bytes) -> None:
