@@ -332,7 +332,10 @@ class LexicalMatcher:
         if encoded is None or name not in self.routes:
             return
         if self.routes[self._route_of(name, encoded, text)[0]].weight > 0:
-            encoded.query(text)
+            try:
+                encoded.query(text)
+            except Exception:  # only a head start: the turn's own match asks the encoder again
+                log.warning("encoding a %s query ahead of its turn failed", name, exc_info=True)
 
     def _route_of(self, script: str, encoded: EncodedIndex, text: str) -> tuple[str, float]:
         """The route a query of `script` takes (a Latin query in few English words: the romanised one), and
