@@ -12,7 +12,6 @@ Run: .venv/bin/python -m bench.kb_fused [--threads 2] [--cache DIR] [--out FILE]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import tempfile
@@ -20,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.printed import print_figures
 from kb.encoders import load_encoders
 from kb.loader import KnowledgeBase, load_knowledge_base
 from kb.matcher import LexicalMatcher
@@ -115,10 +115,7 @@ def main() -> None:
 
         QUERY_TOKENS["e5"] = args.e5_tokens
     figures = measure(args.threads, args.cache)
-    shown = json.dumps(figures, indent=2)
-    print(shown)
-    if args.out:
-        args.out.write_text(shown + "\n", encoding="utf-8")
+    print_figures(figures, args.out, indent=2)
 
 
 if __name__ == "__main__":

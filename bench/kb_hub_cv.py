@@ -9,11 +9,11 @@ Prints JSON. Run: .venv/bin/python -m bench.kb_hub_cv [/work/shared/bench/clinc1
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from dataclasses import replace
 from pathlib import Path
 
+from bench.printed import print_figures
 from kb.benchfile import load_bench
 from kb.encoders import load_encoders
 from kb.loo import remembering
@@ -74,10 +74,7 @@ def main() -> None:
         "cv_gain": round(sum(gains) / FOLDS, 4),
         "chosen_on_all_validation": _best(everything),
     }
-    text = json.dumps(shown, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    print_figures(shown, args.out)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ Prints JSON. Run: .venv/bin/python -m bench.kb_indic_thresholds [--scripts latin
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 
+from bench.printed import print_figures
 from kb.encoders import load_encoders
 from kb.evaluate import Outcome, by_script, choose_policies, load_cases, run_cases
 from kb.loader import load_knowledge_base
@@ -68,10 +68,7 @@ def main() -> None:
             "lexical_all": _top1(lexical),
         },
     }
-    text = json.dumps(shown, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    print_figures(shown, args.out)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,10 @@ Prints JSON. Run: .venv/bin/python -m bench.kb_romanised_weight [--out FILE]
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 
+from bench.printed import print_figures
 from kb.encoders import load_encoders
 from kb.evaluate import Outcome, choose_policy, load_cases, run_cases
 from kb.loader import load_knowledge_base
@@ -48,10 +48,7 @@ def main() -> None:
         top1 = [o.top == o.case.expected for o in outcomes if o.case.expected]
         shown[f"weight {weight}"] = {"overall": round(right / len(outcomes), 4), "n": len(outcomes),
                                      "top1": round(sum(top1) / len(top1), 4), "policy": policy.__dict__}  # fmt: skip
-    text = json.dumps(shown, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    print_figures(shown, args.out)
 
 
 if __name__ == "__main__":
