@@ -35,27 +35,15 @@ _CONVERSATIONS = cast(Table, ConversationRow.__table__)
 
 
 @cache
-def _claim_statement(dialect: str) -> Any:
+def _event_statement(dialect: str, with_replies: bool) -> Any:
+    """The event's key recorded once (ON CONFLICT DO NOTHING; RETURNING says whether this call recorded it),
+    with the turn's replies when `with_replies`."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(_EVENTS)
-        .values(channel=bindparam("p_channel"), user_id=bindparam("p_user"), message_id=bindparam("p_message"),
-                processed_at=bindparam("p_now"))
-        .on_conflict_do_nothing()
-        .returning(_EVENTS.c.message_id)
-    )
-
-
-@cache
-def _record_statement(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(_EVENTS)
-        .values(channel=bindparam("p_channel"), user_id=bindparam("p_user"), message_id=bindparam("p_message"),
-                processed_at=bindparam("p_now"), replies=bindparam("p_replies", type_=_EVENTS.c.replies.type))
-        .on_conflict_do_nothing()
-        .returning(_EVENTS.c.message_id)
-    )
+    values: dict[str, Any] = {"channel": bindparam("p_channel"), "user_id": bindparam("p_user"),
+                              "message_id": bindparam("p_message"), "processed_at": bindparam("p_now")}
+    if with_replies:
+        values["replies"] = bindparam("p_replies", type_=_EVENTS.c.replies.type)
+    return insert(_EVENTS).values(values).on_conflict_do_nothing().returning(_EVENTS.c.message_id)
 
 
 # whether event p_message of the user was processed: asked inside the conversation upsert (load_for_update)
@@ -112,7 +100,7 @@ class SqlConversationStore:
     async def claim_event(self, user: UserRef, message_id: str) -> bool:
         """Record the event's key; False when it was already processed (a retried delivery)."""
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow()}
-        return await self._sql.first(_claim_statement(self._sql.dialect), params) is not None
+        return await self._sql.first(_event_statement(self._sql.dialect, False), params) is not None
 
     async def record_event(self, user: UserRef, message_id: str, replies: list[Reply]) -> bool:
         """Record a processed event's key with what it answered, in the same transaction as its effects (one
@@ -120,7 +108,7 @@ class SqlConversationStore:
         (by a transaction that committed after load_for_update looked: the caller rolls back)."""
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow(),
                   "p_replies": [_reply_json(r) for r in replies]}
-        return await self._sql.first(_record_statement(self._sql.dialect), params) is not None
+        return await self._sql.first(_event_statement(self._sql.dialect, True), params) is not None
 
     async def remember_replies(self, user: UserRef, message_id: str, replies: list[Reply]) -> None:
         """Keep what a processed event answered, in the same transaction as its effects."""
