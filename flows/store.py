@@ -50,13 +50,6 @@ def _event_statement(dialect: str, with_replies: bool) -> Any:
 _SEEN = exists().where(_EVENTS.c.channel == bindparam("p_channel"), _EVENTS.c.user_id == bindparam("p_user"),
                        _EVENTS.c.message_id == bindparam("p_message"))
 
-_REMEMBER = (
-    update(_EVENTS)
-    .where(_EVENTS.c.channel == bindparam("p_channel"), _EVENTS.c.user_id == bindparam("p_user"),
-           _EVENTS.c.message_id == bindparam("p_message"))
-    .values(replies=bindparam("p_replies", type_=_EVENTS.c.replies.type))
-)
-
 
 @cache
 def _upsert_statement(dialect: str, check: ColumnElement[bool] | None) -> Any:
@@ -103,18 +96,12 @@ class SqlConversationStore:
         return await self._sql.first(_event_statement(self._sql.dialect, False), params) is not None
 
     async def record_event(self, user: UserRef, message_id: str, replies: list[Reply]) -> bool:
-        """Record a processed event's key with what it answered, in the same transaction as its effects (one
-        statement, where claim_event and remember_replies take two); False when the key was recorded already
-        (by a transaction that committed after load_for_update looked: the caller rolls back)."""
+        """Record a processed event's key with what it answered, in the same transaction as its effects, in one
+        statement; False when the key was recorded already (by a transaction that committed after
+        load_for_update looked: the caller rolls back)."""
         params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id, "p_now": utcnow(),
                   "p_replies": [_reply_json(r) for r in replies]}
         return await self._sql.first(_event_statement(self._sql.dialect, True), params) is not None
-
-    async def remember_replies(self, user: UserRef, message_id: str, replies: list[Reply]) -> None:
-        """Keep what a processed event answered, in the same transaction as its effects."""
-        params = {"p_channel": user.channel, "p_user": user.user_id, "p_message": message_id,
-                  "p_replies": [_reply_json(r) for r in replies]}
-        await self._sql.rowcount(_REMEMBER, params)
 
     async def replies_of(self, user: UserRef, message_id: str) -> list[Reply]:
         """What a processed event answered ([] for one processed before replies were kept)."""

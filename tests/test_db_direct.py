@@ -6,22 +6,32 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import make_engine, make_sessions, write_transaction
 from core.db.direct import DirectStatement
 from core.messages import UserRef
 from core.settings import Settings
-from flows.store import _REMEMBER, SqlConversationStore
+from flows.models import ProcessedEventRow
+from flows.store import SqlConversationStore
 from tests.databases import copy_sqlite
 from tickets.desk import SqlTicketDesk
 from tickets.models import DeflectionRow, TicketMessageRow, TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
 
 USER = UserRef("telegram", "42")
+EVENTS = cast(Table, ProcessedEventRow.__table__)
+# an UPDATE built once with bind parameters, one of them JSON (an event's replies)
+REMEMBER_REPLIES = (
+    update(EVENTS)
+    .where(EVENTS.c.channel == bindparam("p_channel"), EVENTS.c.user_id == bindparam("p_user"),
+           EVENTS.c.message_id == bindparam("p_message"))
+    .values(replies=bindparam("p_replies", type_=EVENTS.c.replies.type))
+)
 
 
 @pytest.fixture
@@ -52,10 +62,10 @@ async def test_a_none_in_a_json_column_is_stored_as_the_orm_stores_it(
     values = {"p_message": "m1", "p_replies": None}
     async with write_transaction(sqlite_sessions) as tx:  # direct
         await SqlConversationStore(tx).claim_event(USER, "m1")
-        await tx.rowcount(_REMEMBER, {"p_channel": USER.channel, "p_user": USER.user_id, **values})
+        await tx.rowcount(REMEMBER_REPLIES, {"p_channel": USER.channel, "p_user": USER.user_id, **values})
     async with write_transaction(sqlite_sessions) as tx:  # through SQLAlchemy's execution
         await SqlConversationStore(tx).claim_event(other, "m1")
-        await tx.session.execute(_REMEMBER, {"p_channel": other.channel, "p_user": other.user_id, **values})
+        await tx.session.execute(REMEMBER_REPLIES, {"p_channel": other.channel, "p_user": other.user_id, **values})
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT replies, typeof(replies) FROM processed_events ORDER BY user_id").fetchall()
     assert rows[0] == rows[1]
@@ -97,6 +107,6 @@ async def test_a_ticket_filed_directly_reads_back_the_same_through_the_orm(
 async def test_a_statement_run_directly_refuses_to_leave_a_value_out() -> None:
     with pytest.raises(ValueError, match="created_at"):  # its default=utcnow is SQLAlchemy's to run
         DirectStatement(insert(DeflectionRow).values(channel=bindparam("p_channel")))
-    statement = DirectStatement(_REMEMBER)
+    statement = DirectStatement(REMEMBER_REPLIES)
     with pytest.raises(KeyError, match="p_replies"):
         statement.parameters({"p_channel": "telegram", "p_user": "42", "p_message": "m1"})

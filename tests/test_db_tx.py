@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import NestedTransaction, Tx, is_sqlite, make_engine, make_sessions, write_transaction
 from core.messages import UserRef
-from flows.store import _REMEMBER, SqlConversationStore
+from flows.store import SqlConversationStore
+from tests.test_db_direct import REMEMBER_REPLIES
 from tickets.models import DeflectionRow, TicketRow
 from tickets.store import SqlTicketStore, TicketDraft
 
@@ -100,7 +101,7 @@ async def test_rowcount_is_the_rows_the_statement_changed_on_every_backend(
         assert await tx.rowcount(_REDESCRIBE, {"p_user": USER.user_id, "p_text": "bill upload still fails"}) == 2
         assert await tx.rowcount(_REDESCRIBE, {"p_user": "nobody", "p_text": "x"}) == 0
         await SqlConversationStore(tx).claim_event(USER, "m1")
-        assert await tx.rowcount(_REMEMBER, {"p_channel": USER.channel, "p_user": USER.user_id,
+        assert await tx.rowcount(REMEMBER_REPLIES, {"p_channel": USER.channel, "p_user": USER.user_id,
                                              "p_message": "m1", "p_replies": []}) == 1
     async with sessions() as session:
         assert {t.description for t in await SqlTicketStore(session).recent()} == {"bill upload still fails"}
