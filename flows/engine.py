@@ -346,10 +346,12 @@ class Engine:
                 return
         else:
             typed = (inbound.text or "")[:CHOICE_TEXT_LIMIT]
+            if is_greeting(typed):
+                # a greeting answers nothing, even one that spells an option's id ("hi", हिन्दी's): the question
+                # is asked again, without "not an option"
+                return
             fits = len(inbound.text or "") <= CHOICE_TEXT_LIMIT
             option = resolve(options, typed, fuzzy=not question.free_text) if fits else None
-            if option is None and is_greeting(typed):
-                return  # a greeting answers nothing: the question is asked again, without "not an option"
             text = self._clean_text(conv, inbound.text or "") if option is None and question.free_text else ""
             if text:
                 await self._fire(conv, "text", text=text)

@@ -28,12 +28,20 @@ async def test_a_greeting_at_a_question_asks_it_again_without_a_complaint(chat: 
     assert await chat.state() == "awaiting_problem" and PROBLEM[language] in chat.last[-1].text
 
 
-async def test_hi_still_picks_hindi_in_the_language_menu_and_words_around_a_greeting_are_words(
-    chat: ScriptedChat,
-) -> None:
+async def test_a_second_hi_at_the_language_menu_is_a_greeting_not_hindi(chat: ScriptedChat) -> None:
+    """"hi" spells हिन्दी's option id, but an English user greeting twice must not land in Hindi."""
     await chat.send("hello")
-    await chat.send("hi")  # the option id of हिन्दी
+    await chat.send("hi")
+    assert await chat.state() == "awaiting_language"
+    assert "is not one of the options" not in chat.text
+    assert {choice.id for choice in chat.last[-1].choices} >= {"en", "or", "hi"}  # the menu, asked again
+    await chat.send("Hindi")  # the language's name, in any script, still picks it
     assert await chat.state() == "awaiting_role" and chat.last[-1].text == ROLE["hi"]
+
+
+async def test_words_around_a_greeting_are_words(chat: ScriptedChat) -> None:
+    await chat.send("hello")
+    await chat.send("हिन्दी")
     await chat.send("1")
     await chat.send("1")
     await chat.send("नमस्ते, बिल सेव नहीं हो रहा")
