@@ -19,7 +19,7 @@ from core.settings import Settings
 from flows.engine import Engine
 from tests.databases import copy_sqlite, empty_postgres, migrated_postgres, migrated_sqlite
 from tests.fakes import KeywordMatcher, ScriptedChat, password_matcher
-from tests.tiers import mark_tiers
+from tests.tiers import longest_first, mark_tiers
 
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
 # The sentence encoders take seconds to load and to encode the shipped knowledge base: the suite matches
@@ -30,6 +30,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mark_tiers(items)
+    longest_first(items)
 
 
 @pytest.fixture(scope="session")

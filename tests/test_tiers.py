@@ -56,3 +56,9 @@ def test_a_database_test_starts_on_a_migrated_database_with_no_tickets(database_
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     finally:
         engine.dispose()
+
+
+def test_the_soak_and_fuzz_tests_are_run_first(request: pytest.FixtureRequest) -> None:
+    """However the run was selected, no soak or fuzz test comes after one of another tier."""
+    long = [bool(set(tiers_of(item)) & {"soak", "fuzz"}) for item in request.session.items]
+    assert long == sorted(long, reverse=True)

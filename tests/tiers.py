@@ -66,3 +66,9 @@ def mark_tiers(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, tier))
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(TIMEOUT_S[tier]))
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """Puts the soak and fuzz modules first, each module's tests still together and in order: they are the
+    longest tests (minutes each), and one started last under `pytest -n` keeps one worker busy alone at the end."""
+    items.sort(key=lambda item: tier_of(item) not in DIRECTORY_TIERS)

@@ -69,6 +69,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.user = UserRef("fuzz", "u1")
         self.last: list[Reply] = []
         self.tickets = 0
+        self.stored: tuple[str, dict[str, Any], int] = (S.NEW.value, {}, 0)  # as read after the last event
 
     def _new_engine(self) -> Engine:
         return Engine(self.sessions, password_matcher(), self.settings, CATALOG)
@@ -86,12 +87,12 @@ class EngineMachine(RuleBasedStateMachine):
         return self.runner.run(read())
 
     def _send(self, inbound: Inbound) -> None:
-        before_state, before, _ = self._stored()
+        before_state, before, _ = self.stored  # only the engine writes the database between two events
         self.last = self.runner.run(self.engine.handle(inbound))
         EVENTS["count"] += 1
         assert self.last, f"no reply to {inbound} in {before_state}"
         assert all(r.text.strip() for r in self.last), f"an empty reply to {inbound}"
-        state, data, tickets = self._stored()
+        self.stored = state, data, tickets = self._stored()
         for name in PROFILE_FIELDS:
             if before.get("profile", {}).get(name):
                 assert data.get("profile", {}).get(name), f"profile {name} lost after {inbound} in {before_state}"
