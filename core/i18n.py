@@ -15,6 +15,8 @@ from core.errors import InvalidContent, Problem
 
 LANGUAGES = ("en", "or", "hi")
 DEFAULT_LANGUAGE = "en"
+# libyaml's parser when PyYAML was built with it: the three catalogues parse in ~30 ms instead of ~300
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 OPERATOR_LANGUAGE = "en"  # the bot's side of a transcript is also kept in this language, for the operators
 IST = timezone(timedelta(hours=5, minutes=30), "IST")  # India has no daylight saving: a fixed offset is exact
 # ISO 639-2/3 codes some clients send instead of the two-letter ones
@@ -60,7 +62,7 @@ class Catalog:
         for path in sorted(directory.glob("*.yaml")):
             flat: dict[str, str] = {}
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}  # noqa: S506 (a safe loader)
             except yaml.YAMLError as err:
                 mark = getattr(err, "problem_mark", None)
                 line = mark.line + 1 if mark is not None else None
