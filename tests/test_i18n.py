@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.i18n_cli import MESSAGES_DIR, catalog_problems, families, used_keys
+from core.errors import InvalidContent
 from core.i18n import LANGUAGES, Catalog, supported_language
 from core.modules import MENU_MODULES
 from flows.input import COMMANDS, normalize
@@ -129,3 +130,15 @@ def test_a_new_dynamic_key_or_an_unknown_literal_key_in_the_code_is_reported(tmp
     assert ("undefined", "no.such_key") in problems
     assert ("dynamic", 'flows/new.py: f"bogus.{}"') in problems
     assert ("unused", "idle") in problems and ("unused", "greeting") not in problems
+
+
+def test_a_catalogue_that_is_not_valid_yaml_is_named_with_its_line(tmp_path: Path) -> None:
+    for path in MESSAGES_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    broken = tmp_path / "or.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + 'broken: "unclosed\n', encoding="utf-8")
+    with pytest.raises(InvalidContent) as raised:
+        Catalog.load(tmp_path)
+    (problem,) = raised.value.problems
+    assert problem.file == str(broken) and "not valid YAML" in problem.message
+    assert problem.line is not None and problem.line >= len(broken.read_text(encoding="utf-8").splitlines())
