@@ -25,6 +25,8 @@ YES_ALIASES = all_words(YES_WORDS)
 NO_ALIASES = all_words(NO_WORDS)
 EDIT_PARTS = ("description", "module", "category", "impact")
 RATINGS = range(1, 6)
+# the ids of the options that go on towards a ticket (Question.goes_on: a channel's "file it" shortcut)
+NONE_SOLVED, DIFFERENT_ISSUE, CONFIRM = "none", "different_issue", "confirm"
 
 
 
@@ -115,7 +117,7 @@ def _faq(conv: Asked) -> list[Option]:
     else:
         solved = [_option(conv, f"solved:{n}", "faq.solved_n", "solved", hit["id"], n=n)
                   for n, hit in enumerate(offered, start=1)]
-    return [*solved, _option(conv, "none", "faq.none", "not_solved")]
+    return [*solved, _option(conv, NONE_SOLVED, "faq.none", "not_solved")]
 
 
 def _faq_prompt(conv: Asked) -> str:
@@ -153,12 +155,12 @@ def _problem_offer(conv: Asked) -> str:
 def _problem_options(conv: Asked) -> list[Option]:
     return [
         _option(conv, "join_problem", "problem.join", "join_problem"),
-        _option(conv, "different_issue", "problem.different", "different_issue"),
+        _option(conv, DIFFERENT_ISSUE, "problem.different", "different_issue"),
     ]
 
 
 def _confirm_options(conv: Asked) -> list[Option]:
-    return [_option(conv, "confirm", "confirm.file", "confirm")] + [
+    return [_option(conv, CONFIRM, "confirm.file", "confirm")] + [
         _option(conv, f"edit_{part}", f"confirm.edit_{part}", f"edit_{part}") for part in EDIT_PARTS
     ]
 
@@ -231,15 +233,15 @@ QUESTIONS: dict[str, Question] = {
     S.AWAITING_ROLE: Question(f"{PROFILE}role", lambda c: c.t("ask.role"), _keyed("role", ROLES)),
     S.AWAITING_ULB: Question(ULB_FIELD, lambda c: c.t("ask.ulb"), _ulbs),
     S.AWAITING_PROBLEM: Question("case.description", _problem_prompt, awaits=Awaits.PROBLEM),
-    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq, _faq_parts, awaits=Awaits.OFFER, goes_on="none"),
+    S.OFFERING_FAQ: Question(None, _faq_prompt, _faq, _faq_parts, awaits=Awaits.OFFER, goes_on=NONE_SOLVED),
     S.OFFERING_PROBLEM: Question(None, _problem_offer, _problem_options, awaits=Awaits.OFFER,
-                                 goes_on="different_issue"),
+                                 goes_on=DIFFERENT_ISSUE),
     S.AWAITING_MODULE: Question("case.module", lambda c: c.t("ask.module"), _keyed("module", MENU_MODULES)),
     S.AWAITING_CATEGORY: Question("case.category", lambda c: c.t("ask.category"),
                                   _keyed("category", CATEGORIES)),
     S.AWAITING_IMPACT: Question("case.impact", lambda c: c.t("ask.impact"), _keyed("impact", IMPACTS)),
     S.AWAITING_WORKAROUND: Question("case.workaround", lambda c: c.t("ask.workaround"), _yes_no),
-    S.CONFIRMING: Question(None, _summary, _confirm_options, awaits=Awaits.CONFIRMATION, goes_on="confirm"),
+    S.CONFIRMING: Question(None, _summary, _confirm_options, awaits=Awaits.CONFIRMATION, goes_on=CONFIRM),
     S.ASKING_FOLLOWUP: Question(None, _followup_prompt, _followup_options, awaits=Awaits.FOLLOWUP),
     S.ASKING_FIXED: Question(None, _fixed_prompt, _fixed_options),
     S.ASKING_RATING: Question(None, lambda c: c.t("feedback.rate"), _ratings),
