@@ -200,21 +200,33 @@ def bench_command(
 ) -> None:
     """Run a shared benchmark file: thresholds from its validation rows, figures (per script) over its queries."""
     from kb.benchfile import load_bench, run_bench
+    from kb.routechoice import RouteChoice, choice_cases
 
     bench = load_bench(path)
     table = _vectors(ctx, vectors, lexical_only)
     encoders = _encoders(ctx, lexical_only)
     total = len(bench.validation) + len(bench.queries)
+    if "latin" in encoders.by_script:
+        total += choice_cases(bench.knowledge_base(), bench.validation)
     policies: dict[str, Policy] = {}
+    routes: list[RouteChoice] = []
     with _progress(total, f"matching {bench.name}") as advance:
-        figures = run_bench(bench, advance, table, encoders, policies)
+        figures = run_bench(bench, advance, table, encoders, policies, chosen_route=routes)
+    route = None
+    if routes:
+        top1 = {f"hub {h} best {b}": round(v, 4) for (h, b), v in routes[0].top1.items()}
+        route = {"hub": routes[0].route.hub, "best_share": routes[0].route.best_share,
+                 "validation_cases": routes[0].cases, "top1": top1}  # fmt: skip
     if fmt == "json":
         scripts = {k: v.as_dict() for k, v in figures.items() if k != "all"}
         chosen = {k: v.__dict__ for k, v in policies.items()}
-        shown = figures["all"].as_dict() | {"scripts": scripts, "chosen_on_validation": chosen}
+        shown = figures["all"].as_dict() | {"scripts": scripts, "chosen_on_validation": chosen, "latin_route": route}
         typer.echo(json.dumps(shown, indent=2))
     else:
         _print_table(bench.name, figures)
+        if route is not None:
+            typer.echo(f"latin route: chosen on validation ({route['validation_cases']} cases): hub {route['hub']}, "
+                       f"best share {route['best_share']}")  # fmt: skip
         for script, policy in policies.items():
             typer.echo(f"{script}: chosen on validation: threshold {policy.threshold:.4f}, "
                        f"disagree margin {policy.disagree_margin}, crowd margin {policy.crowd_margin}, "

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from kb.encoders import Encoders
 from kb.evaluate import Case, Metrics, Policy, by_script, choose_policies, choose_threshold, run_cases
 from kb.loader import KnowledgeBase, Source
-from kb.matcher import ROUTE_NAMES, LexicalMatcher
+from kb.loo import remembering
+from kb.matcher import ROUTE_NAMES, ROUTES, LexicalMatcher
+from kb.routechoice import RouteChoice, choose_latin_route
 from kb.schema import Entry
 from kb.semantic import StaticVectors
 
@@ -80,16 +82,26 @@ def run_bench(
     vectors: StaticVectors | None = None,
     encoders: Encoders | None = None,
     policies: dict[str, Policy] | None = None,
+    choose_route: bool = True,
+    chosen_route: list[RouteChoice] | None = None,
 ) -> dict[str, Metrics]:
-    """Load the entries, choose each script's threshold and disagreement rise on validation only (kept in
-    `policies` when given), then score every query.
+    """Load the entries, choose the Latin route (kb.routechoice, kept in `chosen_route` when given) and each
+    script's threshold and disagreement rise on validation only (kept in `policies` when given), then score
+    every query.
 
     Per script and for all queries together ("all"); a script without validation rows keeps the
     matcher's threshold and margins for it.
     """
     encoders = encoders or Encoders({})
     kb = bench.knowledge_base()
-    matcher = LexicalMatcher(kb, vectors=None if encoders.by_script else vectors, encoders=encoders)
+    routes = dict(ROUTES)
+    if "latin" in encoders.by_script and choose_route:
+        encoders = remembering(encoders)  # every grid point rebuilds the matcher: each text encoded once
+        choice = choose_latin_route(kb, bench.validation, encoders, routes, progress)
+        routes["latin"] = choice.route
+        if chosen_route is not None:
+            chosen_route.append(choice)
+    matcher = LexicalMatcher(kb, vectors=None if encoders.by_script else vectors, encoders=encoders, routes=routes)
     thresholds: dict[str, float] = {script: matcher.threshold_for(script) for script in ROUTE_NAMES}
     chosen = choose_policies(run_cases(matcher, bench.validation, progress)) if bench.validation else {}
     thresholds |= {script: policy.threshold for script, policy in chosen.items()}
