@@ -230,6 +230,7 @@ def bench_command(
         for script, policy in policies.items():
             typer.echo(f"{script}: chosen on validation: threshold {policy.threshold:.4f}, "
                        f"disagree margin {policy.disagree_margin}, crowd margin {policy.crowd_margin}, "
+                       f"both margin {policy.both_margin}, "
                        f"clear margin {policy.clear_margin}")  # fmt: skip
 
 

@@ -54,6 +54,7 @@ class Route:
     clear_margin: float | None = None  # this script's Abstain.clear_margin (None: the matcher's)
     disagree_margin: float | None = None  # this script's Abstain.disagree_margin (None: the matcher's)
     crowd_margin: float | None = None  # this script's Abstain.crowd_margin (None: the matcher's)
+    both_margin: float | None = None  # this script's Abstain.both_margin (None: the matcher's)
     hub: float = 0.0  # an entry's cosine less this share of its mean cosine to its `hub_k` nearest entries
     hub_k: int = 10
 
@@ -70,7 +71,7 @@ ROUTES: dict[str, Route] = {
     # leave-one-phrasing-out plus kb/tuning/*-oos.yaml (bench/results/kb_matching/latin-policy.json and
     # indic-thresholds.json). Odia and Devanagari: weight and floor as ENCODERS.md, best_share chosen on that half.
     # Latin hub 0.8 (k 10): chosen on CLINC150's validation rows (cross-validated, docs/matching.md).
-    "latin": Route(0.8, 0.0, 0.18, clear_margin=0.063, disagree_margin=0.0, crowd_margin=0.05, hub=0.8),
+    "latin": Route(0.8, 0.0, 0.18, clear_margin=0.063, disagree_margin=0.0, crowd_margin=0.0, both_margin=0.1, hub=0.8),
     # Romanised: the lexical matcher's own policy (DEFAULT_THRESHOLD, Abstain's margins), so it decides as the
     # lexical matcher does: a policy chosen on its validation rows gained nothing in cross-validation
     # (bench/kb_romanised_policy.py: 100 folds, every one a tie) and lost 2.6 points on kb/eval/romanised.yaml.
@@ -93,6 +94,7 @@ class Abstain:
     close: float = 0.08  # entries within this of the best are offered with it (up to the limit)
     disagree_margin: float = 0.0  # lexical and semantic evidence disagree: the bar rises by this much
     crowd_margin: float = 0.0  # CROWD entries or more are close: the bar rises by this much
+    both_margin: float = 0.0  # the evidence disagrees and a crowd is close, both at once: this much more
 
 
 @dataclass(frozen=True)
@@ -484,6 +486,7 @@ class LexicalMatcher:
             clear_margin=policy.clear_margin if route.clear_margin is None else route.clear_margin,
             disagree_margin=policy.disagree_margin if route.disagree_margin is None else route.disagree_margin,
             crowd_margin=policy.crowd_margin if route.crowd_margin is None else route.crowd_margin,
+            both_margin=policy.both_margin if route.both_margin is None else route.both_margin,
         )
 
     def margins(self, script: str) -> tuple[float, float]:
@@ -505,6 +508,7 @@ class LexicalMatcher:
         agree = _agree(ranked) if best.cosine is not None else None
         crowded = len(ranked) >= CROWD and best.score - ranked[CROWD - 1][1].score < policy.close
         rise = (policy.disagree_margin if agree is False else 0.0) + (policy.crowd_margin if crowded else 0.0)
+        rise += policy.both_margin if agree is False and crowded else 0.0
         bar = threshold + rise
         decision = "below-threshold" if best.score < bar else "clear" if margin >= policy.clear_margin else "close"
         reasons = Reasons(script, round(best.score, 4), round(margin, 4), round(bar, 4), agree, decision, crowded)

@@ -83,9 +83,9 @@ def test_bench_as_json_uses_the_shared_keys() -> None:
     shown = json.loads(result.output)
     assert set(shown["scripts"]) == {"latin"}  # and the same figures for each script of the queries
     assert set(shown["chosen_on_validation"]["latin"]) == {
-        "threshold", "disagree_margin", "clear_margin", "crowd_margin"
+        "threshold", "disagree_margin", "clear_margin", "crowd_margin", "both_margin"
     }
-    assert set(shown) - {"scripts", "chosen_on_validation"} == {
+    assert set(shown) - {"scripts", "chosen_on_validation", "latin_route"} == {
         "top1", "top3", "inscope_accuracy", "oos_recall", "overall_accuracy", "threshold", "latency_ms",
         "entries", "queries",
     }  # fmt: skip

@@ -118,3 +118,20 @@ def test_the_policy_raises_the_bar_for_a_crowd_of_close_entries_where_crowds_wen
     assert all(not o.is_right(policy.threshold) for o in outcomes if o.case.expected is None), "bar without rise"
     risen = [Outcome(o.case, o.ranked, o.score, 1.0, "latin", 0.01, True, policy.rise(o), o.crowded) for o in outcomes]
     assert sum(o.is_right(policy.threshold) for o in risen) == len(outcomes)
+
+
+def test_the_policy_raises_the_bar_only_where_disagreement_in_a_crowd_went_wrong() -> None:
+    def case(expected: str | None, top: str, score: float, agree: bool, crowded: bool) -> Outcome:
+        return Outcome(Case("text", expected), (top,), score, 1.0, "latin", 0.01, agree, crowded=crowded)
+
+    outcomes = [
+        *(case("a", "a", 0.5, False, False) for _ in range(3)),  # disagreeing but standing out: right
+        *(case("a", "a", 0.5, True, True) for _ in range(3)),  # crowded but agreeing: right
+        *(case(None, "b", 0.6, False, True) for _ in range(3)),  # both at once: out of scope
+        case("a", "a", 0.8, False, True),  # both at once, right and scoring higher
+    ]
+    policy = choose_policy(outcomes)
+    assert policy.both_margin > 0 and policy.disagree_margin == 0 and policy.crowd_margin == 0
+    risen = [Outcome(o.case, o.ranked, o.score, 1.0, "latin", 0.01, o.agree, policy.rise(o), o.crowded)
+             for o in outcomes]  # fmt: skip
+    assert sum(o.is_right(policy.threshold) for o in risen) == len(outcomes)

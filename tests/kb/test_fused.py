@@ -252,3 +252,16 @@ def test_a_romanised_question_on_a_lexical_route_is_not_encoded(good_kb: Knowled
     assert "password bhul gaya mera" not in encoder.seen  # no encoder time spent on what it cannot read
     matcher.propose("forgot my login password")
     assert "forgot my login password" in encoder.seen
+
+
+def test_disagreeing_evidence_in_a_crowd_raises_the_bar_further(good_kb: KnowledgeBase) -> None:
+    routes = {**ROUTES, "latin": Route(0.7, 0.0, 0.3, disagree_margin=0.0, crowd_margin=0.0, both_margin=0.9)}
+    matcher = LexicalMatcher(good_kb, encoders=Encoders({"latin": ConceptEncoder()}), routes=routes,
+                             abstain=Abstain(close=1.0))  # fmt: skip
+    for text in ("password otp", "forgot my login password"):
+        reasons = matcher.propose(text).reasons
+        assert reasons is not None and reasons.crowded
+        both = reasons.agree is False
+        assert reasons.threshold == pytest.approx(0.3 + (0.9 if both else 0.0))
+        assert matcher.propose(text).abstain or not both
+    assert matcher.propose("password otp").reasons.agree is False  # type: ignore[union-attr]
