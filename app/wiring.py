@@ -21,7 +21,7 @@ from app.services import Services as Services
 from bot.http_chat import chat_router
 from bot.telegram_channel import TelegramChannel
 from core.channel import PushChannel
-from core.db import make_engine, make_read_engine, make_sessions, upgrade
+from core.db import checkpoint_aside, make_engine, make_read_engine, make_sessions, upgrade
 from core.i18n import Catalog
 from core.kb_version import bump_version
 from core.settings import Settings
@@ -93,6 +93,8 @@ def build_services(settings: Settings) -> Services:
     engine = Engine(sessions, matcher, settings, catalog, due, wording)
     telegram = TelegramChannel(settings, sessions, engine, due) if settings.telegram_token else None
     read_db = make_read_engine(settings.resolved_database_url())
+    if read_db is not None:  # SQLite: the log is checkpointed beside the writer, not inside its commits
+        checkpoint_aside(db, read_db)
     channels: list[PushChannel] = [telegram] if telegram is not None else []
     if settings.whatsapp_token and settings.whatsapp_phone_number_id:
         from bot.whatsapp_channel import WhatsAppChannel  # httpx only, but no need to load it unconfigured

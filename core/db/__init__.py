@@ -18,14 +18,16 @@ from sqlalchemy.engine import AdaptedConnection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from core.db.checkpoints import checkpoint_aside
 from core.db.tx import GuardedSession, NestedTransaction, Tx, insert_every_column, scan, write_transaction
 from core.idle_ping import ping_when_idle
 from core.json_columns import SQLITE_JSON
 
 __all__ = ["ASYNCIO_DRIVERS", "BLOCKING_DRIVERS", "Base", "GuardedSession", "JsonType", "NestedTransaction", "Tx",
-           "UtcDateTime", "async_url", "copy_sqlite_file", "insert_every_column", "is_row_id", "is_sqlite",
-           "make_blocking_engine", "make_engine", "make_read_engine", "make_sessions", "private_sqlite_file", "scan",
-           "sqlite_library_version", "sync_url", "upgrade", "utcnow", "with_driver", "write_transaction"]
+           "UtcDateTime", "async_url", "checkpoint_aside", "copy_sqlite_file", "insert_every_column", "is_row_id",
+           "is_sqlite", "make_blocking_engine", "make_engine", "make_read_engine", "make_sessions",
+           "private_sqlite_file",
+           "scan", "sqlite_library_version", "sync_url", "upgrade", "utcnow", "with_driver", "write_transaction"]
 
 log = logging.getLogger(__name__)
 
