@@ -15,9 +15,10 @@ from app.gaps_cli import gaps
 from core.errors import InvalidContent
 from core.settings import Settings
 from kb.encoded import CACHE_FOLDER
-from kb.encoders import Encoders, load_encoders
+from kb.encoders import ROUTES, Encoders, load_encoders
 from kb.loader import KnowledgeBase, load_knowledge_base
 from kb.matcher import ROUTE_NAMES, LexicalMatcher
+from kb.normalize import script_of
 from kb.semantic import DEFAULT_FILE, StaticVectors
 
 if TYPE_CHECKING:  # the evaluation, benchmark and table code loads with the commands that use it (a quick match)
@@ -66,23 +67,35 @@ def _vectors(ctx: typer.Context, path: Path | None, lexical_only: bool) -> Stati
     return StaticVectors.load(path) if path is not None else None
 
 
-def _encoders(ctx: typer.Context, lexical_only: bool) -> Encoders:
-    """The sentence encoders that load (none with --lexical-only or HELPDESK_SEMANTIC=false)."""
+def _encoders(ctx: typer.Context, lexical_only: bool, query: str | None = None) -> Encoders:
+    """The sentence encoders that load (none with --lexical-only or HELPDESK_SEMANTIC=false). For one `query`,
+    only the encoder its script is routed to (a Latin query is never scored by e5, nor an Odia one by
+    MiniLM: loading the other was most of a `kb match`); every one if that one does not load, as without."""
     settings = _settings(ctx)
     if lexical_only or not settings.semantic:
         return Encoders({})
-    return load_encoders(settings.encoder_threads, cache=settings.data_dir / CACHE_FOLDER)
+    cache = settings.data_dir / CACHE_FOLDER
+    route = ROUTES.get(script_of(query)) if query is not None else None
+    if route is not None:
+        mine = load_encoders(settings.encoder_threads, (route,), cache=cache)
+        if mine.by_script:
+            return mine
+    return load_encoders(settings.encoder_threads, cache=cache)
 
 
 def _matcher(
-    ctx: typer.Context, directory: Path | None, vectors: StaticVectors | None = None, lexical_only: bool = True
+    ctx: typer.Context, directory: Path | None, vectors: StaticVectors | None = None, lexical_only: bool = True,
+    query: str | None = None,
 ) -> LexicalMatcher:
-    """The matcher the bot would use; the entry vectors are encoded (or read from the cache) before it returns."""
-    return _build(ctx, _load(ctx, directory), vectors, _encoders(ctx, lexical_only))
+    """The matcher the bot would use (for `query` alone: see _encoders); the entry vectors are encoded (or read
+    from the cache) before it returns."""
+    scripts = None if query is None else (script_of(query),)
+    return _build(ctx, _load(ctx, directory), vectors, _encoders(ctx, lexical_only, query), scripts=scripts)
 
 
 def _build(
-    ctx: typer.Context, kb: KnowledgeBase, vectors: StaticVectors | None, encoders: Encoders, cache: bool = True
+    ctx: typer.Context, kb: KnowledgeBase, vectors: StaticVectors | None, encoders: Encoders, cache: bool = True,
+    scripts: tuple[str, ...] | None = None,
 ) -> LexicalMatcher:
     settings = _settings(ctx)
     return LexicalMatcher(
@@ -91,6 +104,7 @@ def _build(
         vectors=None if encoders.by_script else vectors,
         encoders=encoders,
         cache=settings.data_dir / CACHE_FOLDER if cache else None,
+        scripts=scripts,
     )
 
 
@@ -131,7 +145,7 @@ def match_command(
     fmt: Format = "text",
 ) -> None:
     """Show the entries the bot would offer for TEXT, with scores, whether it abstains, and why."""
-    matcher = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only), lexical_only)
+    matcher = _matcher(ctx, directory, _vectors(ctx, vectors, lexical_only), lexical_only, query=text)
     result = matcher.propose(text, lang=lang, limit=limit, audience=audience)
     hits = [{"id": h.entry_id, "question": h.question, "answer": h.answer, "score": h.score} for h in result.hits]
     reasons = result.reasons.__dict__ if result.reasons else {}

