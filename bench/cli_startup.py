@@ -27,6 +27,8 @@ COMMANDS: dict[str, list[str]] = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "helpdesk --help": [str(VENV_BIN / "helpdesk"), "--help"],
     'helpdesk kb match "OTP not received"': [str(VENV_BIN / "helpdesk"), "kb", "match", "OTP not received"],
+    # an Odia question: routed to the multilingual encoder alone (a Latin one to MiniLM alone)
+    'helpdesk kb match "ଓଟିପି ଆସୁନାହିଁ"': [str(VENV_BIN / "helpdesk"), "kb", "match", "ଓଟିପି ଆସୁନାହିଁ"],
 }
 TARGETS_S = {"helpdesk --help": 0.5, 'helpdesk kb match "OTP not received"': 1.5}  # issue 20
 
