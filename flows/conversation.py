@@ -457,8 +457,8 @@ class Conversation:
         if outcome.reopened:  # a merged ticket's: the one that tracks it
             self.say("feedback.reopened", number=outcome.ticket.number)
         else:
-            follow_up = outcome.ticket.number
-            self.reply(lambda: self.t("feedback.follow_up", old=number, number=follow_up,
+            follow_up, old = outcome.ticket.number, outcome.ticket.parent_number or number
+            self.reply(lambda: self.t("feedback.follow_up", old=old, number=follow_up,
                                       days=self.settings.reopen_days), ticket=follow_up)
 
     async def record_rating(self, event: EventData) -> None:

@@ -4,6 +4,8 @@ their "Fixed" rates their own ticket and "Still not working" reopens the ticket 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from core.messages import Reply
@@ -12,6 +14,7 @@ from flows.engine import Engine
 from tests.fakes import ScriptedChat
 from tests.flows.walks import Sessions, desk_does, file_ticket, messages, ticket
 from tickets.attachments import OutgoingFile
+from tickets.desk import SqlTicketDesk
 from tickets.models import OutboxRow
 
 PDF = OutgoingFile("a" * 64 + ".pdf", "application/pdf", "steps.pdf", 1200)
@@ -114,3 +117,34 @@ async def test_the_survivors_receipt_stays_its_own_users(
         queued = list(await s.scalars(select(OutboxRow).where(OutboxRow.user_id == "u2",
                                                               OutboxRow.kind == "operator_reply")))
     assert [(q.delivered_at, q.payload["number"]) for q in queued] == [(None, duplicate)]
+
+
+async def test_still_not_working_after_the_window_files_a_follow_up_of_the_survivor_for_the_merged_user(
+    engine: Engine, chat: ScriptedChat, sessions: Sessions, settings: Settings
+) -> None:
+    other, duplicate, survivor = await _merged(engine, chat, sessions, settings, "en")
+    async with sessions() as session, session.begin():
+        desk = SqlTicketDesk(session, settings)
+        await desk.resolve(survivor, "op-1", None, None)
+        row = await desk.row(survivor)  # as if resolved long ago: moved back from its own stamp
+        assert row.resolved_at is not None
+        row.resolved_at -= timedelta(days=settings.reopen_days + 1)
+    [resolution] = await _pending(other)
+    await other.send_choice(resolution.choices[1].id)
+    follow_up = await ticket(sessions, other.ticket or "")
+    assert (follow_up.channel, follow_up.user_id, follow_up.parent_number) == ("console", "u2", survivor)
+    assert f"Ticket {survivor} was resolved more than" in other.text
+    assert (await ticket(sessions, survivor)).status == "resolved"
+    assert (await ticket(sessions, duplicate)).csat_fixed is False
+
+
+async def test_what_the_merged_user_writes_while_the_survivor_is_open_can_go_to_it(
+    engine: Engine, chat: ScriptedChat, sessions: Sessions, settings: Settings
+) -> None:
+    other, duplicate, survivor = await _merged(engine, chat, sessions, settings, "en")
+    await other.send("the bill page froze again this morning")
+    assert f"You have a ticket open with the helpdesk ({duplicate})" in other.text
+    await other.send_choice(f"add_to_ticket:{duplicate}")
+    assert f"I added your message to ticket {survivor}" in other.text
+    words = [(m.author, m.text) for m in await messages(sessions, settings, survivor) if m.kind == "user"]
+    assert words == [("user:u2", "the bill page froze again this morning")]
