@@ -7,7 +7,7 @@ thing. They never send: what the bot says is appended to `self.replies`, and the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from transitions.core import EventData
@@ -25,6 +25,7 @@ from flows.questions import QUESTIONS, rating_reply
 from flows.states import AFTER_HANDOFF, S
 from kb.offer import audience_of, faq_offer
 from kb.protocol import Hit, Matcher
+from tickets.desk import MERGE_HOPS
 from tickets.lifecycle import ACTIVE
 from tickets.priority import Priority, derive_priority
 from tickets.problems import Joiner, KnownProblem
@@ -172,8 +173,18 @@ class Conversation:
                 ticket = None
             mine = ticket is not None and (ticket.channel, ticket.user_id) == (self.ctx.user.channel,
                                                                                self.ctx.user.user_id)
-            self._named[number] = ticket if mine else None
+            self._named[number] = await self.tracked(ticket) if mine and ticket is not None else None
         return self._named[number]
+
+    async def tracked(self, ticket: Ticket) -> Ticket:
+        """The user's ticket as they follow it: one merged into another has that one's status, and its
+        `merged_into` names the ticket at the end of the chain (the one the team works on)."""
+        tracker = ticket
+        for _ in range(MERGE_HOPS):
+            if not tracker.merged_into:
+                break
+            tracker = await self.ctx.tickets.get(tracker.merged_into)
+        return ticket if tracker is ticket else replace(ticket, status=tracker.status, merged_into=tracker.number)
 
     async def active_ticket(self) -> Ticket | None:
         return await self._active.get()
@@ -183,7 +194,11 @@ class Conversation:
         return await self._resolved.get()
 
     async def _latest_active(self) -> Ticket | None:
-        return await self.ctx.tickets.latest_active(self.ctx.user.channel, self.ctx.user.user_id)
+        ticket = await self.ctx.tickets.latest_active(self.ctx.user.channel, self.ctx.user.user_id)
+        if ticket is None or not ticket.merged_into:
+            return ticket
+        followed = await self.tracked(ticket)
+        return followed if followed.status in ACTIVE else None
 
     async def _latest_resolved(self) -> Ticket | None:
         ticket = await self.ctx.tickets.latest_resolved_unrated(self.ctx.user.channel, self.ctx.user.user_id)
@@ -258,7 +273,8 @@ class Conversation:
         ticket = await self.active_ticket()
         if ticket is None:
             return False
-        return ticket.status == "waiting_on_user" or await self.ctx.desk.asked_user_last(ticket.number)
+        return ticket.status == "waiting_on_user" or await self.ctx.desk.asked_user_last(
+            ticket.merged_into or ticket.number)
 
     async def is_feedback_open(self, event: EventData) -> bool:
         """The ticket the event names is the user's and resolved (or closed): fixed, not fixed, a rating."""
@@ -385,10 +401,10 @@ class Conversation:
         ticket = await self.active_ticket()
         assert ticket is not None
         text = self.text_of(event)
-        await self.ctx.desk.add_user_message(ticket.number, self.ctx.user.user_id, text)
+        went = await self.ctx.desk.add_user_message(ticket.number, self.ctx.user.user_id, text)
         self.data.appended = Appended(ticket.number, text)
         undo = ticket_choices.choice(ticket_choices.SPLIT, ticket.number, self.t("followup.split"))
-        self.reply(lambda: self.t("followup.added", number=ticket.number), choices=(undo,))
+        self.reply(lambda: self.t("followup.added", number=went), choices=(undo,))
 
     async def withdraw_message(self, event: EventData) -> None:
         """Take the message back off the ticket: it starts the new problem instead."""
@@ -438,11 +454,11 @@ class Conversation:
         if held:
             self.data.held_text = None
         outcome = await self.ctx.feedback.not_fixed(number, self.ctx.user.user_id, words)
-        if outcome.reopened:
-            self.say("feedback.reopened", number=number)
+        if outcome.reopened:  # a merged ticket's: the one that tracks it
+            self.say("feedback.reopened", number=outcome.ticket.number)
         else:
-            follow_up = outcome.ticket.number
-            self.reply(lambda: self.t("feedback.follow_up", old=number, number=follow_up,
+            follow_up, old = outcome.ticket.number, outcome.ticket.parent_number or number
+            self.reply(lambda: self.t("feedback.follow_up", old=old, number=follow_up,
                                       days=self.settings.reopen_days), ticket=follow_up)
 
     async def record_rating(self, event: EventData) -> None:

@@ -80,6 +80,10 @@ def build_machine() -> AsyncMachine:
 
 def render_outbox(conv: Conversation, kind: str, payload: dict[str, Any]) -> str:
     """What the user sees for a queued helpdesk message."""
+    tracked = payload.get("tracked_as")
+    if tracked:  # tickets.desk: news of the ticket the user's own was merged into, under their own number
+        news = render_outbox(conv, kind, {**payload, "tracked_as": None})
+        return f"{conv.t('outbox.tracked_as', number=payload['number'], into=tracked)}\n{news}"
     if kind == "ticket_escalated":  # tickets.desk: who has the ticket now, by the team's name in their language
         return conv.t("outbox.escalated", number=payload["number"], team=conv.team_name(str(payload["team"])))
     if kind == "ticket_waiting":

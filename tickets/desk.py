@@ -42,6 +42,9 @@ _LAST_EXCHANGE = (
 PRIORITIES = ("P1", "P2", "P3", "P4")
 MERGE_HOPS = 5  # a merged ticket's follow-ups go to its survivor (merging into a merged ticket is refused)
 SLA_STATUSES = ("on_time", "at_risk", "breached")
+# what a ticket's own user is told that the users of the tickets merged into it are told too (not internal notes,
+# not the merge notice itself)
+FOLLOWED = frozenset({"operator_reply", "ticket_escalated", "ticket_waiting", "ticket_resolved"})
 Derive = Callable[[TicketRow], dict[str, Any]]  # changes computed from the locked row
 AUDITED = ("status", "assignee", "priority", "category", "team", "escalated_to", "sla_status")
 
@@ -89,6 +92,15 @@ class SqlTicketDesk:
         row = await self._session.scalar(query.with_for_update() if for_update else query)
         if row is None:
             raise NotFound(f"no ticket {number}")
+        return row
+
+    async def tracking(self, number: str, *, for_update: bool = False) -> TicketRow:
+        """The ticket that tracks this one's problem: itself, or the one it was merged into (along a chain)."""
+        row = await self.row(number, for_update=for_update)
+        for _ in range(MERGE_HOPS):
+            if not row.merged_into:
+                break
+            row = await self.row(row.merged_into, for_update=for_update)
         return row
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
@@ -150,9 +162,36 @@ class SqlTicketDesk:
         await ticket_event(self._session, "ticket.updated", ticket_of(row))
         return row
 
-    def _deliver(self, row: TicketRow, kind: str, payload: dict[str, Any], message_id: int | None = None) -> Any:
-        return self._outbox.enqueue(row.channel, row.user_id, kind, {"number": row.number, **payload}, row.id,
-                                    message_id)
+    async def _deliver(self, row: TicketRow, kind: str, payload: dict[str, Any], message_id: int | None = None) -> None:
+        """Queue the message for the ticket's user and, for what FOLLOWED names, once for every other user whose
+        ticket was merged into this one: under their own ticket's number and id (so this ticket's receipts stay
+        its own user's), with `tracked_as` naming this ticket."""
+        await self._outbox.enqueue(row.channel, row.user_id, kind, {"number": row.number, **payload}, row.id,
+                                   message_id)
+        if kind not in FOLLOWED:
+            return
+        for merged in await self._merged_users(row):
+            await self._outbox.enqueue(merged.channel, merged.user_id, kind,
+                                       {**payload, "number": merged.number, "tracked_as": row.number}, merged.id)
+
+    async def _merged_users(self, row: TicketRow) -> list[Any]:
+        """A ticket for each user (other than the ticket's own) of the tickets merged into it, directly or along a
+        chain of merges (at most MERGE_HOPS): the nearest, oldest one of theirs."""
+        found: dict[tuple[str, str], Any] = {(row.channel, row.user_id): None}
+        ids = [row.id]
+        for _ in range(MERGE_HOPS):
+            query = (select(TicketRow.id, TicketRow.number, TicketRow.channel, TicketRow.user_id)
+                     .join(TicketLinkRow, TicketLinkRow.ticket_id == TicketRow.id)
+                     .where(TicketLinkRow.other_id.in_(ids), TicketLinkRow.kind == "merged",
+                            TicketRow.merged_into.is_not(None))
+                     .order_by(TicketRow.id))
+            merged = list(await self._session.execute(query))
+            if not merged:
+                break
+            for ticket in merged:
+                found.setdefault((ticket.channel, ticket.user_id), ticket)
+            ids = [ticket.id for ticket in merged]
+        return [ticket for ticket in found.values() if ticket is not None]
 
     async def _add_message(self, row: TicketRow, author: str, kind: str, text: str) -> int:
         message = TicketMessageRow(ticket_id=row.id, author=author, kind=kind, text=text)
@@ -315,8 +354,8 @@ class SqlTicketDesk:
     async def withdraw_user_message(self, number: str, user_id: str, text: str) -> bool:
         """Take back the user's newest message on the ticket when they say it was about a new problem; the
         audit log keeps that it happened. False if that message is no longer the newest of theirs."""
-        row = await self.row(number, for_update=True)
-        author = f"user:{user_id}"
+        row = await self.tracking(number, for_update=True)  # where add_user_message put it
+        number, author = str(row.number), f"user:{user_id}"
         newest = await self._session.scalar(
             select(TicketMessageRow).where(TicketMessageRow.ticket_id == row.id, TicketMessageRow.author == author)
             .order_by(TicketMessageRow.id.desc()).limit(1)

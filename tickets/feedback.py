@@ -53,19 +53,23 @@ class SqlTicketFeedback:
         return ticket_of(row)
 
     async def not_fixed(self, number: str, user_id: str, words: str) -> NotFixedOutcome:
-        """Reopen within the window, otherwise file a linked follow-up; the user's words go with it."""
+        """Reopen within the window, otherwise file a linked follow-up; the user's words go with it. On a ticket
+        merged into another, the "not fixed" is kept on the user's own ticket and the one that tracks the
+        problem is reopened (or followed up, for this user)."""
         actor = f"user:{user_id}"
-        row = await self._desk.change(number, actor, "feedback", None, csat_fixed=False, csat_at=utcnow())
-        old = ticket_of(row)
+        mine = ticket_of(await self._desk.change(number, actor, "feedback", None, csat_fixed=False, csat_at=utcnow()))
+        tracking = await self._desk.tracking(number)
+        old = ticket_of(tracking)
         window = timedelta(days=self._settings.reopen_days)
         if old.resolved_at is None or utcnow() - old.resolved_at <= window:
-            reopened = await self._desk.reopen(number, actor, "the user says the problem is not fixed", None)
+            reopened = await self._desk.reopen(old.number, actor, "the user says the problem is not fixed", None)
             if words:
-                self._session.add(TicketMessageRow(ticket_id=row.id, author=actor, kind="user", text=words))
+                self._session.add(TicketMessageRow(ticket_id=tracking.id, author=actor, kind="user", text=words))
             return NotFixedOutcome(reopened, reopened=True)
         description = words or old.description
         same = {f.name: getattr(old, f.name) for f in fields(TicketDraft)}
-        draft = replace(TicketDraft(**same), description=description, parent_number=old.number, transcript=[],
-                        faq_offered=[], faq_rejected=[], attachments=[])
+        theirs = {f: getattr(mine, f) for f in ("channel", "user_id", "role", "ulb", "language")}
+        draft = replace(TicketDraft(**same), **theirs, description=description, parent_number=old.number,
+                        transcript=[], faq_offered=[], faq_rejected=[], attachments=[])
         follow_up = await self._store.file(draft)
         return NotFixedOutcome(follow_up, reopened=False)

@@ -8,7 +8,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Tx, insert_every_column, utcnow
@@ -53,7 +53,10 @@ def _users_latest(*conditions: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_LATEST_ACTIVE = _users_latest(TicketRow.status.in_(ACTIVE))
+_TRACKER = cast(Table, TicketRow.__table__).alias("tracker")
+# the user's newest ticket the helpdesk works on: their own, or one merged into a ticket the helpdesk works on
+_LATEST_ACTIVE = (_users_latest(or_(TicketRow.status.in_(ACTIVE), _TRACKER.c.status.in_(ACTIVE)))
+                  .outerjoin(_TRACKER, _TRACKER.c.number == TicketRow.merged_into))
 _BY_NUMBER = select(*TicketRow.__table__.columns).where(TicketRow.number == bindparam("p_number"))
 _TICKETS = cast(Table, TicketRow.__table__)
 # Filing, a conversation turn's: every column is given, from the draft and
@@ -143,7 +146,8 @@ class SqlTicketStore:
         })
 
     async def latest_active(self, channel: str, user_id: str) -> Ticket | None:
-        """The user's newest ticket that the helpdesk is still working on, if any."""
+        """The user's newest ticket that the helpdesk is still working on, if any: one merged into another that
+        it is working on counts (as it stands: closed, naming the ticket it was merged into)."""
         row = await self._sql.first(_LATEST_ACTIVE, {"p_channel": channel, "p_user": user_id})
         return None if row is None else ticket_of(row)
 

@@ -100,3 +100,24 @@ async def test_a_merged_tickets_user_is_told_where_it_is_tracked_and_their_messa
         kinds = list(await s.scalars(select(OutboxRow.kind).where(OutboxRow.user_id == "bina")))
     assert [tuple(k) for k in kept] == [(survivor, "it fails again today")]
     assert kinds.count("ticket_merged") == 1
+
+
+async def test_an_operators_reply_on_the_survivor_reaches_the_merged_tickets_user_and_its_receipt_stays_the_survivors(
+    client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket, services: Services
+) -> None:
+    survivor = await file_ticket("asha", "bill page shows an error on save")
+    duplicate = await file_ticket("bina", "bill page error when saving the bill")
+    op = tokens["operator"]
+    assert (await _act(client, op, duplicate, "merge", {"into": survivor})).status_code == 200
+    await services.engine.pending(UserRef("console", "bina"))  # the merge notice
+    replied = await _act(client, op, survivor, "reply", {"text": "Which bill number is it?"})
+    assert replied.status_code == 200, replied.text
+
+    [own] = await services.engine.pending(UserRef("console", "asha"))
+    assert own.text.endswith("Which bill number is it?")
+    [reply] = [m for m in (await _get(client, op, survivor))["messages"] if m["kind"] == "reply"]
+    assert reply["delivery"] == "delivered", "bina's copy, still queued, is not the survivor's receipt"
+    [copy] = await services.engine.pending(UserRef("console", "bina"))
+    assert copy.text.startswith(f"About ticket {survivor}, where the helpdesk follows up your ticket {duplicate}:")
+    assert copy.text.endswith("Which bill number is it?")
+    assert await services.engine.pending(UserRef("console", "asha")) == [], "asha hears it once"
