@@ -1,4 +1,5 @@
-"""A client for `helpdesk chat --json` running as a real subprocess."""
+"""A client for `helpdesk chat --json` running as a real subprocess, and `helpdesk` commands run as one or, where
+only their output matters, in the test's own process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
 
 READ_TIMEOUT = 60.0
 
@@ -25,6 +30,15 @@ def helpdesk_env(database_url: str, data_dir: Path) -> dict[str, str]:
 def helpdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "app", *args], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
+
+
+def helpdesk_here(env: dict[str, str], *args: str) -> Result:
+    """`helpdesk` run in this process with `env`'s settings (and no other HELPDESK_ variable), for a test that
+    checks what a command says rather than how its process behaves: a process start costs seconds, most of them
+    importing what this process has imported already."""
+    settings = {k: v for k, v in env.items() if k.startswith("HELPDESK_")}
+    others: dict[str, str | None] = {k: None for k in os.environ if k.startswith("HELPDESK_") and k not in settings}
+    return CliRunner().invoke(cli, list(args), env=others | settings)
 
 
 class JsonChat:
