@@ -9,7 +9,7 @@ and escalating tickets and building the system for each of the 296 checks was a 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,11 +172,12 @@ async def _close_connections(services: Services) -> None:
 
 
 @pytest.fixture(scope="module")
-def system(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def system(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> System:
+    """The services and the app on the module's database (`seeded` and each check empty the pools they fill)."""
     settings = Settings(database_url=module_database_url, data_dir=tmp_path_factory.mktemp("data"),
                         channel_keys={"portal": "portal-secret", "other": "other-secret"})
     services = build_services(settings)
-    yield System(services, build_app(services))  # no pool to empty after: `seed` and each check empty theirs
+    return System(services, build_app(services))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
