@@ -8,6 +8,7 @@ import os
 import select
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,15 @@ def helpdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
                           timeout=120, check=False)
 
 
-def helpdesk_here(env: dict[str, str], *args: str) -> Result:
-    """`helpdesk` run in this process with `env`'s settings (and no other HELPDESK_ variable), for a test that
-    checks what a command says rather than how its process behaves: a process start costs seconds, most of them
-    importing what this process has imported already."""
+def helpdesk_here(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
+    """`helpdesk` run in this process with `env`'s settings (and no other HELPDESK_ variable), `stdin` on its
+    standard input, for a test that needs what a command says or does rather than its process: a process start
+    costs seconds, most of them importing what this process has imported already. It runs in a thread of its
+    own, where the command can run its event loop even while the test's thread has one (Playwright's)."""
     settings = {k: v for k, v in env.items() if k.startswith("HELPDESK_")}
     others: dict[str, str | None] = {k: None for k in os.environ if k.startswith("HELPDESK_") and k not in settings}
-    return CliRunner().invoke(cli, list(args), env=others | settings)
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(CliRunner().invoke, cli, list(args), input=stdin, env=others | settings).result()
 
 
 class JsonChat:
