@@ -73,6 +73,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "helpdesk.db")
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database for a whole module: one that fills it once and gives each test the same contents
+    again (tests/databases.py `keep` and `restore`), where filling it per test would cost more than the test."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_template")
+        empty_postgres(url)
+        return url
+    return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("module") / "helpdesk.db")
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=tmp_path / "data")

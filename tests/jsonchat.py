@@ -1,4 +1,5 @@
-"""A client for `helpdesk chat --json` running as a real subprocess."""
+"""A client for `helpdesk chat --json` running as a real subprocess, and `helpdesk` commands run as one or, where
+only their output matters, in the test's own process."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import os
 import select
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
 
 READ_TIMEOUT = 60.0
 
@@ -25,6 +31,17 @@ def helpdesk_env(database_url: str, data_dir: Path) -> dict[str, str]:
 def helpdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "app", *args], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
+
+
+def helpdesk_here(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
+    """`helpdesk` run in this process with `env`'s settings (and no other HELPDESK_ variable), `stdin` on its
+    standard input, for a test that needs what a command says or does rather than its process: a process start
+    costs seconds, most of them importing what this process has imported already. It runs in a thread of its
+    own, where the command can run its event loop even while the test's thread has one (Playwright's)."""
+    settings = {k: v for k, v in env.items() if k.startswith("HELPDESK_")}
+    others: dict[str, str | None] = {k: None for k in os.environ if k.startswith("HELPDESK_") and k not in settings}
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(CliRunner().invoke, cli, list(args), input=stdin, env=others | settings).result()
 
 
 class JsonChat:

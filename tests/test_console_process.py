@@ -1,4 +1,6 @@
-"""The console channel end to end: a real `helpdesk chat --json` process, killed and restarted."""
+"""The console channel end to end: a real `helpdesk chat --json` process, killed and restarted. What the chat
+filed is read with `helpdesk tickets` run in the test's process (tests.jsonchat.helpdesk_here): the chat
+process is what these tests check, not that one."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jsonchat import JsonChat, helpdesk, helpdesk_env
+from tests.jsonchat import JsonChat, helpdesk_env, helpdesk_here
 
 
 @pytest.fixture
@@ -47,8 +49,8 @@ def test_a_label_picking_client_files_a_ticket_within_15_messages(chat: JsonChat
     assert number and number.startswith("HD-")
     assert chat.sent <= 15
     assert answer["state"] == "filed"
-    shown = helpdesk(env, "tickets", "show", number, "--format", "json")
-    assert shown.returncode == 0, shown.stderr
+    shown = helpdesk_here(env, "tickets", "show", number, "--format", "json")
+    assert shown.exit_code == 0, shown.output
     ticket = json.loads(shown.stdout)
     assert (ticket["category"], ticket["priority"], ticket["module"]) == ("technical", "P2", "attendance")
     assert ticket["priority_reason"] == "your work has stopped and there is no workaround"
@@ -56,7 +58,7 @@ def test_a_label_picking_client_files_a_ticket_within_15_messages(chat: JsonChat
     said = [line["text"] for line in ticket["transcript"]]
     assert "The attendance page shows an error and the muster roll total is wrong" in said
     assert "Yes, file it" in said
-    table = helpdesk(env, "tickets", "show", number)
+    table = helpdesk_here(env, "tickets", "show", number)
     assert "Transcript" in table.stdout and number in table.stdout
 
 
@@ -106,7 +108,7 @@ def test_a_repeated_message_id_after_a_kill_files_no_second_ticket(env: dict[str
     again = second.send("mina", choice="confirm", message_id="msg-77")
     assert again == {"replies": [], "state": "filed", "ticket": None}
     second.close()
-    listed = json.loads(helpdesk(env, "tickets", "list", "--format", "json").stdout)
+    listed = json.loads(helpdesk_here(env, "tickets", "list", "--format", "json").stdout)
     assert [t["number"] for t in listed] == [filed["ticket"]]
 
 
@@ -120,6 +122,6 @@ def test_the_bot_refuses_to_start_on_an_invalid_knowledge_base(env: dict[str, st
     assert result.returncode == 2 and result.stdout == ""
     assert "helpdesk cannot start" in result.stderr
     assert f"{content / 'login.yaml'}:2" in result.stderr and "id" in result.stderr
-    lint = helpdesk(env, "kb", "lint", str(content))
-    assert lint.returncode != 0
-    assert f"{content / 'login.yaml'}:2" in lint.stdout + lint.stderr
+    lint = helpdesk_here(env, "kb", "lint", str(content))
+    assert lint.exit_code != 0
+    assert f"{content / 'login.yaml'}:2" in lint.output

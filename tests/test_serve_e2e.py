@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.jsonchat import JsonChat, helpdesk, helpdesk_env
+from tests.jsonchat import JsonChat, helpdesk_env, helpdesk_here
 from tests.serving import serving
 from tests.test_console_process import walk_to_module_question
 
@@ -29,7 +29,7 @@ def server(env: dict[str, str]) -> Iterator[str]:
 def test_a_console_ticket_is_worked_over_http_and_the_reply_reaches_only_that_user(
     server: str, env: dict[str, str]
 ) -> None:
-    token = helpdesk(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
+    token = helpdesk_here(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
     headers = {"Authorization": f"Bearer {token}"}
     chat = JsonChat(env)
     walk_to_module_question(chat, "asha")

@@ -27,6 +27,11 @@ def test_a_test_on_a_database_is_a_db_test(request: pytest.FixtureRequest, datab
     assert timeout_of(request.node) == TIMEOUT_S["db"]
 
 
+def test_a_test_on_a_database_of_its_module_is_a_db_test(request: pytest.FixtureRequest,
+                                                         module_database_url: str) -> None:
+    assert tiers_of(request.node) == ["db"]
+
+
 def test_a_test_given_the_database_through_another_fixture_is_a_db_test(
     request: pytest.FixtureRequest, settings: object
 ) -> None:

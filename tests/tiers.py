@@ -5,7 +5,8 @@ uses, so a new test is classified without anyone remembering to mark it.
 - browser: a test that drives Chromium (the `browser` or `page` fixture);
 - e2e: a test that starts `helpdesk` as a real process (its module uses subprocess, tests.serving or
   tests.jsonchat, or it takes the `server` fixture);
-- db: a test on a real database (the `database_url` fixture, directly or through another fixture);
+- db: a test on a real database (the `database_url` or `module_database_url` fixture, directly or through
+  another fixture);
 - unit: the rest.
 
 A test marked by hand with a tier keeps it; one marked `timeout(...)` by hand keeps its timeout.
@@ -28,6 +29,7 @@ TIMEOUT_S = {"unit": 60, "db": 180, "e2e": 300, "browser": 300, "fuzz": 1800, "s
 DIRECTORY_TIERS = ("soak", "fuzz")
 BROWSER_FIXTURES = frozenset({"browser", "page"})
 PROCESS_FIXTURES = frozenset({"server"})
+DATABASE_FIXTURES = frozenset({"database_url", "module_database_url"})
 PROCESS_MODULES = frozenset({"subprocess", "tests.serving", "tests.jsonchat", "tests.telegram.serving"})
 
 
@@ -43,7 +45,7 @@ def tier_of(item: pytest.Item) -> str:
         return "browser"
     if fixtures & PROCESS_FIXTURES or _starts_processes(getattr(item, "module", None)):
         return "e2e"
-    if "database_url" in fixtures:
+    if fixtures & DATABASE_FIXTURES:
         return "db"
     return "unit"
 

@@ -40,6 +40,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def tokens(services: Services) -> dict[str, str]:
+    return await make_tokens(services)
+
+
+async def make_tokens(services: Services) -> dict[str, str]:
     """A token for each role (the tier token belongs to the vendor team)."""
     made = {}
     async with services.sessions() as session, session.begin():
@@ -61,7 +65,11 @@ FileTicket = Callable[..., Awaitable[str]]
 
 @pytest.fixture
 def file_ticket(services: Services) -> FileTicket:
-    """File a ticket the way a user does, through the engine; returns its number."""
+    return ticket_filer(services)
+
+
+def ticket_filer(services: Services) -> FileTicket:
+    """Files a ticket the way a user does, through the engine, and returns its number."""
     count = 0
 
     async def file(user: str | None = None, description: str = "bill page shows an error on save") -> str:

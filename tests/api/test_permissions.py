@@ -1,18 +1,29 @@
-"""Every route against every role: who is let through and who gets 403 (or 404 where existence is private)."""
+"""Every route against every role: who is let through and who gets 403 (or 404 where existence is private).
+
+Each check starts from the same database, `Seed`: filled once per module and backend, through the engine and
+the API as the checks' callers would fill it, kept, and put back before every check (tests/databases.py `keep`
+and `restore`), so that no check sees what another one changed. The system the checks call (`system`: the
+services and the app) is built once per module too; each check empties its database pools when it ends. Filing
+and escalating tickets and building the system for each of the 296 checks was a quarter of the suite's time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from api.accounts import WebAccountRow
-from app.wiring import Services
-from tests.api.conftest import FileTicket, auth
+from app.wiring import Services, build_app, build_services
+from core.settings import Settings
+from tests.api.conftest import FileTicket, auth, make_tokens, ticket_filer
+from tests.databases import Kept, keep, restore
 from tickets.models import NotificationRow
 from tickets.notifications import SqlNotifications
 from tickets.operators import SqlOperators
@@ -86,19 +97,42 @@ ALLOWED = {
 }
 
 
-async def _people_and_a_notification(services: Services, role: str) -> int:
-    """Operator rows for the caller and a colleague, and a notification for the caller; its id."""
+@dataclass(frozen=True)
+class Seed:
+    """What every check finds in its database (and the operator rows, notifications and the console account
+    acct-1 that `_people_and_notifications` adds)."""
+
+    tokens: dict[str, str]  # a token per role, for "{role}-1" (tests/api/conftest.py)
+    escalated: tuple[str, int]  # a ticket escalated to the vendor team (the tier token's) and its version
+    resolved: tuple[str, int]  # another, escalated then resolved: close and reopen act on it
+    webhook: int
+    notes: dict[str, int]  # each role's caller's own notification
+    other: str  # a ticket left with the state technical team: the second ticket of a link or a merge
+
+
+@dataclass(frozen=True)
+class System:
+    services: Services
+    app: FastAPI
+
+
+async def _people_and_notifications(services: Services) -> dict[str, int]:
+    """Operator rows for every caller and a colleague op-2, a notification for each caller and the console
+    account acct-1; each role's notification id."""
+    callers = {role: f"{role}-1" for role in ALLOWED}
     async with services.sessions() as session, session.begin():
         operators = SqlOperators(session, services.settings)
         await operators.create("op-2", "operator")
-        if role == "tier":
-            await operators.create("tier-1", "tier", "vendor")
-        else:
-            await operators.create(f"{role}-1", "operator")
-        await SqlNotifications(session).notify(f"{role}-1", "sla_at_risk", "HD-000001 is at risk")
+        for role, name in callers.items():
+            await (operators.create(name, "tier", "vendor") if role == "tier" else operators.create(name, "operator"))
+            await SqlNotifications(session).notify(name, "sla_at_risk", "HD-000001 is at risk")
         session.add(WebAccountRow(name="acct-1", role="operator", password_hash="-"))  # noqa: S106 (no sign-in)
     async with services.sessions() as session:
-        return int(await session.scalar(select(func.max(NotificationRow.id))) or 0)
+        rows = await session.execute(select(NotificationRow.recipient, func.max(NotificationRow.id))
+                                     .where(NotificationRow.recipient.in_(callers.values()))
+                                     .group_by(NotificationRow.recipient))
+        ids = {recipient: int(note) for recipient, note in rows.all()}
+    return {role: ids[name] for role, name in callers.items()}
 
 
 async def _escalated_ticket(client: httpx.AsyncClient, file_ticket: FileTicket, admin: str) -> tuple[str, int]:
@@ -110,26 +144,82 @@ async def _escalated_ticket(client: httpx.AsyncClient, file_ticket: FileTicket, 
     return number, escalated.json()["version"]
 
 
+async def _seed(services: Services, client: httpx.AsyncClient) -> Seed:
+    tokens = await make_tokens(services)
+    admin = tokens["admin"]
+    file_ticket = ticket_filer(services)
+    escalated = await _escalated_ticket(client, file_ticket, admin)
+    number, version = await _escalated_ticket(client, file_ticket, admin)
+    resolved = await client.post(f"/api/tickets/{number}/resolve", json={}, headers=auth(admin, version))
+    assert resolved.status_code == 200, resolved.text
+    hook = {"url": "https://erp.example.org/h", "events": ["ticket.updated"]}
+    webhook = await client.post("/api/webhooks", json=hook, headers=auth(admin))
+    assert webhook.status_code == 201, webhook.text
+    notes = await _people_and_notifications(services)
+    other = await file_ticket()
+    return Seed(tokens, escalated, (number, resolved.json()["version"]), webhook.json()["id"], notes, other)
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://helpdesk")
+
+
+async def _close_connections(services: Services) -> None:
+    """Empty the pools: each check runs in an event loop of its own, and SQLite's file is replaced under them."""
+    await services.db.dispose()
+    if services.read_db is not None:
+        await services.read_db.dispose()
+
+
+@pytest.fixture(scope="module")
+def system(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> System:
+    """The services and the app on the module's database (`seeded` and each check empty the pools they fill)."""
+    settings = Settings(database_url=module_database_url, data_dir=tmp_path_factory.mktemp("data"),
+                        channel_keys={"portal": "portal-secret", "other": "other-secret"})
+    services = build_services(settings)
+    return System(services, build_app(services))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def seeded(system: System, module_database_url: str,
+                 tmp_path_factory: pytest.TempPathFactory) -> tuple[Seed, Kept]:
+    try:
+        async with _client(system.app) as client:
+            seed = await _seed(system.services, client)
+    finally:
+        await _close_connections(system.services)
+    return seed, keep(module_database_url, tmp_path_factory.mktemp("seed") / "helpdesk.db")
+
+
+@pytest.fixture
+def seed(seeded: tuple[Seed, Kept]) -> Seed:
+    return seeded[0]
+
+
+@pytest.fixture
+async def seeded_client(system: System, seeded: tuple[Seed, Kept]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the system, on the database as `seeded` left it."""
+    restore(seeded[1])
+    try:
+        async with _client(system.app) as client:
+            yield client
+    finally:
+        await _close_connections(system.services)
+
+
 @pytest.mark.parametrize("role", sorted(ALLOWED))
 @pytest.mark.parametrize("name", sorted(ROUTES))
 async def test_each_role_may_do_exactly_what_the_table_says(
-    client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket, services: Services, role: str,
-    name: str,
+    seeded_client: httpx.AsyncClient, seed: Seed, role: str, name: str
 ) -> None:
+    client = seeded_client
     route = ROUTES[name]
-    number, version = await _escalated_ticket(client, file_ticket, tokens["admin"])
-    if name in ("close", "reopen"):  # these act on a resolved ticket
-        resolved = await client.post(f"/api/tickets/{number}/resolve", json={}, headers=auth(tokens["admin"], version))
-        version = resolved.json()["version"]
-    hook = {"url": "https://erp.example.org/h", "events": ["ticket.updated"]}
-    webhook = await client.post("/api/webhooks", json=hook, headers=auth(tokens["admin"]))
-    note = await _people_and_a_notification(services, role)
-    path = route.path.format(n=number, w=webhook.json().get("id"), me=f"{role}-1", note=note)
+    number, version = seed.resolved if name in ("close", "reopen") else seed.escalated
+    path = route.path.format(n=number, w=seed.webhook, me=f"{role}-1", note=seed.notes[role])
     body = route.body
     if body and "{other}" in body.values():  # links and merges name a second ticket
-        other = await file_ticket()
-        body = {k: other if v == "{other}" else v for k, v in body.items()}
-    headers = auth(tokens[role], version if route.versioned else None)
+        body = {k: seed.other if v == "{other}" else v for k, v in body.items()}
+    headers = auth(seed.tokens[role], version if route.versioned else None)
     if route.file is None:
         response = await client.request(route.method, path, json=body, headers=headers)
     else:
@@ -142,10 +232,10 @@ async def test_each_role_may_do_exactly_what_the_table_says(
         assert response.json()["error"] == "forbidden"
 
 
-def test_the_table_covers_every_api_route(app: FastAPI) -> None:
+def test_the_table_covers_every_api_route(system: System) -> None:
     """A new route must be added to ROUTES (and so to this test) before it ships."""
     # from the OpenAPI paths: app.routes holds included routers, not their routes, on current FastAPI
-    served = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
+    served = {(method.upper(), path) for path, operations in system.app.openapi()["paths"].items()
               if path.startswith("/api/")
               and not path.startswith("/api/problems")  # tests/problems/test_permissions.py has their table
               and path != "/api/jira/webhook"  # JIRA's shared secret, not a token (tests/jira)
@@ -164,14 +254,14 @@ def test_the_table_covers_every_api_route(app: FastAPI) -> None:
 
 @pytest.mark.parametrize("action", ["view", "claim", "reply", "note", "resolve", "escalate"])
 async def test_a_tier_team_cannot_tell_other_teams_tickets_from_missing_ones(
-    client: httpx.AsyncClient, tokens: dict[str, str], file_ticket: FileTicket, action: str
+    seeded_client: httpx.AsyncClient, seed: Seed, action: str
 ) -> None:
-    number = await file_ticket()  # routed to the state technical team, not escalated to the vendor
-    route = ROUTES[action]
-    theirs = await client.request(route.method, route.path.format(n=number), json=route.body,
-                                  headers=auth(tokens["tier"], 1))
+    client = seeded_client
+    route = ROUTES[action]  # `seed.other` is the state technical team's, never escalated to the vendor
+    theirs = await client.request(route.method, route.path.format(n=seed.other), json=route.body,
+                                  headers=auth(seed.tokens["tier"], 1))
     missing = await client.request(route.method, route.path.format(n="HD-999999"), json=route.body,
-                                   headers=auth(tokens["tier"], 1))
+                                   headers=auth(seed.tokens["tier"], 1))
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json()["error"] == missing.json()["error"] == "not_found"
 
@@ -186,7 +276,7 @@ async def test_a_tier_queue_lists_only_tickets_escalated_to_that_team(
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc"])
-async def test_no_valid_token_is_401(client: httpx.AsyncClient, header: str | None) -> None:
-    response = await client.get("/api/tickets", headers={"Authorization": header} if header else {})
+async def test_no_valid_token_is_401(seeded_client: httpx.AsyncClient, header: str | None) -> None:
+    response = await seeded_client.get("/api/tickets", headers={"Authorization": header} if header else {})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"

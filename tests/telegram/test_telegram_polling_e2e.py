@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.jsonchat import helpdesk, helpdesk_env
+from tests.jsonchat import helpdesk, helpdesk_env, helpdesk_here
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.serving import serving
 
@@ -62,7 +62,7 @@ def test_a_telegram_user_files_a_ticket_by_pressing_buttons(
     fake.inject({"a_kind_from_the_future": {"chat": {"id": ASHA}}})  # acknowledged, logged, no crash
     calls_before, polls_before = len(fake.calls()), len(fake.calls("getUpdates"))
     said = file_a_ticket_by_buttons(fake)
-    [ticket] = json.loads(helpdesk(env, "tickets", "list", "--format", "json").stdout)
+    [ticket] = json.loads(helpdesk_here(env, "tickets", "list", "--format", "json").stdout)
     assert ticket["number"] in said
     assert (ticket["channel"], ticket["user_id"], ticket["module"]) == ("telegram", str(ASHA), "attendance")
     questions = [m for m in fake.sent(ASHA) if m.get("reply_markup")]
@@ -86,7 +86,7 @@ def test_an_operator_reply_over_http_arrives_in_the_users_telegram_chat(
     server: str, env: dict[str, str], fake: FakeBotApi
 ) -> None:
     file_a_ticket_by_buttons(fake)
-    token = helpdesk(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
+    token = helpdesk_here(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
     headers = {"Authorization": f"Bearer {token}"}
     [ticket] = httpx.get(f"{server}/api/tickets", headers=headers).json()["items"]
     before = len(fake.sent(ASHA))

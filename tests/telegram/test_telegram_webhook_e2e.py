@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.jsonchat import helpdesk
+from tests.jsonchat import helpdesk, helpdesk_here
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.serving import serving
 from tests.telegram.test_telegram_polling_e2e import ASHA, walk_to_confirm
@@ -45,7 +45,7 @@ def test_a_telegram_user_files_one_ticket_through_the_webhook_however_often_it_i
     statuses += [fake.post_update(confirm) for _ in range(5)]  # and one after another
     said = fake.wait_for_replies(ASHA, before)
     assert statuses == [200] * 10
-    [ticket] = json.loads(helpdesk(env, "tickets", "list", "--format", "json").stdout)
+    [ticket] = json.loads(helpdesk_here(env, "tickets", "list", "--format", "json").stdout)
     assert [line for line in said if ticket["number"] in line]
     assert sum(ticket["number"] in m["text"] for m in fake.sent(ASHA)) == 1, "announced once"
     calls = fake.calls()[calls_before:]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from core.settings import Settings
 from tests.api.conftest import app, client, file_ticket, services  # noqa: F401 (the real app, in process)
-from tests.jsonchat import helpdesk_env
+from tests.jsonchat import helpdesk_env, helpdesk_here
 from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +42,11 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 def add_user(env: dict[str, str], name: str, role: str, team: str | None = None) -> None:
+    """A console account, made as an admin makes one (`helpdesk users create`), in this process: the account is
+    what a test needs, not that command's process."""
     extra = ["--team", team] if team else []
-    done = subprocess.run([sys.executable, "-m", "app", "users", "create", name, "--role", role, *extra],
-                          env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
+    done = helpdesk_here(env, "users", "create", name, "--role", role, *extra, stdin=PASSWORD + "\n")
+    assert done.exit_code == 0, done.output
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ import re
 import shutil
 import sqlite3
 import struct
-import subprocess
-import sys
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -24,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from app.wiring import MESSAGES_DIR
 from core.db import upgrade
 from core.i18n import Catalog
-from tests.jsonchat import helpdesk_env
+from tests.jsonchat import helpdesk_env, helpdesk_here
 from tests.serving import serving
 from tests.web.conftest import ROOT, SHOTS, new_page
 
@@ -61,8 +59,8 @@ def site(site_root: Path) -> Iterator[tuple[str, str]]:
         "HELPDESK_KB_DIR": str(kb), "HELPDESK_WEB_CHAT_NEW_PER_MINUTE": "0",
         "HELPDESK_CHAT_LIMIT_EXEMPT_ADDRESSES": '["127.0.0.1"]', "HELPDESK_CHAT_MESSAGES_OVERALL_PER_MINUTE": "0",
         "HELPDESK_CHAT_CONVERSATIONS_OVERALL_PER_HOUR": "0"}
-    made = subprocess.run([sys.executable, "-m", "app", "tokens", "create", "--name", "priya", "--role", "operator"],
-                          env=env, capture_output=True, text=True, timeout=120, check=True)
+    made = helpdesk_here(env, "tokens", "create", "--name", "priya", "--role", "operator")
+    assert made.exit_code == 0, made.output
     with serving(env) as server:
         yield server, made.stdout.strip()
 
