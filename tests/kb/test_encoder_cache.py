@@ -20,4 +20,6 @@ def test_minilm_from_its_kept_optimised_graph_encodes_exactly_as_the_model_itsel
     [kept] = tmp_path.glob("minilm-int8-*.onnx")
     again = MiniLm(1, cache=tmp_path).queries(TEXTS)  # starts from the kept graph
     assert np.array_equal(plain, first) and np.array_equal(plain, again)
-    assert [p.name for p in tmp_path.iterdir()] == [kept.name], "no partial file left behind"
+    # besides the graph, only the markers of the pinned-hash checks already passed (kb.encoders)
+    rest = [p.name for p in tmp_path.iterdir() if not (p.name.startswith("sha256-") and p.suffix == ".checked")]
+    assert rest == [kept.name], "no partial file left behind"
