@@ -17,13 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.printed import print_figures
-from kb.encoders import load_encoders
-from kb.evaluate import Outcome, Policy, choose_policy, load_cases, run_cases
-from kb.loader import load_knowledge_base
-from kb.loo import held_out, remembering
-from kb.matcher import DEFAULT_THRESHOLD, ROMANISED, ROMANISED_BELOW, LexicalMatcher
+from bench.romanised_rows import is_romanised, romanised_rows
+from kb.evaluate import Outcome, Policy, choose_policy, run_cases
+from kb.loo import held_out
+from kb.matcher import DEFAULT_THRESHOLD, ROMANISED, LexicalMatcher
 
-ROOT = Path(__file__).resolve().parent.parent
 FOLDS = 5
 SHUFFLES = 20
 LEXICAL = Policy(DEFAULT_THRESHOLD, 0.0, 0.08, 0.0)
@@ -37,14 +35,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    kb = load_knowledge_base(ROOT / "kb" / "content")
-    encoders = remembering(load_encoders(1, ["minilm"]))
-    minilm = encoders.by_script["latin"]
-    rows = [case for path in sorted((ROOT / "kb" / "tuning").glob("*-oos.yaml")) for case in load_cases(path)]
-    oos = [c for c in rows if c.text.isascii() and minilm.coverage(c.text) < ROMANISED_BELOW]
+    kb, encoders, oos = romanised_rows()
     outcomes: list[Outcome] = []
     for smaller, case in held_out(kb):
-        if case.lang is None and case.text.isascii() and minilm.coverage(case.text) < ROMANISED_BELOW:
+        if case.lang is None and is_romanised(encoders, case.text):
             outcomes += run_cases(LexicalMatcher(smaller, encoders=encoders), [case])
     outcomes += run_cases(LexicalMatcher(kb, encoders=encoders), oos)
     outcomes = [o for o in outcomes if o.script == ROMANISED]

@@ -13,13 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.printed import print_figures
-from kb.encoders import load_encoders
-from kb.evaluate import Outcome, choose_policy, load_cases, run_cases
-from kb.loader import load_knowledge_base
-from kb.loo import held_out, remembering
+from bench.romanised_rows import romanised_rows
+from kb.evaluate import Outcome, choose_policy, run_cases
+from kb.loo import held_out
 from kb.matcher import ROMANISED, ROMANISED_BELOW, ROUTES, LexicalMatcher
 
-ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8)
 
 
@@ -27,11 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    kb = load_knowledge_base(ROOT / "kb" / "content")
-    encoders = remembering(load_encoders(1, ["minilm"]))
+    kb, encoders, romanised = romanised_rows()
     minilm = encoders.by_script["latin"]
-    rows = [case for path in sorted((ROOT / "kb" / "tuning").glob("*-oos.yaml")) for case in load_cases(path)]
-    romanised = [c for c in rows if c.text.isascii() and minilm.coverage(c.text) < ROMANISED_BELOW]
     cases = [(smaller, case) for position, (smaller, case) in enumerate(held_out(kb))
              if position % 2 and case.lang is None and minilm.coverage(case.text) < ROMANISED_BELOW]  # fmt: skip
     shown: dict[str, object] = {"validation_rows": len(cases) + len(romanised)}
