@@ -25,6 +25,7 @@ from core.i18n import Catalog
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
 from flows.engine import Engine
+from flows.input import command_of
 from flows.models import ConversationRow
 from flows.states import CASE_QUESTIONS, S
 from flows.words import COMMAND_WORDS
@@ -96,7 +97,7 @@ class EngineMachine(RuleBasedStateMachine):
         for name in PROFILE_FIELDS:
             if before.get("profile", {}).get(name):
                 assert data.get("profile", {}).get(name), f"profile {name} lost after {inbound} in {before_state}"
-        command = inbound.text is not None and inbound.choice is None and inbound.text.strip().lower() in COMMANDS
+        command = inbound.text is not None and inbound.choice is None and command_of(inbound.text) is not None
         if before_state in CASE_QUESTIONS and state in CASE_QUESTIONS and not command:
             for name in CASE_FIELDS:
                 if before.get("case", {}).get(name) is not None:
