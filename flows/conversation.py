@@ -484,9 +484,11 @@ class Conversation:
 
     def new_case(self, event: EventData) -> None:
         """Forget the previous problem; the transcript keeps only what starts this one: the message, or the
-        message held while asking whether it was about the open ticket, that question and its answer."""
+        message held while asking whether it was about the open ticket, that question and its answer. A
+        question the user left to change the language or profile is no longer theirs to go back to."""
         self.data.case = Case()
         self.data.editing = False
+        self.data.resume = None
         transcript, held = self.data.transcript, self.data.held_text
         start = next((n for n in range(len(transcript) - 1, -1, -1)
                       if held and transcript[n].get("from") == "user" and transcript[n].get("text") == held),
@@ -496,6 +498,7 @@ class Conversation:
     def drop_case(self, event: EventData) -> None:
         self.data.case = Case()
         self.data.editing = False
+        self.data.resume = None
         self.say("cancelled")
 
     def remember_where(self, event: EventData) -> None:

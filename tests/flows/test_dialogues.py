@@ -384,3 +384,28 @@ async def test_ulbs_come_from_configuration(
     await chat.pick("English")
     await chat.pick("CBO")
     assert chat.labels == ["Puri"]
+
+
+
+async def test_restart_after_a_profile_change_asks_for_a_new_problem_not_a_dropped_ones_question(
+    chat: ScriptedChat,
+) -> None:
+    """The question left for the profile belonged to the problem restart dropped: never gone back to (it was,
+    and the summary of a problem without answers failed the turn; found by tests/fuzz/test_engine_machine.py)."""
+    await chat.send("hello")
+    await chat.send("profile")  # before any language: the profile stays incomplete, so nothing resumes yet
+    await chat.pick("Junior")
+    await chat.pick("Jatni")
+    await chat.send("the bill page shows an error when I save")
+    if await chat.state() == "offering_faq":
+        await chat.pick("not my problem")
+    await chat.pick("Bills")
+    await chat.pick("not working")
+    assert await chat.state() == "awaiting_impact"
+    await chat.send("profile")
+    await chat.pick("Junior")
+    await chat.pick("Jatni")
+    await chat.send("restart")
+    while await chat.state() in ("awaiting_language", "awaiting_role", "awaiting_ulb"):
+        await chat.pick(next(c.label for r in chat.last for c in r.choices))
+    assert await chat.state() == "awaiting_problem", chat.text
