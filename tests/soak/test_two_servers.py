@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.db import sync_url
-from tests.soak.harness import KEY, PROBLEM, Server, soak_env
+from tests.soak.harness import KEY, PROBLEM, Server, operator_token, soak_env
 
 USERS, BURST = 10, 6
 WALK = ("hello", "English", "Junior", "Jatni", PROBLEM, "Muster roll", "Something is not working for me",
@@ -82,8 +80,7 @@ def test_two_servers_apply_each_users_events_one_at_a_time_and_deliver_each_webh
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes share a PostgreSQL database; SQLite is for one")
     env = soak_env(database_url, tmp_path / "data")
-    admin = subprocess.run([sys.executable, "-m", "app", "tokens", "create", "--name", "root", "--role", "admin"],
-                           env=env, capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+    admin = operator_token(env, "root", "admin")
     servers = [Server(env), Server(env)]
 
     async def run() -> list[str]:
