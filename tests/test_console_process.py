@@ -112,6 +112,7 @@ def test_a_repeated_message_id_after_a_kill_files_no_second_ticket(env: dict[str
     assert [t["number"] for t in listed] == [filed["ticket"]]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # exits before opening the database
 def test_the_bot_refuses_to_start_on_an_invalid_knowledge_base(env: dict[str, str], tmp_path: Path) -> None:
     content = tmp_path / "kb" / "content"
     content.mkdir(parents=True)

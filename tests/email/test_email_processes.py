@@ -22,6 +22,7 @@ from flows.models import ConversationRow
 from tests.email.conftest import FixedClock
 from tests.email.mails import MailWorld, mail
 from tests.email.test_email_channel import NO_FAQ, USER
+from tests.jsonchat import helpdesk_here
 
 TIMEOUT_S = 120
 
@@ -89,13 +90,13 @@ async def test_two_servers_reading_one_mailbox_answer_each_mail_once(
 
 
 def test_check_names_what_is_wrong(mail_settings: Settings, tmp_path: Path) -> None:
-    good = subprocess.run(helpdesk("email", "check"), capture_output=True, text=True, env=env_for(mail_settings),
-                          timeout=TIMEOUT_S)
-    assert good.returncode == 0, good.stdout + good.stderr
+    # run in this process (tests.jsonchat.helpdesk_here): what the command says is checked, not its process
+    good = helpdesk_here(env_for(mail_settings), "email", "check")
+    assert good.exit_code == 0, good.output
     assert "ok   imap" in good.stdout and "IDLE" in good.stdout and "ok   smtp" in good.stdout
     wrong = mail_settings.email_imap_url.replace("secret-for-tests", "wrong") if mail_settings.email_imap_url else ""
-    bad = subprocess.run(helpdesk("email", "check"), capture_output=True, text=True, timeout=TIMEOUT_S,
-                         env=env_for(mail_settings, HELPDESK_EMAIL_IMAP_URL=wrong, HELPDESK_EMAIL_ADDRESS=""))
-    assert bad.returncode == 1
+    bad = helpdesk_here(env_for(mail_settings, HELPDESK_EMAIL_IMAP_URL=wrong, HELPDESK_EMAIL_ADDRESS=""),
+                        "email", "check")
+    assert bad.exit_code == 1
     assert "fail settings: HELPDESK_EMAIL_ADDRESS is not set" in bad.stdout and "fail imap" in bad.stdout
     assert "wrong" not in bad.stdout  # never the password

@@ -1,7 +1,7 @@
 """End to end: `helpdesk serve --telegram polling` as a real process, long-polling our fake Bot API.
 
 A Telegram user files a ticket by pressing buttons; an operator answers it through the HTTP API and the
-outbox worker pushes the answer into the user's chat without the user writing again.
+outbox worker pushes the answer into the user's chat without the user writing again (one test, one server).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def walk_to_confirm(fake: FakeBotApi) -> None:
         press(fake, words)
 
 
-def test_a_telegram_user_files_a_ticket_by_pressing_buttons(
+def test_a_telegram_user_files_a_ticket_by_pressing_buttons_and_an_operators_reply_arrives_in_the_chat(
     server: str, env: dict[str, str], fake: FakeBotApi
 ) -> None:
     fake.inject({"a_kind_from_the_future": {"chat": {"id": ASHA}}})  # acknowledged, logged, no crash
@@ -74,25 +74,22 @@ def test_a_telegram_user_files_a_ticket_by_pressing_buttons(
           f"({', '.join(f'{m} {sum(c.method == m for c in calls)}' for m in sorted({c.method for c in calls}))})"
           f" + {polls} getUpdates")
 
+    # and an operator's reply over HTTP arrives in the user's chat without the user writing again (the same
+    # server and ticket: a second test would start a server and walk the buttons again for it)
+    token = helpdesk_here(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    [listed] = httpx.get(f"{server}/api/tickets", headers=headers).json()["items"]
+    before = len(fake.sent(ASHA))
+    answered = httpx.post(f"{server}/api/tickets/{listed['number']}/reply",
+                          json={"text": "Please try again after 5 pm (use *Save draft* first)."}, headers=headers)
+    assert answered.status_code == 200
+    [pushed] = fake.wait_for_replies(ASHA, before, timeout_s=30)
+    assert pushed == (f"Message from the helpdesk about your ticket {listed['number']}:\n"
+                      "Please try again after 5 pm (use *Save draft* first).")
+
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # exits before opening the database
 def test_serve_with_telegram_but_no_token_says_so_and_exits_2(database_url: str, tmp_path: Path) -> None:
     result = helpdesk(helpdesk_env(database_url, tmp_path / "data"), "serve", "--telegram", "polling")
     assert result.returncode == 2
     assert "HELPDESK_TELEGRAM_TOKEN" in result.stderr
-
-
-def test_an_operator_reply_over_http_arrives_in_the_users_telegram_chat(
-    server: str, env: dict[str, str], fake: FakeBotApi
-) -> None:
-    file_a_ticket_by_buttons(fake)
-    token = helpdesk_here(env, "tokens", "create", "--name", "priya", "--role", "operator").stdout.strip()
-    headers = {"Authorization": f"Bearer {token}"}
-    [ticket] = httpx.get(f"{server}/api/tickets", headers=headers).json()["items"]
-    before = len(fake.sent(ASHA))
-    answered = httpx.post(f"{server}/api/tickets/{ticket['number']}/reply",
-                          json={"text": "Please try again after 5 pm (use *Save draft* first)."}, headers=headers)
-    assert answered.status_code == 200
-    [pushed] = fake.wait_for_replies(ASHA, before, timeout_s=30)
-    assert pushed == (f"Message from the helpdesk about your ticket {ticket['number']}:\n"
-                      "Please try again after 5 pm (use *Save draft* first).")
