@@ -16,7 +16,7 @@ import bot
 from app.wiring import MESSAGES_DIR, Services
 from bot.voice_prompts import VOICE_MESSAGES_DIR
 from core.i18n import Catalog, check_catalog
-from tests.jsonchat import helpdesk, helpdesk_env, helpdesk_here
+from tests.jsonchat import helpdesk_env, helpdesk_here
 from tests.voice.conftest import PUBLIC_URL, Phone
 from tickets.lifecycle import STATUSES
 
@@ -38,8 +38,8 @@ async def test_render_prompts_writes_odia_audio_that_the_app_serves(
 ) -> None:
     env = helpdesk_env(database_url, services.settings.data_dir)
     args = [arg for key in ODIA_KEYS for arg in ("--key", key)]
-    done = helpdesk(env, "voice", "render-prompts", "--lang", "or", *args)
-    assert done.returncode == 0, done.stderr
+    done = helpdesk_here(env, "voice", "render-prompts", "--lang", "or", *args)  # in this process: no start-up
+    assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["rendered"] == len(ODIA_KEYS)
     for key in ODIA_KEYS:
         path = services.settings.voice_prompts_dir / "or" / f"{key}.wav"
