@@ -20,7 +20,6 @@ from tickets.webhooks import WebhookSender
 if TYPE_CHECKING:
     from app.services import Services
 
-DELIVERY_PERIOD_S = 2.0
 Loop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
@@ -37,7 +36,7 @@ def loops(services: Services, http: httpx.AsyncClient) -> list[Loop]:
 
     async def delivery(stop: asyncio.Event) -> None:
         try:
-            await run_forever(services.sessions, senders, DELIVERY_PERIOD_S, stop)
+            await run_forever(services.sessions, senders, services.settings.delivery_seconds, stop)
         finally:
             for channel in services.channels:
                 await channel.close()

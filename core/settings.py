@@ -127,6 +127,9 @@ class Settings(BaseSettings):
         "team is the last level.")
     sla_sweep_seconds: float = Field(default=60, gt=0, description="How often the SLA sweep runs in `helpdesk "
                                      "serve` (tickets/sla_job.py).")
+    delivery_seconds: float = Field(default=2, gt=0, description="How long `helpdesk serve`'s outbox worker waits "
+                                    "between passes (webhooks, Telegram, WhatsApp, mail, Jira) when the last pass was "
+                                    "not a full batch: the most a new item waits before it is sent.")
     telegram_token: str | None = Field(default=None, description="The bot's token from BotFather (`/newbot`); "
                                        "enables the Telegram channel and its delivery; needed for `--telegram`.")
     telegram_api_url: str | None = Field(default=None, description="Bot API base URL (`.../bot`). Unset: "

@@ -32,4 +32,5 @@ def env(database_url: str, tmp_path: Path, fake: FakeBotApi) -> dict[str, str]:
     return helpdesk_env(database_url, tmp_path / "data") | {
         "HELPDESK_TELEGRAM_TOKEN": TOKEN, "HELPDESK_TELEGRAM_API_URL": f"{fake.url}/bot",
         "HELPDESK_TELEGRAM_FILE_URL": f"{fake.url}/file/bot",
+        "HELPDESK_DELIVERY_SECONDS": "0.2",  # an operator's reply is pushed within 0.2 s, not 2 s as shipped
     }
