@@ -253,6 +253,10 @@ class Settings(BaseSettings):
     web_frame_ancestors: str = Field(
         default="'self'", description="CSP `frame-ancestors` of the web chat: the sites that may embed it, e.g. "
         "`'self' https://portal.example.in`.")
+    web_console_notices_seconds: float = Field(
+        default=10, gt=0, le=300,
+        description="How often the console's queue asks for its live notices (tickets filed since it was opened, "
+                    "unread SLA notices).")
     web_chat_photo_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0,
         description="Largest photo the web chat accepts in one message (its own limit: the page downscales "
