@@ -29,6 +29,8 @@ from tests.serving import serving
 from tests.web.conftest import PASSWORD, kb_copy, new_page, shoot, sign_in
 from tickets.models import TicketMessageRow, TicketRow
 
+pytestmark = pytest.mark.xdist_group("kb_workspace")  # one worker: the module's server starts once
+
 PROPAGATION_S = 5.0
 
 
