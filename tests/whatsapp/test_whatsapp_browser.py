@@ -87,6 +87,9 @@ def receipt(page: Page) -> str:
     return page.locator("#messages .receipt").last.get_attribute("data-receipt") or ""
 
 
+# SQLite only: what the console shows. The statuses, uploads and unreachable users are stored and read on both
+# databases by tests/whatsapp/test_whatsapp_channel.py and test_whatsapp_console.py
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_operator_sends_a_photo_and_sees_it_delivered_then_read_then_the_user_unreachable(
     server: str, fake: FakeCloudApi, settings: Settings, browser: Browser, tmp_path: Path  # noqa: F811
 ) -> None:
