@@ -89,6 +89,20 @@ def file_ticket(page: Page, server: str, lang: str) -> str:
     return badge.inner_text().strip()
 
 
+def filed(page: Page, server: str, lang: str) -> str:
+    """A ticket filed by this browser, for a test about what happens after: the same messages as `file_ticket`
+    sends, posted as the page posts them (with its cookie) instead of typed one by one; then the page opened.
+    Typing them is what the tests of the first visit and the walk do, in every language."""
+    for words in FILING:
+        sent = page.request.post(f"{server}/web/chat/send", multipart={"text": words, "lang": lang})
+        assert sent.ok, sent.text()
+    page.goto(f"{server}/web/chat")
+    badge = page.locator("header #ticket")
+    expect(badge).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    return badge.inner_text().strip()
+
+
 def operator_reply(server: str, token: str, number: str, text: str) -> None:
     sent = httpx.post(f"{server}/api/tickets/{number}/reply", json={"text": text},
                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -424,7 +438,7 @@ def test_a_long_answer_is_previewed_with_read_more_and_the_first_answer_is_in_vi
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, lang)
+    number = filed(page, server, lang)
     long_text = "Step. " * 40 + "\n\n" + "More detail. " * 40 + "THE END"
     operator_reply(server, token, number, long_text)
     bubble = page.locator("#log .bubble.bot.long", has_text="Step. Step.")
@@ -477,7 +491,7 @@ def test_the_resolution_has_buttons_and_fixed_leads_straight_to_a_rating_that_re
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, lang)
+    number = filed(page, server, lang)
     desk(server, token, number, "escalate", {"team": "vendor", "reason": "bill save fails on the server"})
     told = TEXTS.text("outbox.escalated", lang, number=number, team=TEXTS.text("team.vendor", lang))
     expect(page.locator("#log .bubble.bot").last).to_contain_text(told, timeout=5000)  # 7: told, team translated
@@ -517,7 +531,7 @@ def test_still_not_working_on_the_resolution_reopens_the_ticket(
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, lang)
+    number = filed(page, server, lang)
     desk(server, token, number, "resolve", {})
     expect(page.locator("#log .bubble.bot").last.locator(".choices button")).to_have_count(2, timeout=5000)
     _tap(page, TEXTS.text("feedback.no", lang))
@@ -533,7 +547,7 @@ def test_the_answer_to_an_operators_question_reaches_the_ticket_at_once_with_a_o
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, lang)
+    number = filed(page, server, lang)
     operator_reply(server, token, number, "Which bill number fails?")
     expect(page.locator("#log .bubble.bot").last).to_contain_text("Which bill number fails?", timeout=5000)
     _type(page, "bill 42 of ward 7")
@@ -558,7 +572,7 @@ def test_a_stale_add_it_button_is_answered_and_the_message_kept(
     server, token = site
     page = phone(browser)
     page.route("**/web/chat/wait*", lambda route: route.abort())  # a phone off the network for a while
-    number = file_ticket(page, server, lang)
+    number = filed(page, server, lang)
     _type(page, "it fails for bill 42 too")
     question = page.locator("#log .bubble.bot").last
     expect(question).to_contain_text(TEXTS.text("followup.ask", lang, number=number))
@@ -671,7 +685,7 @@ def test_a_language_switch_after_the_resolution_keeps_its_buttons_in_the_new_lan
 ) -> None:
     server, token = site
     page = phone(browser)
-    number = file_ticket(page, server, start)
+    number = filed(page, server, start)
     desk(server, token, number, "resolve", {})
     expect(page.locator("#log .choices button")).to_have_count(2, timeout=5000)
     page.get_by_role("button", name=WORDS[to]["button"]).click()
