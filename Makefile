@@ -39,7 +39,8 @@ test: system lint typecheck imports
 	@# the project's bytecode, written once: with PYTHONDONTWRITEBYTECODE set (this machine sets it) every helpdesk process the
 	@# suite starts would otherwise compile its ~190 modules again (0.4-0.5 s of CPU each)
 	$(BIN)/python -m compileall -q -j 0 api app bot core deploy flows jira_link kb tickets web bench tests
-	$(BIN)/python -m pytest -n auto; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+	@# --dist loadgroup: a module marked xdist_group (its server started and seeded once) runs on one worker
+	$(BIN)/python -m pytest -n auto --dist loadgroup; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 # Benchmarks (bench/README.md): quick runs by default (under 5 minutes), `make bench FULL=1` for the README's
 # figures; BENCH_POSTGRES_URL=postgresql://... measures PostgreSQL too (in scratch databases of its own).

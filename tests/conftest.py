@@ -33,14 +33,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     longest_first(items)
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """Under `pytest -n`, a module marked xdist_group runs on one worker (tests/grouping.py)."""
-    from tests.grouping import scheduler  # only with xdist, which imports it
-
-    return scheduler(config, log)
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database of this test run's own on the server HELPDESK_TEST_POSTGRES_URL names, so that two runs

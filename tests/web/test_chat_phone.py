@@ -26,7 +26,7 @@ from tests.jsonchat import helpdesk_env, helpdesk_here
 from tests.serving import serving
 from tests.web.conftest import ROOT, SHOTS, new_page
 
-pytestmark = pytest.mark.xdist_group("chat_phone")  # one worker: the module's server starts once
+pytestmark = pytest.mark.xdist_group("chat_phone")  # one worker (make test: --dist loadgroup)
 
 IST = timezone(timedelta(hours=5, minutes=30))
 LANGS = ["en", "or", "hi"]

@@ -29,7 +29,7 @@ from tests.serving import serving
 from tests.web.conftest import PASSWORD, kb_copy, new_page, shoot, sign_in
 from tickets.models import TicketMessageRow, TicketRow
 
-pytestmark = pytest.mark.xdist_group("kb_workspace")  # one worker: the module's server starts once
+pytestmark = pytest.mark.xdist_group("kb_workspace")  # one worker (make test: --dist loadgroup)
 
 PROPAGATION_S = 5.0
 

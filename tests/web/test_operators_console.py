@@ -26,7 +26,7 @@ from tickets.feedback import SqlTicketFeedback
 from tickets.notifications import SqlNotifications
 from tickets.store import SqlTicketStore, TicketDraft
 
-pytestmark = pytest.mark.xdist_group("operators_console")  # one worker: the module's server starts once
+pytestmark = pytest.mark.xdist_group("operators_console")  # one worker (make test: --dist loadgroup)
 
 SIZES = {"desk": (1366, 800), "phone": (360, 740)}
 ODIA = "ମଜୁରି ପେମେଣ୍ଟ ଆସିନାହିଁ ମଷ୍ଟର ରୋଲ୍ ପରେ"

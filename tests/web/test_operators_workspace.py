@@ -29,7 +29,7 @@ from tickets.operators import SqlOperators
 from tickets.problems import SqlProblems
 from tickets.store import SqlTicketStore, TicketDraft
 
-pytestmark = pytest.mark.xdist_group("operators_workspace")  # one worker: the module's server starts once
+pytestmark = pytest.mark.xdist_group("operators_workspace")  # one worker (make test: --dist loadgroup)
 
 SIZES = {"desk": (1366, 800), "phone": (360, 740)}
 # (description, user) filed in this order: HD-000001, HD-000002, ...
