@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from enum import Enum
 from functools import cache, partial
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from transitions.extensions.asyncio import AsyncMachine
 
 from core import ticket_choices
-from core.db import Tx, write_transaction
+from core.db import Tx, utcnow, write_transaction
 from core.i18n import OPERATOR_LANGUAGE, Catalog, supported_language
 from core.messages import LANGUAGE, REFUSED, Attachment, Inbound, Reply, UserRef, Waiting
 from core.ratelimit import RateLimiter
@@ -398,7 +397,7 @@ class Engine:
     def _record(conv: Conversation, who: str, text: str, for_operators: str | None = None) -> None:
         """One transcript line; the bot's lines also in the operators' language when the user's differs."""
         transcript = conv.data.transcript
-        line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "from": who, "text": text}
+        line = {"at": utcnow().isoformat(timespec="seconds"), "from": who, "text": text}
         if for_operators and for_operators != text:
             line[f"text_{OPERATOR_LANGUAGE}"] = for_operators
         transcript.append(line)

@@ -4,10 +4,11 @@ database driver (an import-linter contract in pyproject.toml)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ __all__ = ["ASYNCIO_DRIVERS", "BLOCKING_DRIVERS", "Base", "GuardedSession", "Jso
            "UtcDateTime", "async_url", "checkpoint_aside", "copy_sqlite_file", "insert_every_column", "is_row_id",
            "is_sqlite", "make_blocking_engine", "make_engine", "make_read_engine", "make_sessions",
            "private_sqlite_file",
-           "scan", "sqlite_library_version", "sync_url", "upgrade", "utcnow", "with_driver", "write_transaction"]
+           "scan", "sqlite_library_version", "sync_url", "upgrade", "utcnow", "utcnow_from", "with_driver",
+           "write_transaction"]
 
 log = logging.getLogger(__name__)
 
@@ -250,5 +252,20 @@ def is_row_id(value: int) -> bool:
     return 0 < value <= INTEGER_MAX
 
 
+_clock: Callable[[], datetime] | None = None  # set only by `utcnow_from`
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the wall clock, or the clock `utcnow_from` put in its place."""
+    return _clock() if _clock is not None else datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def utcnow_from(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Every `utcnow` in this process reads `clock` until the block ends (a test's fixed clock)."""
+    global _clock  # one clock for the whole process, as the wall clock is
+    before, _clock = _clock, clock
+    try:
+        yield
+    finally:
+        _clock = before

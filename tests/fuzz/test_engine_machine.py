@@ -7,14 +7,11 @@ or restart) an answer about the problem in hand, and files a ticket only when th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import shutil
 import sqlite3
-import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +20,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import core.db
 from app.wiring import MESSAGES_DIR
-from core.db import make_engine, make_sessions, upgrade
+from core.db import make_engine, make_sessions, upgrade, utcnow_from
 from core.i18n import Catalog
 from core.messages import Inbound, Reply, UserRef
 from core.settings import Settings
@@ -65,21 +61,6 @@ def base_settings() -> Settings:
     return Settings(chat_messages_per_minute=0)  # a fuzzer types faster than any user
 
 
-@contextlib.contextmanager
-def fixed_time() -> Iterator[None]:
-    """Every module's `utcnow` (core.db's, imported by name) reads a fixed clock while an example runs, so that
-    the same examples meet the same times (business hours, due dates) whatever the hour the suite runs at."""
-    clock, real = FixedClock(), core.db.utcnow
-    patched = [vars(module) for module in list(sys.modules.values()) if getattr(module, "utcnow", None) is real]
-    for names in patched:
-        names["utcnow"] = clock
-    try:
-        yield
-    finally:
-        for names in patched:
-            names["utcnow"] = real
-
-
 class EngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -93,7 +74,9 @@ class EngineMachine(RuleBasedStateMachine):
         self.db: AsyncEngine = make_engine(url)
         # what the engine stored, read beside it (WAL: a reader sees the last commit) without its event loop
         self.reader = sqlite3.connect(path)
-        self.clock = fixed_time()
+        # every utcnow reads a fixed clock while an example runs, so that the same examples meet the same times
+        # (business hours, due dates) whatever the hour the suite runs at
+        self.clock = utcnow_from(FixedClock())
         self.clock.__enter__()
         self.sessions: async_sessionmaker[AsyncSession] = make_sessions(self.db)
         self.engine = self._new_engine()
